@@ -1,0 +1,61 @@
+/**
+ * The engine: the one object the three faces (Electron app, CLI, tests)
+ * drive. It owns the host context, the task manager and the setup steps, and
+ * answers "what is the state of this machine" with one probe sweep.
+ */
+import type { HostContext } from './host/context.ts';
+import { configString, loadTerokConfig } from './host/config.ts';
+import type { GateSettings } from './probes/types.ts';
+import { runSweep, type ReadinessReport } from './preflight/sweep.ts';
+import type { FixTable } from './preflight/gate.ts';
+import { KNOWN_ENTRIES } from './roster/auth-map.ts';
+import { TaskManager } from './tasks/task-manager.ts';
+
+/** The seed's default base image, used unless config.yml names one. */
+export const SEED_BASE_IMAGE = 'ubuntu:24.04';
+export const APP_NAME = 'Terok Setup';
+export const APP_VERSION = '0.1.0';
+
+export interface AppInfoData {
+  name: string;
+  version: string;
+  platform: string;
+  defaults: GateSettings;
+  agents: string[];
+}
+
+export class Engine {
+  readonly tasks = new TaskManager();
+  /** Gate fixes by step; setup modules register theirs. */
+  readonly fixes: FixTable = {};
+
+  readonly ctx: HostContext;
+
+  constructor(ctx: HostContext) {
+    this.ctx = ctx;
+  }
+
+  defaultSettings(): GateSettings {
+    const config = loadTerokConfig(this.ctx);
+    const family = configString(config, 'image', 'family');
+    return {
+      provider: 'claude',
+      baseImage: configString(config, 'image', 'base_image') ?? SEED_BASE_IMAGE,
+      family: family === 'deb' || family === 'rpm' ? family : null,
+      credentialSet: 'default',
+      mountsDir: null,
+    };
+  }
+
+  appInfo(): AppInfoData {
+    return { name: APP_NAME, version: APP_VERSION, platform: process.platform, defaults: this.defaultSettings(), agents: [...KNOWN_ENTRIES] };
+  }
+
+  sweep(settings: GateSettings, signal?: AbortSignal): Promise<ReadinessReport> {
+    return runSweep(this.ctx, settings, signal);
+  }
+
+  dispose(): void {
+    this.tasks.cancelAll();
+  }
+}

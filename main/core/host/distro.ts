@@ -1,0 +1,72 @@
+/**
+ * Which Linux distribution family this is, from /etc/os-release, and the
+ * exact package-manager commands a user without terminal habits can copy.
+ */
+import { readFileSync } from 'node:fs';
+
+export type DistroFamily = 'debian' | 'fedora' | 'opensuse' | 'arch' | 'unknown';
+
+export interface DistroInfo {
+  family: DistroFamily;
+  /** PRETTY_NAME, for display. */
+  name: string;
+}
+
+export function parseOsRelease(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const raw of text.split('\n')) {
+    const m = /^([A-Z0-9_]+)=(.*)$/.exec(raw.trim());
+    if (!m) continue;
+    out[m[1]!] = m[2]!.replace(/^(["'])(.*)\1$/, '$2');
+  }
+  return out;
+}
+
+export function classifyDistro(fields: Record<string, string>): DistroInfo {
+  const ids = [fields.ID ?? '', ...(fields.ID_LIKE ?? '').split(/\s+/)].map((s) => s.toLowerCase()).filter(Boolean);
+  const name = fields.PRETTY_NAME || fields.NAME || 'Linux';
+  const has = (...names: string[]) => ids.some((id) => names.includes(id));
+  if (has('debian', 'ubuntu', 'linuxmint', 'pop')) return { family: 'debian', name };
+  if (has('fedora', 'rhel', 'centos', 'rocky', 'almalinux')) return { family: 'fedora', name };
+  if (has('opensuse', 'suse', 'opensuse-tumbleweed', 'opensuse-leap', 'sles')) return { family: 'opensuse', name };
+  if (has('arch', 'manjaro', 'endeavouros')) return { family: 'arch', name };
+  return { family: 'unknown', name };
+}
+
+export function detectDistro(osReleasePath = '/etc/os-release'): DistroInfo {
+  for (const p of [osReleasePath, '/usr/lib/os-release']) {
+    try {
+      return classifyDistro(parseOsRelease(readFileSync(p, 'utf8')));
+    } catch { /* try the next */ }
+  }
+  return { family: 'unknown', name: 'Linux' };
+}
+
+/** Package names per family for the host tools the wizard may ask for. */
+const PACKAGES: Record<Exclude<DistroFamily, 'unknown'>, Record<string, string>> = {
+  debian: { podman: 'podman', git: 'git', 'ssh-keygen': 'openssh-client', catatonit: 'catatonit', nft: 'nftables', dnsmasq: 'dnsmasq', dig: 'dnsutils' },
+  fedora: { podman: 'podman', git: 'git', 'ssh-keygen': 'openssh-clients', catatonit: 'catatonit', nft: 'nftables', dnsmasq: 'dnsmasq', dig: 'bind-utils' },
+  opensuse: { podman: 'podman', git: 'git', 'ssh-keygen': 'openssh-clients', catatonit: 'catatonit', nft: 'nftables', dnsmasq: 'dnsmasq', dig: 'bind-utils' },
+  arch: { podman: 'podman', git: 'git', 'ssh-keygen': 'openssh', catatonit: 'catatonit', nft: 'nftables', dnsmasq: 'dnsmasq', dig: 'bind' },
+};
+
+const INSTALLERS: Record<Exclude<DistroFamily, 'unknown'>, string> = {
+  debian: 'sudo apt-get install -y',
+  fedora: 'sudo dnf install -y',
+  opensuse: 'sudo zypper install -y',
+  arch: 'sudo pacman -S --needed',
+};
+
+/** The install command for `tool` on `family`, or null when we cannot say. */
+export function installCommand(family: DistroFamily, tools: string | readonly string[]): string | null {
+  if (family === 'unknown') return null;
+  const list = typeof tools === 'string' ? [tools] : tools;
+  const pkgs = [...new Set(list.map((t) => PACKAGES[family][t] ?? t))];
+  return `${INSTALLERS[family]} ${pkgs.join(' ')}`;
+}
+
+/** Every family's command, for the "other distributions" list on the Podman page. */
+export function allInstallCommands(tool: string): { family: Exclude<DistroFamily, 'unknown'>; label: string; command: string }[] {
+  const labels = { debian: 'Debian / Ubuntu', fedora: 'Fedora / RHEL', opensuse: 'openSUSE', arch: 'Arch Linux' } as const;
+  return (Object.keys(labels) as (keyof typeof labels)[]).map((family) => ({ family, label: labels[family], command: installCommand(family, tool)! }));
+}

@@ -1,0 +1,99 @@
+/**
+ * Finding the installed terok: the Python environment behind the `terok*`
+ * commands on PATH (pipx venv, virtualenv or system site-packages), the
+ * versions of its packages (they go into the setup stamp) and the hook
+ * payload files terok-shield / terok-sandbox ship.
+ */
+import { closeSync, openSync, readSync } from 'node:fs';
+import type { HostContext } from '../host/context.ts';
+import { which } from '../host/which.ts';
+import { readBundleVersion } from './shield-health.ts';
+
+export const TRACKED_PACKAGES = ['terok', 'terok-executor', 'terok-sandbox', 'terok-shield', 'terok-clearance'] as const;
+export const TEROK_COMMANDS = ['terok-executor', 'terok-sandbox', 'terok'] as const;
+
+export interface TerokRuntime {
+  /** Interpreter of the terok environment, or null when terok is not installed. */
+  python: string | null;
+  /** The command we found it through (e.g. /home/u/.local/bin/terok-executor). */
+  via: string | null;
+  packages: Partial<Record<(typeof TRACKED_PACKAGES)[number], string>>;
+  /** terok_shield package dir / terok_sandbox package dir, when importable. */
+  shieldDir: string | null;
+  sandboxDir: string | null;
+  /** BUNDLE_VERSION of the shield payload that setup would install. */
+  expectedBundleVersion: number | null;
+  error?: string;
+}
+
+/** Interpreter named by a script's `#!` line (`#!/usr/bin/env python3` resolved on PATH). */
+export function shebangInterpreter(ctx: Pick<HostContext, 'env'>, script: string): string | null {
+  let head = '';
+  try {
+    const fd = openSync(script, 'r');
+    try {
+      const buf = Buffer.alloc(256);
+      const n = readSync(fd, buf, 0, 256, 0);
+      head = buf.subarray(0, n).toString('utf8');
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return null;
+  }
+  const m = /^#!\s*(\S+)(?:[ \t]+(\S+))?/.exec(head);
+  if (!m) return null;
+  if (m[1]!.endsWith('/env') && m[2]) return which(ctx, m[2]);
+  return /python/.test(m[1]!) ? m[1]! : null;
+}
+
+// Runs inside the terok environment: stdlib only, prints one JSON object.
+const PROBE_SCRIPT = `
+import json, importlib.metadata as md, importlib.util as iu, os
+out = {"packages": {}, "shield_dir": None, "sandbox_dir": None}
+for name in ${JSON.stringify(TRACKED_PACKAGES)}:
+    try:
+        out["packages"][name] = md.version(name)
+    except Exception:
+        pass
+for key, mod in (("shield_dir", "terok_shield"), ("sandbox_dir", "terok_sandbox")):
+    try:
+        spec = iu.find_spec(mod)
+        if spec and spec.submodule_search_locations:
+            out[key] = list(spec.submodule_search_locations)[0]
+    except Exception:
+        pass
+print(json.dumps(out))
+`;
+
+export function findShieldBallast(shieldDir: string): string[] {
+  // Known layouts across terok-shield releases.
+  return ['resources/hooks/_oci_state.py', 'hooks/_oci_state.py', 'resources/_oci_state.py', '_oci_state.py'].map((p) => `${shieldDir}/${p}`);
+}
+
+export async function detectTerokRuntime(ctx: HostContext, signal?: AbortSignal): Promise<TerokRuntime> {
+  const empty: TerokRuntime = { python: null, via: null, packages: {}, shieldDir: null, sandboxDir: null, expectedBundleVersion: null };
+  let via: string | null = null;
+  let python: string | null = null;
+  for (const cmd of TEROK_COMMANDS) {
+    const found = which(ctx, cmd);
+    if (!found) continue;
+    const interp = shebangInterpreter(ctx, found);
+    if (interp) { via = found; python = interp; break; }
+  }
+  if (!python) return empty;
+  try {
+    const { stdout } = await ctx.run(python, ['-I', '-c', PROBE_SCRIPT], { timeoutMs: 10_000, signal });
+    const data = JSON.parse(stdout) as { packages: TerokRuntime['packages']; shield_dir: string | null; sandbox_dir: string | null };
+    let expected: number | null = null;
+    if (data.shield_dir) {
+      for (const candidate of findShieldBallast(data.shield_dir)) {
+        expected = readBundleVersion(candidate);
+        if (expected !== null) break;
+      }
+    }
+    return { python, via, packages: data.packages, shieldDir: data.shield_dir, sandboxDir: data.sandbox_dir, expectedBundleVersion: expected };
+  } catch (err) {
+    return { ...empty, python, via, error: `could not inspect the terok installation behind ${via}: ${(err as Error).message}` };
+  }
+}

@@ -1,0 +1,175 @@
+/**
+ * Long-running setup work as tasks: `start(step, params) → taskId`, then a
+ * stream of typed events, and `cancel(taskId)`. Every event is also kept in
+ * the task's history, so a window that (re)attaches late — or a user looking
+ * at a failure — sees the whole log, not just what arrived while watching.
+ */
+import { randomUUID } from 'node:crypto';
+import { CommandError } from '../host/process.ts';
+import { runStage, type StageHandle, type StageUpdate } from './stages.ts';
+
+export interface TaskFailure {
+  code: string;
+  message: string;
+  detail?: string;
+  command?: string[];
+  exitCode?: number | null;
+  stderrTail?: string;
+}
+
+export type TaskEventBody =
+  | { type: 'stage'; stage: StageUpdate }
+  | { type: 'log'; line: string; stream: 'stdout' | 'stderr' | 'info' }
+  | { type: 'progress'; done: number; total: number; label?: string }
+  | { type: 'done'; result: unknown }
+  | { type: 'failed'; error: TaskFailure };
+
+export type TaskEvent = TaskEventBody & { taskId: string; step: string; seq: number; at: number };
+
+export type TaskState = 'running' | 'done' | 'failed' | 'cancelled';
+
+/** What a step implementation gets to talk to the world. */
+export interface TaskContext {
+  signal: AbortSignal;
+  log(line: string, stream?: 'stdout' | 'stderr' | 'info'): void;
+  progress(done: number, total: number, label?: string): void;
+  stage<T>(label: string, body: (s: StageHandle) => Promise<T> | T): Promise<T>;
+}
+
+export type StepImpl = (params: unknown, task: TaskContext) => Promise<unknown>;
+
+export class TaskError extends Error {
+  readonly failure: TaskFailure;
+
+  constructor(failure: TaskFailure) {
+    super(failure.message);
+    this.failure = failure;
+    this.name = 'TaskError';
+  }
+}
+
+export class CancelledError extends Error {
+  constructor() {
+    super('cancelled');
+    this.name = 'CancelledError';
+  }
+}
+
+interface TaskRecord {
+  id: string;
+  step: string;
+  state: TaskState;
+  controller: AbortController;
+  events: TaskEvent[];
+  finished: Promise<void>;
+}
+
+/** Maximum events kept per task; older log lines are dropped first (never stages or the outcome). */
+const MAX_EVENTS = 20_000;
+
+export function toFailure(err: unknown): TaskFailure {
+  if (err instanceof TaskError) return err.failure;
+  if (err instanceof CancelledError) return { code: 'cancelled', message: 'Cancelled.' };
+  if (err instanceof CommandError) {
+    return {
+      code: err.reason === 'cancelled' ? 'cancelled' : `command-${err.reason}`,
+      message: err.message,
+      command: [...err.command],
+      exitCode: err.exitCode,
+      stderrTail: err.stderrTail,
+    };
+  }
+  return { code: 'error', message: err instanceof Error ? err.message : String(err) };
+}
+
+export class TaskManager {
+  private readonly steps = new Map<string, StepImpl>();
+  private readonly tasks = new Map<string, TaskRecord>();
+  private readonly listeners = new Set<(e: TaskEvent) => void>();
+  private seq = 0;
+
+  register(step: string, impl: StepImpl): void {
+    this.steps.set(step, impl);
+  }
+
+  hasStep(step: string): boolean {
+    return this.steps.has(step);
+  }
+
+  subscribe(listener: (e: TaskEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Only one task per step runs at a time; starting it again returns the running one. */
+  start(step: string, params: unknown): string {
+    const impl = this.steps.get(step);
+    if (!impl) throw new TaskError({ code: 'unknown-step', message: `no setup step named '${step}'` });
+    for (const t of this.tasks.values()) if (t.step === step && t.state === 'running') return t.id;
+    const id = randomUUID();
+    const controller = new AbortController();
+    const record: TaskRecord = { id, step, state: 'running', controller, events: [], finished: Promise.resolve() };
+    this.tasks.set(id, record);
+    const emit = (body: TaskEventBody) => this.emit(record, body);
+    const ctx: TaskContext = {
+      signal: controller.signal,
+      log: (line, stream = 'info') => emit({ type: 'log', line, stream }),
+      progress: (done, total, label) => emit({ type: 'progress', done, total, ...(label ? { label } : {}) }),
+      stage: (label, body) => runStage((stage) => emit({ type: 'stage', stage }), label, body),
+    };
+    record.finished = (async () => {
+      try {
+        const result = await impl(params, ctx);
+        if (controller.signal.aborted) throw new CancelledError();
+        record.state = 'done';
+        emit({ type: 'done', result });
+      } catch (err) {
+        const failure = controller.signal.aborted ? toFailure(new CancelledError()) : toFailure(err);
+        record.state = failure.code === 'cancelled' ? 'cancelled' : 'failed';
+        emit({ type: 'failed', error: failure });
+      }
+    })();
+    return id;
+  }
+
+  cancel(taskId: string): boolean {
+    const t = this.tasks.get(taskId);
+    if (!t || t.state !== 'running') return false;
+    t.controller.abort();
+    return true;
+  }
+
+  cancelAll(): void {
+    for (const t of this.tasks.values()) if (t.state === 'running') t.controller.abort();
+  }
+
+  events(taskId: string): TaskEvent[] {
+    return [...(this.tasks.get(taskId)?.events ?? [])];
+  }
+
+  state(taskId: string): TaskState | undefined {
+    return this.tasks.get(taskId)?.state;
+  }
+
+  /** Resolves when the task has emitted its final event. */
+  async wait(taskId: string): Promise<TaskState | undefined> {
+    const t = this.tasks.get(taskId);
+    if (!t) return undefined;
+    await t.finished;
+    return t.state;
+  }
+
+  list(): { id: string; step: string; state: TaskState }[] {
+    return [...this.tasks.values()].map(({ id, step, state }) => ({ id, step, state }));
+  }
+
+  private emit(record: TaskRecord, body: TaskEventBody): void {
+    const event = { ...body, taskId: record.id, step: record.step, seq: ++this.seq, at: Date.now() } as TaskEvent;
+    record.events.push(event);
+    if (record.events.length > MAX_EVENTS) {
+      const idx = record.events.findIndex((e) => e.type === 'log');
+      if (idx >= 0) record.events.splice(idx, 1);
+    }
+    for (const l of this.listeners) l(event);
+  }
+}

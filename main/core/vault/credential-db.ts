@@ -1,0 +1,189 @@
+/**
+ * terok's credential DB: SQLCipher 4 (passphrase-keyed, PBKDF2), schema v3.
+ * Opened through SQLite3MultipleCiphers in `sqlcipher` legacy-4 mode, which
+ * reads and writes the same files as terok's sqlcipher3 binding.
+ */
+import Database from 'better-sqlite3-multiple-ciphers';
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+
+export const SCHEMA_VERSION = 3;
+
+type DB = InstanceType<typeof Database>;
+
+export class WrongPassphraseError extends Error {
+  constructor(dbPath: string) {
+    super(`could not decrypt ${dbPath}: wrong passphrase, or the DB was created with a different key`);
+    this.name = 'WrongPassphraseError';
+  }
+}
+
+export class PlaintextDbError extends Error {
+  constructor(dbPath: string) {
+    super(`${dbPath} is an unencrypted (legacy) SQLite file; run setup to encrypt it in place (terok-sandbox credentials encrypt-db)`);
+    this.name = 'PlaintextDbError';
+  }
+}
+
+export class DbLockedError extends Error {
+  constructor(dbPath: string) {
+    super(`${dbPath} is locked by another process (a running terok supervisor?); find it with: fuser -v ${dbPath}`);
+    this.name = 'DbLockedError';
+  }
+}
+
+const SQLITE_MAGIC = 'SQLite format 3\0';
+
+/** True when the file is a readable, unencrypted SQLite database. */
+export function isPlaintextSqlite(dbPath: string): boolean {
+  try {
+    if (statSync(dbPath).size < 16) return false;
+    const fd = openSync(dbPath, 'r');
+    try {
+      const buf = Buffer.alloc(16);
+      readSync(fd, buf, 0, 16, 0);
+      return buf.toString('latin1') === SQLITE_MAGIC;
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return false;
+  }
+}
+
+const SCHEMA_SQL = `
+CREATE TABLE IF NOT EXISTS credentials (
+  credential_set TEXT NOT NULL,
+  provider TEXT NOT NULL,
+  data TEXT NOT NULL,
+  PRIMARY KEY (credential_set, provider)
+);
+CREATE TABLE IF NOT EXISTS ssh_keys (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  key_type TEXT NOT NULL CHECK (key_type IN ('ed25519','rsa')),
+  private_der BLOB NOT NULL,
+  public_blob BLOB NOT NULL,
+  comment TEXT NOT NULL DEFAULT '',
+  fingerprint TEXT NOT NULL UNIQUE,
+  created_at TEXT NOT NULL DEFAULT (datetime('now'))
+);
+CREATE TABLE IF NOT EXISTS ssh_key_assignments (
+  scope TEXT NOT NULL,
+  key_id INTEGER NOT NULL REFERENCES ssh_keys(id) ON DELETE CASCADE,
+  assigned_at TEXT NOT NULL DEFAULT (datetime('now')),
+  PRIMARY KEY (scope, key_id)
+);
+CREATE TABLE IF NOT EXISTS proxy_tokens (
+  token TEXT PRIMARY KEY,
+  scope TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  credential_set TEXT NOT NULL,
+  provider TEXT NOT NULL
+);
+`;
+
+function keyed(dbPath: string, passphrase: string, readonly: boolean): DB {
+  if (!passphrase) throw new Error('refusing an empty vault passphrase (it would mean "unencrypted")');
+  const db = new Database(dbPath, { readonly, fileMustExist: readonly, timeout: 2000 });
+  try {
+    db.pragma(`cipher='sqlcipher'`);
+    db.pragma('legacy=4');
+    // The key goes through a bound-free pragma; escape single quotes SQL-style.
+    db.pragma(`key='${passphrase.replace(/'/g, "''")}'`);
+    db.prepare('SELECT count(*) FROM sqlite_master').get();
+    return db;
+  } catch (err) {
+    db.close();
+    const code = (err as { code?: string }).code;
+    if (code === 'SQLITE_NOTADB') {
+      if (isPlaintextSqlite(dbPath)) throw new PlaintextDbError(dbPath);
+      throw new WrongPassphraseError(dbPath);
+    }
+    if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') throw new DbLockedError(dbPath);
+    throw err;
+  }
+}
+
+export interface SshKeyRow {
+  id: number;
+  key_type: 'ed25519' | 'rsa';
+  fingerprint: string;
+  comment: string;
+  created_at: string;
+}
+
+export class CredentialDb {
+  private readonly db: DB;
+  readonly dbPath: string;
+
+  private constructor(db: DB, dbPath: string) {
+    this.db = db;
+    this.dbPath = dbPath;
+  }
+
+  /** Read-only open of an existing DB (probes: never creates, never migrates). */
+  static openReadOnly(dbPath: string, passphrase: string): CredentialDb {
+    return new CredentialDb(keyed(dbPath, passphrase, true), dbPath);
+  }
+
+  /** Writer open: creates the file (parent 0700) and the v3 schema when absent. */
+  static open(dbPath: string, passphrase: string): CredentialDb {
+    mkdirSync(path.dirname(dbPath), { recursive: true, mode: 0o700 });
+    const fresh = !existsSync(dbPath);
+    const db = keyed(dbPath, passphrase, false);
+    try {
+      db.pragma('journal_mode = WAL');
+      db.pragma('foreign_keys = ON');
+      const version = Number(db.pragma('user_version', { simple: true }));
+      if (fresh || version === 0 || version === SCHEMA_VERSION) {
+        db.exec(SCHEMA_SQL);
+        db.pragma(`user_version = ${SCHEMA_VERSION}`);
+      } else if (version > SCHEMA_VERSION) {
+        throw new Error(`${dbPath} has schema version ${version}, newer than this wizard understands (${SCHEMA_VERSION}); update Terok Setup`);
+      } else {
+        throw new Error(`${dbPath} has schema version ${version}; open it once with terok to migrate it`);
+      }
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+    return new CredentialDb(db, dbPath);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  loadCredential(credentialSet: string, provider: string): Record<string, unknown> | null {
+    const row = this.db.prepare('SELECT data FROM credentials WHERE credential_set = ? AND provider = ?').get(credentialSet, provider) as { data: string } | undefined;
+    if (!row) return null;
+    try {
+      const parsed: unknown = JSON.parse(row.data);
+      return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : null;
+    } catch {
+      return null;
+    }
+  }
+
+  storeCredential(credentialSet: string, provider: string, data: Record<string, unknown>): void {
+    this.db.prepare('INSERT OR REPLACE INTO credentials (credential_set, provider, data) VALUES (?, ?, ?)').run(credentialSet, provider, JSON.stringify(data));
+  }
+
+  listCredentials(credentialSet: string): string[] {
+    return (this.db.prepare('SELECT provider FROM credentials WHERE credential_set = ? ORDER BY provider').all(credentialSet) as { provider: string }[]).map((r) => r.provider);
+  }
+
+  listSshKeysForScope(scope: string): SshKeyRow[] {
+    return this.db.prepare(
+      `SELECT k.id, k.key_type, k.fingerprint, k.comment, k.created_at
+         FROM ssh_key_assignments a JOIN ssh_keys k ON k.id = a.key_id
+        WHERE a.scope = ? ORDER BY a.assigned_at, k.id`,
+    ).all(scope) as SshKeyRow[];
+  }
+
+  /** Raw handle for the vault modules that own more of the schema (SSH keys, tokens). */
+  get raw(): DB {
+    return this.db;
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * The typed contract between the renderer and the main process — the one
+ * place that names every channel, its payload and its answer. Main, preload,
+ * renderer and the test bridge all derive from this file (types only cross
+ * into the renderer; nothing here imports node or electron).
+ */
+import type { GateSettings } from '../core/probes/types.ts';
+import type { ReadinessReport } from '../core/preflight/sweep.ts';
+import type { TaskEvent } from '../core/tasks/task-manager.ts';
+
+export interface AppInfo {
+  name: string;
+  version: string;
+  platform: string;
+  /** Defaults for the Welcome page (config `image.base_image`, …). */
+  defaults: GateSettings;
+  /** Entries the user can prepare, for the agent picker. */
+  agents: string[];
+}
+
+/** Renderer → main requests (`invoke`). */
+export interface RequestMap {
+  'app:info': { req: Record<string, never>; res: AppInfo };
+  'probe:sweep': { req: { settings: GateSettings }; res: ReadinessReport };
+  'task:start': { req: { step: string; params: Record<string, unknown> }; res: { taskId: string } };
+  'task:cancel': { req: { taskId: string }; res: { cancelled: boolean } };
+  'task:events': { req: { taskId: string }; res: TaskEvent[] };
+  'shell:open-external': { req: { url: string }; res: { opened: boolean } };
+}
+
+/** Main → renderer events. */
+export interface EventMap {
+  'task:event': TaskEvent;
+  /** The window regained focus: pages re-probe. */
+  'app:focus': Record<string, never>;
+}
+
+export type RequestChannel = keyof RequestMap;
+export type EventChannel = keyof EventMap;
+export type Req<C extends RequestChannel> = RequestMap[C]['req'];
+export type Res<C extends RequestChannel> = RequestMap[C]['res'];
+
+export interface IpcErrorBody {
+  code: string;
+  message: string;
+  detail?: string;
+}
+
+/** Every answer crosses as an envelope, never as a thrown Error. */
+export type Envelope<T> = { ok: true; value: T } | { ok: false; error: IpcErrorBody };
+
+/** Method names on `window.terok`, each bound to one request channel. */
+export const API_METHODS = {
+  appInfo: 'app:info',
+  sweep: 'probe:sweep',
+  startTask: 'task:start',
+  cancelTask: 'task:cancel',
+  taskEvents: 'task:events',
+  openExternal: 'shell:open-external',
+} as const satisfies Record<string, RequestChannel>;
+
+export const REQUEST_CHANNELS = Object.values(API_METHODS) as RequestChannel[];
+export const EVENT_CHANNELS: readonly EventChannel[] = ['task:event', 'app:focus'];
+
+type Methods = typeof API_METHODS;
+
+/** The shape of `window.terok` (frozen; named functions only). */
+export type TerokApi = {
+  [M in keyof Methods]: (payload: Req<Methods[M]>) => Promise<Envelope<Res<Methods[M]>>>;
+} & {
+  on<C extends EventChannel>(channel: C, listener: (payload: EventMap[C]) => void): () => void;
+};
+
+/**
+ * Builds `window.terok` from a transport: Electron's ipcRenderer in the
+ * preload, a loopback bridge in the browser tests. Same object either way.
+ */
+export function buildApi(
+  invoke: (channel: RequestChannel, payload: unknown) => Promise<unknown>,
+  subscribe: (channel: EventChannel, listener: (payload: unknown) => void) => () => void,
+): TerokApi {
+  const api: Record<string, unknown> = {};
+  for (const [method, channel] of Object.entries(API_METHODS)) {
+    api[method] = (payload: unknown) => invoke(channel, payload ?? {});
+  }
+  api.on = (channel: EventChannel, listener: (payload: unknown) => void) => {
+    if (!EVENT_CHANNELS.includes(channel)) throw new Error(`unknown event channel ${String(channel)}`);
+    return subscribe(channel, listener);
+  };
+  return Object.freeze(api) as TerokApi;
+}

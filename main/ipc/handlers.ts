@@ -1,0 +1,59 @@
+/**
+ * The handler table: one async function per request channel, over the engine.
+ * Transport-agnostic — Electron's ipcMain binds it in the app, the browser
+ * tests bind the very same table to a loopback bridge.
+ */
+import type { Engine } from '../core/engine.ts';
+import { CommandError } from '../core/host/process.ts';
+import { TaskError } from '../core/tasks/task-manager.ts';
+import type { Envelope, Req, RequestChannel, Res } from './contract.ts';
+import { ValidationError, validators } from './validate.ts';
+
+export type HandlerTable = { [C in RequestChannel]: (req: Req<C>) => Promise<Res<C>> };
+
+/** Links the app may open in the user's browser. */
+export const EXTERNAL_LINK_HOSTS = ['podman.io', 'github.com', 'terok.ai', 'docs.terok.ai'] as const;
+
+export function isAllowedExternalUrl(raw: string): boolean {
+  try {
+    const url = new URL(raw);
+    return url.protocol === 'https:' && (EXTERNAL_LINK_HOSTS as readonly string[]).some((h) => url.hostname === h || url.hostname.endsWith(`.${h}`));
+  } catch {
+    return false;
+  }
+}
+
+export function createHandlers(engine: Engine, openExternal: (url: string) => Promise<void>): HandlerTable {
+  return {
+    'app:info': async () => engine.appInfo(),
+    'probe:sweep': async ({ settings }) => engine.sweep(settings),
+    'task:start': async ({ step, params }) => ({ taskId: engine.tasks.start(step, params) }),
+    'task:cancel': async ({ taskId }) => ({ cancelled: engine.tasks.cancel(taskId) }),
+    'task:events': async ({ taskId }) => engine.tasks.events(taskId),
+    'shell:open-external': async ({ url }) => {
+      if (!isAllowedExternalUrl(url)) throw new ValidationError(`links to ${url} are not opened by Terok Setup`);
+      await openExternal(url);
+      return { opened: true };
+    },
+  };
+}
+
+function errorBody(err: unknown): Envelope<never> {
+  if (err instanceof ValidationError) return { ok: false, error: { code: 'invalid-request', message: err.message } };
+  if (err instanceof TaskError) return { ok: false, error: { code: err.failure.code, message: err.failure.message, detail: err.failure.detail } };
+  if (err instanceof CommandError) return { ok: false, error: { code: `command-${err.reason}`, message: err.message, detail: err.stderrTail } };
+  return { ok: false, error: { code: 'internal', message: err instanceof Error ? err.message : String(err) } };
+}
+
+/** Validate, run, and wrap: the only entry point a transport calls. */
+export async function dispatch(table: HandlerTable, channel: string, payload: unknown): Promise<Envelope<unknown>> {
+  if (!Object.hasOwn(validators, channel)) return { ok: false, error: { code: 'unknown-channel', message: `unknown request channel '${channel}'` } };
+  const c = channel as RequestChannel;
+  try {
+    const req = validators[c](payload);
+    const value = await (table[c] as (r: unknown) => Promise<unknown>)(req);
+    return { ok: true, value };
+  } catch (err) {
+    return errorBody(err);
+  }
+}
