@@ -1,0 +1,33 @@
+/** The shape every `terok-setup <command>` implements. */
+import type { Engine } from '../core/engine.ts';
+
+export const EXIT_READY = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+export const EXIT_NOT_READY = 3;
+export const EXIT_DOWNGRADE = 4;
+export const EXIT_MANUAL_STEP = 5;
+
+export interface CliStreams {
+  out(text: string): void;
+  err(text: string): void;
+  stdinIsTty: boolean;
+  /** Reads one line; null on EOF. */
+  readLine(prompt: string): Promise<string | null>;
+  /** Reads all of stdin (for --api-key-stdin and similar); never echoed. */
+  readAll?(): Promise<string>;
+}
+
+/** Thrown for bad arguments: printed with a pointer to --help, exit 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export interface CliCommand {
+  name: string;
+  /** One line for the main help. */
+  summary: string;
+  /** Full `--help` text. */
+  help: string;
+  run(engine: Engine, args: string[], io: CliStreams): Promise<number>;
+}

@@ -1,0 +1,33 @@
+import { parseArgs } from 'node:util';
+import { runGate } from '../../core/preflight/gate.ts';
+import { EXIT_NOT_READY, EXIT_READY, type CliCommand } from '../command.ts';
+import { gateIO, SETTINGS_HELP, SETTINGS_OPTIONS, settingsFrom } from './settings.ts';
+
+export const runCommand: CliCommand = {
+  name: 'run',
+  summary: 'Run the readiness gate, offering each available fix',
+  help: `Usage: terok-setup run [--yes] [--non-interactive] [options]
+
+Run the readiness gate. On a terminal each missing prerequisite that can be
+fixed is offered with a [Y/n] question (Enter means yes).
+
+  -y, --yes              Accept every offer without asking
+  --non-interactive      Report each missing item once; fix nothing
+${SETTINGS_HELP}
+
+Exit codes: 0 ready, 3 not ready, 2 usage error.`,
+  async run(engine, args, io) {
+    const { values } = parseArgs({ args, options: { ...SETTINGS_OPTIONS, yes: { type: 'boolean', short: 'y' }, 'non-interactive': { type: 'boolean' } }, strict: true });
+    if (values.help) { io.out(this.help + '\n'); return EXIT_READY; }
+    const settings = settingsFrom(engine, values);
+    const interactive = !values['non-interactive'];
+    if (interactive && !values.yes && !io.stdinIsTty) {
+      io.err('terok-setup: prerequisites unchecked (stdin is not a tty).\n');
+      io.err('  Run:   terok-setup run --yes\n');
+      io.err('  Or:    terok-setup run --non-interactive\n');
+      return EXIT_NOT_READY;
+    }
+    const result = await runGate(engine.ctx, settings, { interactive, assumeYes: Boolean(values.yes) }, gateIO(io), engine.fixes);
+    return result.ready ? EXIT_READY : EXIT_NOT_READY;
+  },
+};
