@@ -22,6 +22,7 @@ export interface AppInfoData {
   platform: string;
   defaults: GateSettings;
   agents: string[];
+  taskSteps: string[];
 }
 
 export class Engine {
@@ -48,7 +49,7 @@ export class Engine {
   }
 
   appInfo(): AppInfoData {
-    return { name: APP_NAME, version: APP_VERSION, platform: process.platform, defaults: this.defaultSettings(), agents: [...KNOWN_ENTRIES] };
+    return { name: APP_NAME, version: APP_VERSION, platform: process.platform, defaults: this.defaultSettings(), agents: [...KNOWN_ENTRIES], taskSteps: this.tasks.stepNames() };
   }
 
   sweep(settings: GateSettings, signal?: AbortSignal): Promise<ReadinessReport> {

@@ -16,6 +16,8 @@ export interface AppInfo {
   defaults: GateSettings;
   /** Entries the user can prepare, for the agent picker. */
   agents: string[];
+  /** Setup steps this build can run as tasks (pages show a button only for these). */
+  taskSteps: string[];
 }
 
 /** Renderer → main requests (`invoke`). */

@@ -23,7 +23,7 @@ export interface SandboxHost {
 }
 
 export interface SandboxOptions {
-  /** Keep the real PATH after `bin` (default true); false = only `bin` and /usr/bin:/bin. */
+  /** Keep the real PATH after `bin` (default true); false = only `bin` (nothing else is found). */
   inheritPath?: boolean;
   /** Extra environment. */
   env?: Record<string, string>;
@@ -34,9 +34,9 @@ export function createSandboxHost(opts: SandboxOptions = {}): SandboxHost {
   const home = path.join(root, 'home');
   const bin = path.join(root, 'bin');
   for (const d of [home, bin, path.join(root, 'run'), path.join(root, 'etc')]) mkdirSync(d, { recursive: true });
-  const basePath = opts.inheritPath === false ? '/usr/bin:/bin' : (process.env.PATH ?? '/usr/bin:/bin');
+  const basePath = opts.inheritPath === false ? '' : `:${process.env.PATH ?? '/usr/bin:/bin'}`;
   const env: Record<string, string> = {
-    PATH: `${bin}:${basePath}`,
+    PATH: `${bin}${basePath}`,
     HOME: home,
     XDG_CONFIG_HOME: path.join(home, '.config'),
     XDG_DATA_HOME: path.join(home, '.local', 'share'),

@@ -96,6 +96,10 @@ export class TaskManager {
     return this.steps.has(step);
   }
 
+  stepNames(): string[] {
+    return [...this.steps.keys()].sort();
+  }
+
   subscribe(listener: (e: TaskEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);

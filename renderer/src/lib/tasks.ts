@@ -1,0 +1,7 @@
+/** Task step names the engine may offer; a page shows its button only when the engine has the step. */
+export const TASK_STEPS = {
+  sandboxInstall: 'sandbox.install',
+  imagesBuild: 'images.build',
+  sshGenerate: 'ssh.generate',
+  credentialsApiKey: 'credentials.api-key',
+} as const;

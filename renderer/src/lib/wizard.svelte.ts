@@ -1,0 +1,149 @@
+/**
+ * Wizard state: the settings, the latest probe report (the one source of
+ * truth every page, badge and summary reads), the current page, and the live
+ * tasks. Re-probing keeps the previous report on screen until the new one
+ * arrives, so nothing jumps or flickers.
+ */
+import type { AppInfo } from '../../../main/ipc/contract.ts';
+import type { GateSettings } from '../../../main/core/probes/types.ts';
+import type { ReadinessReport, StepReport, StepState } from '../../../main/core/preflight/sweep.ts';
+import type { StepId } from '../../../main/core/preflight/steps.ts';
+import type { TaskEvent } from '../../../main/core/tasks/task-manager.ts';
+import { api, ApiError, unwrap } from './api.ts';
+
+export type PageId = 'welcome' | StepId | 'summary';
+
+export interface PageDef {
+  id: PageId;
+  title: string;
+  /** Marked in the sidebar. */
+  requirement: 'required' | 'optional' | 'info' | null;
+}
+
+export const PAGES: readonly PageDef[] = [
+  { id: 'welcome', title: 'Welcome', requirement: null },
+  { id: 'podman', title: 'Podman', requirement: 'required' },
+  { id: 'git', title: 'Git', requirement: 'info' },
+  { id: 'sandbox', title: 'Sandbox services', requirement: 'required' },
+  { id: 'images', title: 'Container images', requirement: 'required' },
+  { id: 'ssh', title: 'SSH key', requirement: 'optional' },
+  { id: 'credentials', title: 'Credentials', requirement: 'optional' },
+  { id: 'summary', title: 'Summary', requirement: null },
+];
+
+export type SidebarState = StepState | 'pending' | 'checking';
+
+export interface TaskView {
+  taskId: string;
+  step: string;
+  state: 'running' | 'done' | 'failed' | 'cancelled';
+  events: TaskEvent[];
+  startedAt: number;
+}
+
+/** Minimum gap between focus-triggered re-probes. */
+const FOCUS_REPROBE_MS = 1500;
+
+class Wizard {
+  info = $state<AppInfo | null>(null);
+  settings = $state<GateSettings>({ provider: 'claude', baseImage: 'ubuntu:24.04', family: null, credentialSet: 'default', mountsDir: null });
+  report = $state<ReadinessReport | null>(null);
+  checking = $state(false);
+  error = $state<string | null>(null);
+  pageIndex = $state(0);
+  tasks = $state<Record<string, TaskView>>({});
+  private lastProbe = 0;
+  private pendingRecheck = false;
+
+  get page(): PageDef {
+    return PAGES[this.pageIndex]!;
+  }
+
+  step(id: StepId): StepReport | undefined {
+    return this.report?.steps.find((s) => s.id === id);
+  }
+
+  sidebarState(id: PageId): SidebarState {
+    if (id === 'welcome') return this.report ? 'ok' : 'pending';
+    if (id === 'summary') {
+      if (!this.report) return this.checking ? 'checking' : 'pending';
+      return this.report.verdict.ready ? 'ok' : 'failed';
+    }
+    const s = this.step(id);
+    if (!s) return this.checking ? 'checking' : 'pending';
+    return s.state;
+  }
+
+  async start(): Promise<void> {
+    try {
+      this.info = await unwrap(api().appInfo({}));
+      this.settings = { ...this.info.defaults };
+    } catch (err) {
+      this.error = messageOf(err);
+      return;
+    }
+    api().on('task:event', (e) => this.onTaskEvent(e));
+    api().on('app:focus', () => {
+      if (Date.now() - this.lastProbe > FOCUS_REPROBE_MS) void this.recheck();
+    });
+    await this.recheck();
+  }
+
+  /** Run the probe sweep again; concurrent calls coalesce into one follow-up sweep. */
+  async recheck(): Promise<void> {
+    if (this.checking) { this.pendingRecheck = true; return; }
+    this.checking = true;
+    this.lastProbe = Date.now();
+    try {
+      this.report = await unwrap(api().sweep({ settings: $state.snapshot(this.settings) }));
+      this.error = null;
+    } catch (err) {
+      this.error = messageOf(err);
+    } finally {
+      this.checking = false;
+    }
+    if (this.pendingRecheck) { this.pendingRecheck = false; await this.recheck(); }
+  }
+
+  go(index: number): void {
+    this.pageIndex = Math.max(0, Math.min(PAGES.length - 1, index));
+  }
+
+  goTo(id: PageId): void {
+    this.go(PAGES.findIndex((p) => p.id === id));
+  }
+
+  async startTask(step: string, params: Record<string, unknown>): Promise<string> {
+    const { taskId } = await unwrap(api().startTask({ step, params }));
+    if (!this.tasks[step] || this.tasks[step].taskId !== taskId) {
+      this.tasks[step] = { taskId, step, state: 'running', events: [], startedAt: Date.now() };
+    }
+    return taskId;
+  }
+
+  async cancelTask(step: string): Promise<void> {
+    const t = this.tasks[step];
+    if (t) await unwrap(api().cancelTask({ taskId: t.taskId }));
+  }
+
+  private onTaskEvent(e: TaskEvent): void {
+    let t = this.tasks[e.step];
+    if (!t || t.taskId !== e.taskId) {
+      t = { taskId: e.taskId, step: e.step, state: 'running', events: [], startedAt: e.at };
+      this.tasks[e.step] = t;
+    }
+    t.events.push(e);
+    if (e.type === 'done') t.state = 'done';
+    if (e.type === 'failed') t.state = e.error.code === 'cancelled' ? 'cancelled' : 'failed';
+    // One source of truth: after any task ends, the probes run again.
+    if (e.type === 'done' || e.type === 'failed') void this.recheck();
+  }
+}
+
+export function messageOf(err: unknown): string {
+  if (err instanceof ApiError) return err.message;
+  if (err instanceof Error) return err.message;
+  return String(err);
+}
+
+export const wizard = new Wizard();

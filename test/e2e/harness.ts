@@ -1,0 +1,125 @@
+/**
+ * End-to-end harness: the real, built renderer in Debian's Chromium, talking
+ * to the real handler table and engine over a loopback bridge.
+ *
+ * No Electron binary can run here, so Electron's IPC is the one part
+ * replaced: Playwright's `exposeBinding` carries requests (checked to come
+ * from the top frame, as main checks the sender frame) and `evaluate` carries
+ * events. The page gets the same frozen `window.terok` shape the preload
+ * builds from the contract.
+ */
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { Engine } from '../../main/core/engine.ts';
+import type { HostContext } from '../../main/core/host/context.ts';
+import { registerSetupModules } from '../../main/core/modules.ts';
+import { API_METHODS, EVENT_CHANNELS } from '../../main/ipc/contract.ts';
+import { createHandlers, dispatch } from '../../main/ipc/handlers.ts';
+import { EventQueue } from '../../main/electron/ipc-bridge.ts';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const CHROMIUM_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+
+const RENDERER_DIR = path.resolve(import.meta.dirname, '../../out/renderer');
+const MIME: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png' };
+
+export function rendererBuilt(): boolean {
+  return existsSync(path.join(RENDERER_DIR, 'index.html'));
+}
+
+/** Static server for the built renderer on a random loopback port. */
+async function serveRenderer(): Promise<{ server: Server; url: string }> {
+  const server = createServer((req, res) => {
+    const rel = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    const file = path.join(RENDERER_DIR, rel === '/' ? 'index.html' : rel);
+    if (!file.startsWith(RENDERER_DIR) || !existsSync(file) || !statSync(file).isFile()) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': MIME[path.extname(file)] ?? 'application/octet-stream' });
+    createReadStream(file).pipe(res);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const addr = server.address();
+  if (!addr || typeof addr === 'string') throw new Error('no address');
+  return { server, url: `http://127.0.0.1:${addr.port}/` };
+}
+
+/** Script run in the page before any app code: builds `window.terok` over the bridge. */
+function bridgeScript(): string {
+  return `(() => {
+    const methods = ${JSON.stringify(API_METHODS)};
+    const channels = ${JSON.stringify(EVENT_CHANNELS)};
+    const listeners = new Map(channels.map((c) => [c, new Set()]));
+    window.__terokEmit = (channel, payload) => { for (const l of listeners.get(channel) ?? []) l(payload); };
+    const api = {};
+    for (const [method, channel] of Object.entries(methods)) api[method] = (payload) => window.__terokInvoke(channel, payload ?? {});
+    api.on = (channel, listener) => {
+      if (!listeners.has(channel)) throw new Error('unknown event channel ' + channel);
+      listeners.get(channel).add(listener);
+      return () => listeners.get(channel).delete(listener);
+    };
+    Object.defineProperty(window, 'terok', { value: Object.freeze(api), writable: false, configurable: false });
+  })();`;
+}
+
+export interface WizardSession {
+  page: Page;
+  engine: Engine;
+  /** Requests the page made, by channel (to assert on traffic). */
+  requests: { channel: string; payload: unknown }[];
+  /** Fire the window-focus event, as main does when the window regains focus. */
+  focus(): Promise<void>;
+  close(): Promise<void>;
+}
+
+let browser: Browser | null = null;
+
+export async function launchBrowser(): Promise<Browser> {
+  browser ??= await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+  return browser;
+}
+
+export async function closeBrowser(): Promise<void> {
+  await browser?.close();
+  browser = null;
+}
+
+export async function openWizard(ctx: HostContext, opts: { colorScheme?: 'light' | 'dark' } = {}): Promise<WizardSession> {
+  const engine = new Engine(ctx);
+  registerSetupModules(engine);
+  const table = createHandlers(engine, async () => {});
+  const { server, url } = await serveRenderer();
+  const b = await launchBrowser();
+  const context = await b.newContext({ viewport: { width: 1100, height: 760 }, colorScheme: opts.colorScheme ?? 'light' });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: url.slice(0, -1) });
+  const page = await context.newPage();
+  const requests: WizardSession['requests'] = [];
+  await page.exposeBinding('__terokInvoke', async (source, channel: string, payload: unknown) => {
+    if (source.frame !== page.mainFrame()) return { ok: false, error: { code: 'untrusted-sender', message: 'not the top frame' } };
+    requests.push({ channel, payload });
+    return dispatch(table, channel, payload);
+  });
+  await page.addInitScript(bridgeScript());
+  const events = new EventQueue();
+  const unsubscribe = engine.tasks.subscribe((e) => events.emit('task:event', e));
+  page.on('load', () => events.attach({ send: (channel, payload) => void page.evaluate(([c, p]) => (window as unknown as { __terokEmit(c: string, p: unknown): void }).__terokEmit(c, p), [channel, payload] as const).catch(() => {}) }));
+  await page.goto(url);
+  return {
+    page,
+    engine,
+    requests,
+    focus: async () => { await page.evaluate(() => (window as unknown as { __terokEmit(c: string, p: unknown): void }).__terokEmit('app:focus', {})); },
+    close: async () => {
+      unsubscribe();
+      engine.dispose();
+      await context.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,84 @@
+/**
+ * Real artefacts for tests: shield hook descriptors on disk, a real
+ * SQLCipher-4 credential DB keyed through the session-file passphrase tier,
+ * and tiny container images built by real podman from local files
+ * (registries are unreachable here).
+ */
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync, copyFileSync, symlinkSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { runCommand } from '../../main/core/host/process.ts';
+import { resolvePaths } from '../../main/core/host/paths.ts';
+import { CredentialDb } from '../../main/core/vault/credential-db.ts';
+import { sessionDigest } from '../../main/core/vault/passphrase.ts';
+import type { SandboxHost } from './host.ts';
+
+/** Register a shield hooks dir in the sandbox's user containers.conf and put descriptors + ballast in it. */
+export function installShieldHooksFixture(host: SandboxHost, bundleVersion = 12): string {
+  const paths = resolvePaths(host.ctx);
+  const dir = paths.shieldHooksDir;
+  host.write(path.join(dir, '_oci_state.py'), `"""fixture ballast"""\nBUNDLE_VERSION = ${bundleVersion}\n`);
+  host.write(path.join(dir, 'terok-shield-hook'), '#!/bin/sh\nexit 0\n', 0o755);
+  for (const stage of ['createRuntime', 'poststop']) {
+    host.write(path.join(dir, `terok-shield-${stage}.json`), JSON.stringify({
+      version: '1.0.0',
+      hook: { path: path.join(dir, 'terok-shield-hook'), args: ['terok-shield-hook', stage] },
+      when: { annotations: { 'terok.shield.profiles': '.*' } },
+      stages: [stage],
+    }, null, 2) + '\n');
+  }
+  host.write(paths.containersConf, `# user settings\n[engine]\nhooks_dir = ["${dir}"]\n`);
+  return dir;
+}
+
+export const FIXTURE_PASSPHRASE = 'fixture-passphrase-not-a-secret';
+
+/** Put the passphrase into the kernel-keyring tier's file fallback (XDG_RUNTIME_DIR session cache). */
+export function provideSessionPassphrase(host: SandboxHost, passphrase = FIXTURE_PASSPHRASE): void {
+  const paths = resolvePaths(host.ctx);
+  host.write(path.join(paths.vaultSessionDir, sessionDigest(paths.credentialDb)), passphrase, 0o600);
+}
+
+export interface VaultFixture {
+  credentials?: { set: string; provider: string; data: Record<string, unknown> }[];
+  sshKeyScope?: string;
+}
+
+/** Create a real SQLCipher DB with the given rows, keyed with FIXTURE_PASSPHRASE. */
+export function createVaultFixture(host: SandboxHost, fixture: VaultFixture = {}): string {
+  const paths = resolvePaths(host.ctx);
+  provideSessionPassphrase(host);
+  const db = CredentialDb.open(paths.credentialDb, FIXTURE_PASSPHRASE);
+  try {
+    for (const c of fixture.credentials ?? []) db.storeCredential(c.set, c.provider, c.data);
+    if (fixture.sshKeyScope) {
+      const blob = Buffer.from(`fixture-public-${fixture.sshKeyScope}`);
+      const fp = 'SHA256:' + createHash('sha256').update(blob).digest('base64').replace(/=+$/, '');
+      const info = db.raw.prepare('INSERT INTO ssh_keys (key_type, private_der, public_blob, comment, fingerprint) VALUES (?, ?, ?, ?, ?)')
+        .run('ed25519', Buffer.from('fixture-private'), blob, `tk-main:${fixture.sshKeyScope}`, fp);
+      db.raw.prepare('INSERT INTO ssh_key_assignments (scope, key_id) VALUES (?, ?)').run(fixture.sshKeyScope, info.lastInsertRowid);
+    }
+  } finally {
+    db.close();
+  }
+  return paths.credentialDb;
+}
+
+/** Build a tiny busybox image from local files and tag it (no registry needed). */
+export async function buildTinyImage(tags: string[]): Promise<void> {
+  const ctxDir = mkdtempSync(path.join(os.tmpdir(), 'terok-tiny-image-'));
+  try {
+    mkdirSync(path.join(ctxDir, 'bin'));
+    copyFileSync('/bin/busybox', path.join(ctxDir, 'bin', 'busybox'));
+    for (const applet of ['sh', 'true', 'echo', 'cat', 'sleep']) symlinkSync('busybox', path.join(ctxDir, 'bin', applet));
+    writeFileSync(path.join(ctxDir, 'Containerfile'), 'FROM scratch\nCOPY bin /bin\nCMD ["/bin/sh"]\n');
+    await runCommand('podman', ['build', '-q', ...tags.flatMap((t) => ['-t', t]), '-f', path.join(ctxDir, 'Containerfile'), ctxDir], { timeoutMs: 180_000 });
+  } finally {
+    rmSync(ctxDir, { recursive: true, force: true });
+  }
+}
+
+export async function removeImages(tags: string[]): Promise<void> {
+  await runCommand('podman', ['image', 'rm', '--force', ...tags], { timeoutMs: 60_000, allowNonZero: true }).catch(() => {});
+}
