@@ -1,0 +1,72 @@
+/**
+ * `routes.json` (terok-executor spec §4.7): one entry per provider, sorted,
+ * with a fixed field order, written the way terok writes it — Python's
+ * `json.dumps(indent=2)` plus a newline — so the bytes match terok's.
+ */
+import { atomicWriteFile, describeFsError } from '../host/fs.ts';
+import { compareNames } from './derive.ts';
+import type { ProviderEntry, Roster } from './model.ts';
+
+/** Objects are Maps so key order is exactly insertion order (no integer-key reordering). */
+type Json = string | number | boolean | null | Json[] | Map<string, Json>;
+
+function routeOf(provider: ProviderEntry): Map<string, Json> {
+  const route = new Map<string, Json>([
+    ['upstream', provider.spec.upstream],
+    ['auth_header', provider.wire.header],
+    ['auth_prefix', provider.wire.prefix],
+  ]);
+  if (provider.spec.path_upstreams.size) route.set('path_upstreams', new Map(provider.spec.path_upstreams));
+  if (provider.wire.extraHeaders.size) route.set('oauth_extra_headers', new Map(provider.wire.extraHeaders));
+  const refresh = provider.spec.oauth_refresh;
+  if (refresh) {
+    const block = new Map<string, Json>([['token_url', refresh.token_url], ['client_id', refresh.client_id]]);
+    if (refresh.scope) block.set('scope', refresh.scope);
+    route.set('oauth_refresh', block);
+  }
+  return route;
+}
+
+/** The full file content, trailing newline included. */
+export function renderRoutesJson(roster: Pick<Roster, 'providers'>): string {
+  const names = [...roster.providers.keys()].sort(compareNames);
+  const doc = new Map<string, Json>(names.map((name) => [name, routeOf(roster.providers.get(name)!)]));
+  return toPythonJson(doc, '') + '\n';
+}
+
+/**
+ * Python's `json.dumps(value, indent=2)`: `": "` and `","` separators, `{}`
+ * for empty objects, and non-ASCII escaped as `\uXXXX` (ensure_ascii).
+ */
+export function toPythonJson(value: Json, indent: string): string {
+  if (value instanceof Map || Array.isArray(value)) {
+    const items = value instanceof Map
+      ? [...value].map(([k, v]) => `${jsonString(k)}: ${toPythonJson(v, indent + '  ')}`)
+      : value.map((v) => toPythonJson(v, indent + '  '));
+    const [open, close] = value instanceof Map ? ['{', '}'] : ['[', ']'];
+    if (!items.length) return open + close;
+    const inner = indent + '  ';
+    return `${open}\n${inner}${items.join(`,\n${inner}`)}\n${indent}${close}`;
+  }
+  return typeof value === 'string' ? jsonString(value) : JSON.stringify(value);
+}
+
+function jsonString(s: string): string {
+  return JSON.stringify(s).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** Raised when routes.json cannot be written; the previous file is left as it was. */
+export class RoutesWriteError extends Error {
+  override name = 'RoutesWriteError';
+}
+
+/** Write routes.json atomically (0600, parent 0700). Returns the content written. */
+export function writeRoutesJson(roster: Pick<Roster, 'providers'>, routesPath: string): string {
+  const content = renderRoutesJson(roster);
+  try {
+    atomicWriteFile(routesPath, content, { mode: 0o600, dirMode: 0o700 });
+  } catch (err) {
+    throw new RoutesWriteError(`${describeFsError(err, 'writing the vault routes file')}\nfile: ${routesPath} (the previous version, if any, was left unchanged)`);
+  }
+  return content;
+}
