@@ -3,10 +3,12 @@
  * Each module exports `register(engine)`; the order does not matter.
  */
 import type { Engine } from './engine.ts';
+import * as sandboxModule from './sandbox/module.ts';
+import * as images from './images/module.ts';
 
 type SetupModule = { register(engine: Engine): void };
 
-const MODULES: readonly SetupModule[] = [];
+const MODULES: readonly SetupModule[] = [images, sandboxModule];
 
 export function registerSetupModules(engine: Engine): void {
   for (const m of MODULES) m.register(engine);

@@ -1,6 +1,9 @@
 /** Every `terok-setup` command, in the order `--help` lists them. Add new commands here. */
 import type { CliCommand } from '../command.ts';
+import { buildCommand } from './build.ts';
 import { checkCommand } from './check.ts';
 import { runCommand } from './run.ts';
+import { installCommand } from './install.ts';
+import { uninstallCommand } from './uninstall.ts';
 
-export const COMMANDS: readonly CliCommand[] = [checkCommand, runCommand];
+export const COMMANDS: readonly CliCommand[] = [checkCommand, runCommand, buildCommand, installCommand, uninstallCommand];

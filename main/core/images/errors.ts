@@ -10,6 +10,7 @@ export type ImageErrorCode =
   | 'unknown-family'
   | 'unknown-agents'
   | 'invalid-selection'
+  | 'roster-invalid'
   | 'template-error'
   | 'podman-missing'
   | 'staging-failed'

@@ -1,0 +1,69 @@
+/**
+ * Build parameters arrive from the renderer (untrusted) and the CLI: check
+ * every field's type and shape, reject unknown keys, fill defaults.
+ */
+import { ImageBuildError } from './errors.ts';
+import { parseFamilyOverride } from './family.ts';
+import { DEFAULT_AGENT_SELECTION, type BuildRequest } from './build.ts';
+
+/** Registry/name[:tag][@digest] characters only; podman rejects anything stranger anyway. */
+const IMAGE_REFERENCE = /^[A-Za-z0-9][A-Za-z0-9._\/:@-]*$/;
+const MAX_IMAGE_REFERENCE = 255;
+/** Names, commas, `-` exclusions and spaces. */
+const SELECTION = /^[A-Za-z0-9_,\s-]*$/;
+const MAX_SELECTION = 2000;
+
+const KNOWN_KEYS = new Set(['baseImage', 'family', 'agents', 'rebuild', 'fullRebuild']);
+
+function invalid(message: string): ImageBuildError {
+  return new ImageBuildError('invalid-params', message, { hint: 'This is a bug in the caller; the build was not started.' });
+}
+
+export function isImageReference(value: string): boolean {
+  return value.length <= MAX_IMAGE_REFERENCE && IMAGE_REFERENCE.test(value);
+}
+
+export function checkImageReference(value: string): string {
+  const trimmed = value.trim();
+  if (trimmed && !isImageReference(trimmed)) {
+    throw new ImageBuildError('invalid-params', `'${value}' is not a valid image reference`, { hint: 'Use a name like ubuntu:24.04, fedora:44 or registry.example.com:5000/team/image:tag.' });
+  }
+  return trimmed;
+}
+
+export function checkSelection(value: string): string {
+  if (value.length > MAX_SELECTION || !SELECTION.test(value)) {
+    throw new ImageBuildError('invalid-selection', `'${value}' is not a valid agent selection`, {
+      hint: 'Use "all", a comma list like "claude,codex", or exclusions like "all,-vibe".',
+    });
+  }
+  return value;
+}
+
+/** Validates task-step params; `defaultBase` fills a missing or blank base image. */
+export function parseBuildParams(raw: unknown, defaultBase: string): Required<BuildRequest> {
+  const params = raw ?? {};
+  if (typeof params !== 'object' || Array.isArray(params)) throw invalid('build parameters must be an object');
+  const p = params as Record<string, unknown>;
+  for (const key of Object.keys(p)) if (!KNOWN_KEYS.has(key)) throw invalid(`unknown build parameter '${key}'`);
+  const str = (key: string): string | undefined => {
+    const v = p[key];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'string') throw invalid(`build parameter '${key}' must be text`);
+    return v;
+  };
+  const bool = (key: string): boolean => {
+    const v = p[key];
+    if (v === undefined || v === null) return false;
+    if (typeof v !== 'boolean') throw invalid(`build parameter '${key}' must be true or false`);
+    return v;
+  };
+  const base = checkImageReference(str('baseImage') ?? '');
+  return {
+    baseImage: base || defaultBase,
+    family: parseFamilyOverride(p.family),
+    agents: checkSelection(str('agents') ?? DEFAULT_AGENT_SELECTION),
+    rebuild: bool('rebuild'),
+    fullRebuild: bool('fullRebuild'),
+  };
+}
