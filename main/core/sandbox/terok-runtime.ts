@@ -4,9 +4,11 @@
  * versions of its packages (they go into the setup stamp) and the hook
  * payload files terok-shield / terok-sandbox ship.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
+import path from 'node:path';
 import type { HostContext } from '../host/context.ts';
-import { which } from '../host/which.ts';
+import { detectDistro, installCommand, type DistroFamily } from '../host/distro.ts';
+import { isExecutableFile, which } from '../host/which.ts';
 import { readBundleVersion } from './shield-health.ts';
 
 export const TRACKED_PACKAGES = ['terok', 'terok-executor', 'terok-sandbox', 'terok-shield', 'terok-clearance'] as const;
@@ -96,4 +98,65 @@ export async function detectTerokRuntime(ctx: HostContext, signal?: AbortSignal)
   } catch (err) {
     return { ...empty, python, via, error: `could not inspect the terok installation behind ${via}: ${(err as Error).message}` };
   }
+}
+
+/** Sub-directories of a terok package where releases have shipped their hook payload. */
+const PAYLOAD_SUBDIRS = ['resources/hooks', 'hooks', 'resources', ''] as const;
+
+/**
+ * The installed copy of `file` inside a terok package dir (terok_shield or
+ * terok_sandbox), or null. Searches the layouts releases have used.
+ */
+export function locatePayloadFile(packageDir: string, file: string): string | null {
+  for (const sub of PAYLOAD_SUBDIRS) {
+    const candidate = path.join(packageDir, sub, file);
+    if (existsSync(candidate)) return candidate;
+  }
+  return null;
+}
+
+/** Package the user installs to get every terok command (the others come as its dependencies). */
+export const TEROK_PYPI_PACKAGE = 'terok-executor';
+
+export interface TerokInstallPlan {
+  /** Runs the install; null when a prerequisite must be installed first by the user. */
+  argv: string[] | null;
+  /** The command as the user would type it. */
+  display: string;
+  /** Shown when pipx itself is missing: how to get it on this distribution. */
+  prerequisite: string | null;
+}
+
+/**
+ * The exact command that installs terok. pipx first: it gives terok its own
+ * venv and, with `--include-deps`, exposes terok-sandbox and terok-shield's
+ * commands too (their hooks need them on PATH).
+ */
+export function terokInstallPlan(ctx: Pick<HostContext, 'env'>, family: DistroFamily = detectDistro().family): TerokInstallPlan {
+  const pipx = which(ctx, 'pipx');
+  const args = ['install', '--include-deps', TEROK_PYPI_PACKAGE];
+  if (pipx) return { argv: [pipx, ...args], display: `pipx ${args.join(' ')}`, prerequisite: null };
+  return {
+    argv: null,
+    display: `pipx ${args.join(' ')}`,
+    prerequisite: installCommand(family, 'pipx') ?? 'install pipx (https://pipx.pypa.io/stable/installation/)',
+  };
+}
+
+/**
+ * The command the supervisor wrapper runs: `terok-sandbox` on PATH, else the
+ * one next to the terok interpreter (a venv that is not on PATH).
+ */
+export function resolveTerokSandboxCommand(ctx: Pick<HostContext, 'env'>, runtime: Pick<TerokRuntime, 'python'>): string {
+  const onPath = which(ctx, 'terok-sandbox');
+  if (onPath) return onPath;
+  const sibling = runtime.python ? path.join(path.dirname(runtime.python), 'terok-sandbox') : null;
+  if (sibling && isExecutableFile(sibling)) return sibling;
+  throw new Error(`terok-sandbox entry point not found — checked $PATH${sibling ? ` and ${path.dirname(sibling)}` : ''}; install terok (${terokInstallPlan(ctx).display}) and re-run setup`);
+}
+
+/** One-line summary of the installed versions, for stage details and reports. */
+export function describeRuntime(runtime: TerokRuntime): string {
+  const names = TRACKED_PACKAGES.filter((n) => runtime.packages[n]);
+  return names.length ? names.map((n) => `${n} ${runtime.packages[n]}`).join(', ') : 'terok is not installed';
 }

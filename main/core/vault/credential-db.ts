@@ -4,9 +4,9 @@
  * reads and writes the same files as terok's sqlcipher3 binding.
  */
 import Database from 'better-sqlite3-multiple-ciphers';
-import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { pemToPkcs8Der, sshFingerprint } from './openssh-key.ts';
 
 export const SCHEMA_VERSION = 3;
 
@@ -100,9 +100,67 @@ function keyed(dbPath: string, passphrase: string, readonly: boolean): DB {
       if (isPlaintextSqlite(dbPath)) throw new PlaintextDbError(dbPath);
       throw new WrongPassphraseError(dbPath);
     }
-    if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') throw new DbLockedError(dbPath);
+    if (isLockError(err)) throw new DbLockedError(dbPath);
     throw err;
   }
+}
+
+function isLockError(err: unknown): boolean {
+  const code = (err as { code?: string }).code ?? '';
+  return code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED') || /database is locked/i.test((err as Error).message ?? '');
+}
+
+function withLockHint<T>(dbPath: string, body: () => T): T {
+  try {
+    return body();
+  } catch (err) {
+    if (isLockError(err)) throw new DbLockedError(dbPath);
+    throw err;
+  }
+}
+
+/** terok's v2→v3 re-keying of provider values from agent names to provider names. */
+export const PROVIDER_RENAMES: readonly (readonly [string, string])[] = [
+  ['claude', 'anthropic'], ['codex', 'openai'], ['vibe', 'mistral'], ['gh', 'github'], ['glab', 'gitlab'], ['sonar', 'sonarcloud'],
+];
+
+const columnsOf = (db: DB, table: string): string[] =>
+  (db.prepare(`SELECT name FROM pragma_table_info(?)`).all(table) as { name: string }[]).map((r) => r.name);
+
+/** Bring any v0–v3 file to v3; a fresh or empty DB just gets the schema. */
+function migrate(db: DB, dbPath: string): void {
+  const version = Number(db.pragma('user_version', { simple: true }));
+  if (version > SCHEMA_VERSION) {
+    throw new Error(`${dbPath} has schema version ${version}, newer than this wizard understands (${SCHEMA_VERSION}); update Terok Setup`);
+  }
+  if (version === SCHEMA_VERSION) {
+    db.exec(SCHEMA_SQL); // idempotent; repairs a table dropped by hand
+    return;
+  }
+  db.transaction(() => {
+    // v0 → v1: OpenSSH PEM private keys become PKCS#8 DER; hex fingerprints become SHA256:<b64>.
+    if (columnsOf(db, 'ssh_keys').includes('private_pem')) {
+      const rows = db.prepare('SELECT id, private_pem, public_blob, fingerprint FROM ssh_keys').all() as { id: number; private_pem: string | Buffer; public_blob: Buffer; fingerprint: string }[];
+      db.exec('ALTER TABLE ssh_keys RENAME COLUMN private_pem TO private_der');
+      const update = db.prepare('UPDATE ssh_keys SET private_der = ?, fingerprint = ? WHERE id = ?');
+      for (const r of rows) {
+        const der = pemToPkcs8Der(Buffer.isBuffer(r.private_pem) ? r.private_pem.toString('utf8') : r.private_pem);
+        const fp = r.fingerprint.startsWith('SHA256:') ? r.fingerprint : sshFingerprint(r.public_blob);
+        update.run(der, fp, r.id);
+      }
+    }
+    // v1 → v2: proxy_tokens.task is now subject.
+    if (columnsOf(db, 'proxy_tokens').includes('task')) db.exec('ALTER TABLE proxy_tokens RENAME COLUMN task TO subject');
+    db.exec(SCHEMA_SQL);
+    // v2 → v3: UPDATE OR IGNORE, so a clash keeps the old row (as terok does).
+    if (version < 3) {
+      for (const table of ['credentials', 'proxy_tokens']) {
+        const stmt = db.prepare(`UPDATE OR IGNORE ${table} SET provider = ? WHERE provider = ?`);
+        for (const [from, to] of PROVIDER_RENAMES) stmt.run(to, from);
+      }
+    }
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  })();
 }
 
 export interface SshKeyRow {
@@ -127,23 +185,21 @@ export class CredentialDb {
     return new CredentialDb(keyed(dbPath, passphrase, true), dbPath);
   }
 
-  /** Writer open: creates the file (parent 0700) and the v3 schema when absent. */
+  /**
+   * Writer open: creates the file (0600, parent 0700) and the v3 schema when
+   * absent, migrates v0–v2 files, WAL journal, foreign keys on.
+   */
   static open(dbPath: string, passphrase: string): CredentialDb {
     mkdirSync(path.dirname(dbPath), { recursive: true, mode: 0o700 });
     const fresh = !existsSync(dbPath);
     const db = keyed(dbPath, passphrase, false);
     try {
-      db.pragma('journal_mode = WAL');
-      db.pragma('foreign_keys = ON');
-      const version = Number(db.pragma('user_version', { simple: true }));
-      if (fresh || version === 0 || version === SCHEMA_VERSION) {
-        db.exec(SCHEMA_SQL);
-        db.pragma(`user_version = ${SCHEMA_VERSION}`);
-      } else if (version > SCHEMA_VERSION) {
-        throw new Error(`${dbPath} has schema version ${version}, newer than this wizard understands (${SCHEMA_VERSION}); update Terok Setup`);
-      } else {
-        throw new Error(`${dbPath} has schema version ${version}; open it once with terok to migrate it`);
-      }
+      if (fresh) chmodSync(dbPath, 0o600);
+      withLockHint(dbPath, () => {
+        if (db.pragma('journal_mode', { simple: true }) !== 'wal') db.pragma('journal_mode = WAL');
+        db.pragma('foreign_keys = ON');
+        migrate(db, dbPath);
+      });
     } catch (err) {
       db.close();
       throw err;

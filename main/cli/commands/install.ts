@@ -1,0 +1,84 @@
+import { parseArgs } from 'node:util';
+import type { Engine } from '../../core/engine.ts';
+import { createStagePrinter } from '../../core/sandbox/stage-printer.ts';
+import { colourEnabled } from '../../core/tasks/stages.ts';
+import { EXIT_FAILURE, EXIT_READY, type CliCommand, type CliStreams } from '../command.ts';
+
+/**
+ * Start a task step and print its stage lines progressively, in terok's
+ * format; resolves with the step's result, or null after printing a failure.
+ */
+export async function runStepWithStageLines(engine: Engine, io: CliStreams, step: string, params: unknown): Promise<unknown> {
+  const printer = createStagePrinter(io.out, { progressive: true, colour: colourEnabled(engine.ctx.env, Boolean(process.stdout.isTTY)) });
+  let result: unknown = null;
+  let failure: string | null = null;
+  let taskId = '';
+  const early: Parameters<Parameters<Engine['tasks']['subscribe']>[0]>[0][] = [];
+  const unsubscribe = engine.tasks.subscribe((e) => {
+    if (!taskId) { early.push(e); return; }
+    if (e.taskId !== taskId) return;
+    if (e.type === 'stage') printer.stage(e.stage);
+    else if (e.type === 'log') printer.log(e.line);
+    else if (e.type === 'done') result = e.result;
+    else if (e.type === 'failed') failure = e.error.message;
+  });
+  try {
+    taskId = engine.tasks.start(step, params);
+    for (const e of early.splice(0)) if (e.taskId === taskId && e.type === 'failed') failure = e.error.message;
+    await engine.tasks.wait(taskId);
+  } finally {
+    unsubscribe();
+  }
+  if (failure !== null) {
+    io.err(`terok-setup: ${failure}\n`);
+    return null;
+  }
+  return result;
+}
+
+interface InstallOutcome {
+  exitCode: number;
+  generatedPassphrase: string | null;
+}
+
+export const installCommand: CliCommand = {
+  name: 'install',
+  summary: 'Install the sandbox: hooks, credential DB, routes, setup stamp',
+  help: `Usage: terok-setup install [--no-shield] [--no-vault] [--passphrase-tier TIER]
+
+Prepare the sandbox the way \`terok-executor setup\` does: vault routes,
+prerequisites report, legacy cleanup, shield hooks, credential DB,
+supervisor hooks, and the setup stamp when everything succeeded.
+Safe to re-run; a ready host is left unchanged.
+
+  --no-shield              Skip the shield (egress firewall) hooks
+  --no-vault               Skip routes and the credential DB
+  --passphrase-tier TIER   Where a new vault passphrase lives:
+                           systemd-creds, keyring or kernel-keyring
+
+A newly generated vault passphrase is printed once: store it off this machine.
+
+Exit codes: 0 ready (stamp written), 1 a stage failed,
+5 a manual host step is needed (SELinux policy), 2 usage error.`,
+  async run(engine, args, io) {
+    const { values } = parseArgs({
+      args, strict: true,
+      options: { 'no-shield': { type: 'boolean' }, 'no-vault': { type: 'boolean' }, 'passphrase-tier': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    });
+    if (values.help) { io.out(this.help + '\n'); return EXIT_READY; }
+    const params = {
+      noShield: Boolean(values['no-shield']),
+      noVault: Boolean(values['no-vault']),
+      ...(values['passphrase-tier'] !== undefined ? { passphraseTier: values['passphrase-tier'] } : {}),
+    };
+    const result = await runStepWithStageLines(engine, io, 'sandbox.install', params) as InstallOutcome | null;
+    if (!result) return EXIT_FAILURE;
+    if (result.generatedPassphrase) {
+      // The one and only time this value is shown.
+      io.out(`\nVault passphrase: ${result.generatedPassphrase}\n`);
+      io.out("  Write this down — it's your recovery key for rebuilds and other hosts.\n");
+      io.out('  Once saved: terok-setup acknowledge-recovery (or "I have saved it" in the app).\n');
+    }
+    return result.exitCode;
+  },
+};

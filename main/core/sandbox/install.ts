@@ -1,0 +1,222 @@
+/**
+ * `ensure_sandbox_ready`: terok-sandbox's install aggregator preceded by the
+ * executor's routes stage — the same phases, order and outcome rules
+ * (terok-sandbox §1.2), each emitted as a live stage line:
+ *
+ *   Vault routes (a failure stops here) → Prerequisites (report only) → Legacy install cleanup →
+ *   Shield hooks → Credentials DB → Supervisor hooks → setup stamp
+ *
+ * A failing phase does not stop later ones; any failure ⇒ exit 1; otherwise
+ * a missing/outdated SELinux policy ⇒ exit 5; only a clean run writes the
+ * stamp (exit 0). Deviations from terok, for the user's sake: "nft missing"
+ * fails the shield stage cleanly instead of crashing setup; the credentials
+ * phase is a stage line (the wizard has no free-form column) and it checks
+ * that an existing encrypted DB really opens, instead of assuming it does.
+ */
+import type { HostContext } from '../host/context.ts';
+import { loadTerokConfig, type TerokConfig } from '../host/config.ts';
+import { detectDistro, installCommand } from '../host/distro.ts';
+import { resolvePaths, type TerokPaths } from '../host/paths.ts';
+import { which } from '../host/which.ts';
+import type { TaskContext } from '../tasks/task-manager.ts';
+import type { StageHandle } from '../tasks/stages.ts';
+import { ensureCredentials, recoveryAcknowledged, tierValidationError, SYSTEMD_CREDS_UNAVAILABLE, type CredentialsOutcome, type ProvisionableTier } from '../vault/provisioning.ts';
+import { systemdCredsAvailability } from '../vault/passphrase.ts';
+import { planHooksDir } from './containers-conf.ts';
+import { apparmorHint, apparmorInstallCommand, checkAppArmor, checkSelinux, selinuxBlocksSetup, selinuxHint, selinuxLine } from './host-policies.ts';
+import { LEGACY_CLEANUP_DETAIL, sweepLegacyInstall } from './legacy-cleanup.ts';
+import { checkHostTools } from './prerequisites.ts';
+import { writeStamp } from './setup-stamp.ts';
+import { installShieldHooks } from './shield-hooks.ts';
+import { installSupervisorHooks } from './supervisor-hooks.ts';
+import { detectTerokRuntime, describeRuntime, terokInstallPlan, type TerokRuntime } from './terok-runtime.ts';
+
+export const EXIT_OK = 0;
+export const EXIT_PHASE_FAILED = 1;
+export const EXIT_MANUAL_STEP = 5;
+
+export interface InstallOptions {
+  noShield?: boolean;
+  noVault?: boolean;
+  passphraseTier?: ProvisionableTier;
+}
+
+/** Regenerates routes.json (the roster module's stage); returns the stage detail. */
+export type VaultRoutesStep = (ctx: HostContext, signal?: AbortSignal) => Promise<string>;
+
+export interface InstallDeps {
+  ctx: HostContext;
+  task: Pick<TaskContext, 'stage' | 'log' | 'signal'>;
+  /** Absent until the roster module provides it; the stage then fails with an explanation. */
+  vaultRoutes?: VaultRoutesStep;
+  /** Pre-detected runtime (tests, or a caller that already has it). */
+  runtime?: TerokRuntime;
+  /** Root for /sys and /etc lookups of the SELinux/AppArmor checks (tests). */
+  sysRoot?: string;
+}
+
+export interface InstallResult {
+  exitCode: 0 | 1 | 5;
+  failedStages: string[];
+  stampPath: string | null;
+  /** Shown before/while containers.conf gains hooks_dir for the first time; null otherwise. */
+  containersConfWarning: string | null;
+  /** Vault outcome without secrets; null with noVault or when the stage failed. */
+  vault: Omit<CredentialsOutcome, 'generatedPassphrase'> | null;
+  /**
+   * A passphrase this run generated — present ONCE, here only. The wizard
+   * shows it as the recovery key; it is in no stage line and no log.
+   */
+  generatedPassphrase: string | null;
+  recoveryAcknowledged: boolean;
+  packages: TerokRuntime['packages'];
+}
+
+/** The §1.2 step-0 validation, before any output or change; the message, or null when fine. */
+export async function validateInstallOptions(ctx: HostContext, opts: InstallOptions, signal?: AbortSignal): Promise<string | null> {
+  if (opts.noVault || opts.passphraseTier === undefined) return null;
+  const bad = tierValidationError(opts.passphraseTier);
+  if (bad) return bad;
+  if (opts.passphraseTier === 'systemd-creds' && !(await systemdCredsAvailability(ctx, signal)).available) return SYSTEMD_CREDS_UNAVAILABLE;
+  return null;
+}
+
+/** Run `body` as a stage; a throw becomes that stage's FAIL and `false`, never an abort. */
+async function phase(task: InstallDeps['task'], label: string, body: (s: StageHandle) => Promise<boolean> | boolean): Promise<boolean> {
+  try {
+    return await task.stage(label, body);
+  } catch {
+    return false;
+  }
+}
+
+const notInstalledText = (ctx: HostContext) => `terok is not installed — install it with: ${terokInstallPlan(ctx).display}`;
+
+export async function ensureSandboxReady(deps: InstallDeps, opts: InstallOptions = {}): Promise<InstallResult> {
+  const { ctx, task } = deps;
+  const signal = task.signal;
+  const invalid = await validateInstallOptions(ctx, opts, signal);
+  if (invalid) throw new Error(invalid);
+
+  const config: TerokConfig = loadTerokConfig(ctx);
+  const paths: TerokPaths = resolvePaths(ctx, config);
+  const runtime = deps.runtime ?? await detectTerokRuntime(ctx, signal);
+  const failed: string[] = [];
+  const result: InstallResult = {
+    exitCode: EXIT_OK, failedStages: failed, stampPath: null, containersConfWarning: null, vault: null,
+    generatedPassphrase: null, recoveryAcknowledged: false, packages: runtime.packages,
+  };
+  const track = (label: string, ok: boolean) => { if (!ok) failed.push(label); };
+
+  // Routes first: the per-container supervisor reads routes.json at container start.
+  // A roster error stops the install here, as in terok: nothing else runs, no stamp.
+  if (!opts.noVault) {
+    const routed = await phase(task, 'Vault routes', async (s) => {
+      if (!deps.vaultRoutes) throw new Error('routes generation is not available in this build');
+      s.ok(await deps.vaultRoutes(ctx, signal));
+      return true;
+    });
+    if (!routed) return { ...result, exitCode: EXIT_PHASE_FAILED, failedStages: ['Vault routes'] };
+  }
+
+  task.log(`terok: ${describeRuntime(runtime)}${runtime.via ? ` (via ${runtime.via})` : ''}`);
+  task.log('Prerequisites:');
+  const family = detectDistro().family;
+  for (const tool of checkHostTools(ctx)) {
+    await phase(task, tool.name, (s) => {
+      const detail = tool.installCommand && tool.marker !== 'ok' ? `${tool.detail}\ninstall: ${tool.installCommand}` : tool.detail;
+      (tool.marker === 'ok' ? s.ok : tool.marker === 'WARN' ? s.warn : s.missing)(detail);
+      return true;
+    });
+  }
+  if (config.values.experimental === true) {
+    await phase(task, 'ip', (s) => {
+      const found = which(ctx, 'ip', ['/usr/sbin', '/sbin']);
+      if (found) s.ok(found); else s.missing(`in-netns IP assignment for the krun runtime\ninstall: ${installCommand(family, 'iproute2') ?? 'install iproute2'}`);
+      return true;
+    });
+  }
+  const apparmor = checkAppArmor(ctx, { sysRoot: deps.sysRoot });
+  if (apparmor.status !== 'not_applicable') {
+    await phase(task, 'AppArmor profile', (s) => {
+      if (apparmor.status === 'ok') s.ok('installed');
+      else s.missing(`install: ${apparmorInstallCommand(runtime.sandboxDir, paths.sandboxLive)}`);
+      return true;
+    });
+  }
+  const selinux = await checkSelinux(ctx, config, runtime.python, { sysRoot: deps.sysRoot, signal });
+  const seLine = selinuxLine(selinux, runtime.sandboxDir);
+  if (seLine) await phase(task, 'SELinux policy', (s) => { (seLine.marker === 'ok' ? s.ok : s.missing)(seLine.detail); return true; });
+
+  task.log('');
+  task.log('Services:');
+  await phase(task, 'Legacy install cleanup', async (s) => {
+    const swept = await sweepLegacyInstall(ctx, paths, signal);
+    for (const f of swept.removedFiles) task.log(`removed legacy file ${f}`);
+    for (const u of swept.disabledUnits) task.log(`disabled legacy unit ${u}`);
+    s.ok(LEGACY_CLEANUP_DETAIL);
+    return true;
+  });
+
+  if (!opts.noShield) {
+    track('Shield hooks', await phase(task, 'Shield hooks', (s) => {
+      if (!runtime.shieldDir) { s.fail(notInstalledText(ctx)); return false; }
+      const nft = checkHostTools(ctx).find((t) => t.name === 'nft');
+      if (!nft?.path) {
+        s.fail(`nft is not installed — the shield cannot enforce its firewall without it${nft?.installCommand ? `\ninstall: ${nft.installCommand}` : ''}`);
+        return false;
+      }
+      const plan = planHooksDir(ctx, paths.containersConf, paths.shieldHooksDir);
+      if (plan.warning) { result.containersConfWarning = plan.warning; task.log(plan.warning); }
+      const installed = installShieldHooks(ctx, paths, runtime);
+      const health = installed.health.health;
+      if (health === 'ok') { s.ok('active'); return true; }
+      if (health === 'bypass') { s.warn('bypass_firewall_no_protection is active'); return true; }
+      s.fail(`installed but health: ${health}${installed.health.issues.length ? '\n' + installed.health.issues.join('\n') : ''}`);
+      return false;
+    }));
+  }
+
+  if (!opts.noVault) {
+    track('Credentials DB', await phase(task, 'Credentials DB', async (s) => {
+      const outcome = await ensureCredentials(ctx, paths, config, { tier: opts.passphraseTier, signal });
+      const { generatedPassphrase, ...safe } = outcome;
+      result.vault = safe;
+      result.generatedPassphrase = generatedPassphrase;
+      s.ok(generatedPassphrase ? `${outcome.detail}; new passphrase generated — save the recovery key` : outcome.detail);
+      return true;
+    }));
+  }
+
+  // Last, so a half-installed host never has a live hook pointing at a missing binary.
+  track('Supervisor hooks', await phase(task, 'Supervisor hooks', (s) => {
+    if (!runtime.sandboxDir) { s.fail(notInstalledText(ctx)); return false; }
+    const installed = installSupervisorHooks(ctx, paths, runtime);
+    if (!result.containersConfWarning && installed.containersConf.warning) {
+      result.containersConfWarning = installed.containersConf.warning;
+      task.log(installed.containersConf.warning);
+    }
+    s.ok('installed (OCI hook + wrapper)');
+    return true;
+  }));
+
+  if (selinuxBlocksSetup(selinux)) for (const l of selinuxHint(selinux, runtime.sandboxDir)) task.log(l);
+  if (apparmor.status === 'profile_missing') for (const l of apparmorHint(runtime.sandboxDir, paths.sandboxLive)) task.log(l);
+
+  result.recoveryAcknowledged = recoveryAcknowledged(paths);
+  if (failed.length) {
+    result.exitCode = EXIT_PHASE_FAILED;
+  } else if (selinuxBlocksSetup(selinux)) {
+    result.exitCode = EXIT_MANUAL_STEP;
+  } else {
+    writeStamp(paths.setupStamp, runtime.packages as Record<string, string>);
+    result.stampPath = paths.setupStamp;
+    task.log(`→ setup stamp written: ${paths.setupStamp}`);
+    if (!opts.noVault && !result.recoveryAcknowledged) {
+      task.log('Recovery key — save it off-host');
+      task.log('  • show it again with: terok vault passphrase reveal');
+      task.log('  • once saved, confirm with: terok vault passphrase acknowledge (or "I have saved it" in Terok Setup)');
+    }
+  }
+  return result;
+}

@@ -1,0 +1,94 @@
+/**
+ * The sandbox setup module: task steps the wizard and the CLI start, and the
+ * readiness gate's fix for "sandbox services".
+ *
+ *   sandbox.install            { noShield?, noVault?, passphraseTier? } → InstallResult
+ *   sandbox.uninstall          { noShield? }                           → UninstallResult
+ *   vault.acknowledge-recovery {}                                      → { marker }
+ *
+ * Params arrive from the renderer, so they are validated here, strictly.
+ * An install always ends as `done` with its exit code — even when a stage
+ * failed — because the result may carry the one-time generated passphrase,
+ * which must reach the user whatever happened after it was minted.
+ */
+import type { Engine } from '../engine.ts';
+import { loadTerokConfig } from '../host/config.ts';
+import { resolvePaths } from '../host/paths.ts';
+import type { StepFix } from '../preflight/gate.ts';
+import { runStage } from '../tasks/stages.ts';
+import { TaskError, type TaskContext } from '../tasks/task-manager.ts';
+import { acknowledgeRecoveryKey, tierValidationError, type ProvisionableTier } from '../vault/provisioning.ts';
+import { createStagePrinter } from './stage-printer.ts';
+import { ensureSandboxReady, type InstallOptions, type VaultRoutesStep } from './install.ts';
+import { uninstallSandbox, type UninstallOptions } from './uninstall.ts';
+
+export interface SandboxModuleDeps {
+  /** The roster module's routes.json stage. */
+  vaultRoutes?: VaultRoutesStep;
+}
+
+function invalid(message: string): TaskError {
+  return new TaskError({ code: 'invalid-params', message });
+}
+
+function paramsObject(params: unknown, allowed: readonly string[]): Record<string, unknown> {
+  if (params === undefined || params === null) return {};
+  if (typeof params !== 'object' || Array.isArray(params)) throw invalid('parameters must be an object');
+  const obj = params as Record<string, unknown>;
+  const unknown = Object.keys(obj).filter((k) => !allowed.includes(k));
+  if (unknown.length) throw invalid(`unknown parameter(s): ${unknown.join(', ')}`);
+  return obj;
+}
+
+function optionalBool(obj: Record<string, unknown>, key: string): boolean | undefined {
+  const v = obj[key];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'boolean') throw invalid(`${key} must be true or false`);
+  return v;
+}
+
+export function parseInstallParams(params: unknown): InstallOptions {
+  const obj = paramsObject(params, ['noShield', 'noVault', 'passphraseTier']);
+  const opts: InstallOptions = { noShield: optionalBool(obj, 'noShield'), noVault: optionalBool(obj, 'noVault') };
+  const tier = obj.passphraseTier;
+  if (tier !== undefined && tier !== null) {
+    if (typeof tier !== 'string') throw invalid('passphraseTier must be a string');
+    const bad = opts.noVault ? null : tierValidationError(tier);
+    if (bad) throw invalid(bad);
+    if (!opts.noVault) opts.passphraseTier = tier as ProvisionableTier;
+  }
+  return opts;
+}
+
+export function parseUninstallParams(params: unknown): UninstallOptions {
+  return { noShield: optionalBool(paramsObject(params, ['noShield']), 'noShield') };
+}
+
+export function register(engine: Engine, deps: SandboxModuleDeps = {}): void {
+  engine.tasks.register('sandbox.install', (params, task: TaskContext) =>
+    ensureSandboxReady({ ctx: engine.ctx, task, vaultRoutes: deps.vaultRoutes }, parseInstallParams(params)));
+  engine.tasks.register('sandbox.uninstall', (params, task) => uninstallSandbox(engine.ctx, task, parseUninstallParams(params)));
+  engine.tasks.register('vault.acknowledge-recovery', async (params) => {
+    paramsObject(params, []);
+    const paths = resolvePaths(engine.ctx, loadTerokConfig(engine.ctx));
+    return { marker: acknowledgeRecoveryKey(paths) };
+  });
+
+  // The gate's "Install shield hooks now?": the same install, stage lines on the gate's stdout.
+  const fix: StepFix = async (_settings, io, signal) => {
+    const printer = createStagePrinter((text) => io.out(text.replace(/\n$/, '')), { progressive: false, colour: false });
+    const task: Pick<TaskContext, 'stage' | 'log' | 'signal'> = {
+      signal: signal ?? new AbortController().signal,
+      log: (line) => printer.log(line),
+      stage: (label, body) => runStage(printer.stage, label, body),
+    };
+    const result = await ensureSandboxReady({ ctx: engine.ctx, task, vaultRoutes: deps.vaultRoutes });
+    if (result.generatedPassphrase) {
+      io.out('');
+      io.out(`Vault passphrase: ${result.generatedPassphrase}`);
+      io.out("  Write this down — it's your recovery key for rebuilds and other hosts.");
+    }
+    return result.exitCode === 0;
+  };
+  engine.fixes.sandbox = fix;
+}

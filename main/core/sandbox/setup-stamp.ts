@@ -1,0 +1,166 @@
+/**
+ * The setup stamp (`<terok state root>/setup.stamp`): which terok package
+ * versions the last fully successful setup ran against. terok refuses to run
+ * when it is missing or stale; the wizard reads it on start to say whether
+ * setup must run again — and why.
+ */
+import { lstatSync, readFileSync } from 'node:fs';
+import type { HostContext } from '../host/context.ts';
+import { loadTerokConfig } from '../host/config.ts';
+import { atomicWriteFile } from '../host/fs.ts';
+import { resolvePaths } from '../host/paths.ts';
+import { removeFiles } from './hook-files.ts';
+import { detectTerokRuntime, TRACKED_PACKAGES } from './terok-runtime.ts';
+
+export const STAMP_VERSION = 1;
+
+export type SetupVerdict = 'first_run' | 'ok' | 'stale_after_update' | 'stamp_corrupt' | 'stale_after_downgrade';
+
+export type PackageVersions = Record<string, string>;
+
+export interface SetupStamp {
+  completed_at: string;
+  packages: PackageVersions;
+  version: number;
+}
+
+/** One package whose version differs from the stamp; `installed` null = uninstalled. */
+export interface PackageChange {
+  name: string;
+  stamped: string;
+  installed: string | null;
+  direction: 'upgrade' | 'downgrade';
+}
+
+export interface SetupVerdictReport {
+  verdict: SetupVerdict;
+  stampPath: string;
+  changes: PackageChange[];
+  /** For downgrades, terok's wording: `<pkg> <stamped> → <installed>` or `<pkg> (uninstalled)`. */
+  offenders: string[];
+  /** One sentence for the wizard's banner. */
+  message: string;
+}
+
+// ---- PEP 440-ish ordering ----------------------------------------------------
+
+const PEP440 = /^v?(?:(\d+)!)?(\d+(?:\.\d+)*)(?:[-_.]?(a|alpha|b|beta|c|rc|pre|preview)[-_.]?(\d*))?(?:[-_.]?(?:post|rev|r)[-_.]?(\d*)|-(\d+))?(?:[-_.]?dev[-_.]?(\d*))?(?:\+[a-z0-9]+(?:[-_.][a-z0-9]+)*)?$/i;
+const PRE_RANK: Record<string, number> = { a: 0, alpha: 0, b: 1, beta: 1, c: 2, rc: 2, pre: 2, preview: 2 };
+
+/** A sortable key, or null when the string is not a PEP 440 version. */
+function versionKey(v: string): number[] | null {
+  const m = PEP440.exec(v.trim());
+  if (!m) return null;
+  const [, epoch, release, prePhase, preNum, postNum, postImplicit, devNum] = m;
+  const parts = release!.split('.').map(Number);
+  while (parts.length > 1 && parts.at(-1) === 0) parts.pop();
+  const hasPost = postNum !== undefined || postImplicit !== undefined;
+  const hasDev = devNum !== undefined;
+  // Fixed-width key: epoch, 10 release slots, pre, post, dev.
+  const rel = Array.from({ length: 10 }, (_, i) => parts[i] ?? 0);
+  let pre: number[];
+  if (prePhase) pre = [1, PRE_RANK[prePhase.toLowerCase()]!, Number(preNum || 0)];
+  else if (hasDev && !hasPost) pre = [0, 0, 0]; // 1.0.dev1 sorts before 1.0a1
+  else pre = [2, 0, 0];
+  const post = hasPost ? [1, Number(postNum || postImplicit || 0)] : [0, 0];
+  const dev = hasDev ? [0, Number(devNum || 0)] : [1, 0];
+  return [Number(epoch || 0), ...rel, ...pre, ...post, ...dev];
+}
+
+/** <0, 0, >0 like a comparator; PEP 440 order, plain string order if either side is not PEP 440. */
+export function compareVersions(a: string, b: string): number {
+  const ka = versionKey(a);
+  const kb = versionKey(b);
+  if (!ka || !kb) return a < b ? -1 : a > b ? 1 : 0;
+  for (let i = 0; i < ka.length; i++) if (ka[i] !== kb[i]) return ka[i]! - kb[i]!;
+  return 0;
+}
+
+// ---- reading, writing, classifying ----------------------------------------------
+
+/** JSON with keys sorted at every level, like Python's `json.dumps(sort_keys=True, indent=2)`. */
+function sortedJson(value: unknown): string {
+  const sort = (v: unknown): unknown =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sort((v as Record<string, unknown>)[k])]))
+      : v;
+  return JSON.stringify(sort(value), null, 2);
+}
+
+/** UTC, seconds precision, the way terok writes it (`2026-05-07T12:34:56+00:00`). */
+export function utcTimestamp(now = new Date()): string {
+  return now.toISOString().replace(/\.\d{3}Z$/, '+00:00');
+}
+
+/** Atomic write of the stamp: no trailing newline, sorted keys, two-space indent. */
+export function writeStamp(stampPath: string, packages: PackageVersions, now = new Date()): SetupStamp {
+  const tracked = Object.fromEntries(Object.entries(packages).filter(([k]) => (TRACKED_PACKAGES as readonly string[]).includes(k)));
+  const stamp: SetupStamp = { completed_at: utcTimestamp(now), packages: tracked, version: STAMP_VERSION };
+  atomicWriteFile(stampPath, sortedJson(stamp), { mode: 0o644 });
+  return stamp;
+}
+
+/** The stamp, null when absent, or 'corrupt'. */
+export function readStamp(stampPath: string): SetupStamp | null | 'corrupt' {
+  try {
+    if (!lstatSync(stampPath).isFile()) return 'corrupt';
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENOENT' ? null : 'corrupt';
+  }
+  try {
+    const doc: unknown = JSON.parse(readFileSync(stampPath, 'utf8'));
+    if (!doc || typeof doc !== 'object' || Array.isArray(doc)) return 'corrupt';
+    const { version, packages } = doc as Record<string, unknown>;
+    if (version !== STAMP_VERSION) return 'corrupt';
+    if (!packages || typeof packages !== 'object' || Array.isArray(packages)) return 'corrupt';
+    return doc as SetupStamp;
+  } catch {
+    return 'corrupt';
+  }
+}
+
+/** Removes the stamp; true when there was one. */
+export const clearStamp = (stampPath: string): boolean => removeFiles([stampPath]).length > 0;
+
+export function formatOffender(c: PackageChange): string {
+  return c.installed === null ? `${c.name} (uninstalled)` : `${c.name} ${c.stamped} → ${c.installed}`;
+}
+
+export function classifyStamp(stampPath: string, installed: PackageVersions): SetupVerdictReport {
+  const stamp = readStamp(stampPath);
+  const report = (verdict: SetupVerdict, message: string, changes: PackageChange[] = []): SetupVerdictReport => ({
+    verdict, stampPath, changes,
+    offenders: verdict === 'stale_after_downgrade' ? changes.filter((c) => c.direction === 'downgrade').map(formatOffender) : [],
+    message,
+  });
+  if (stamp === null) return report('first_run', 'Setup has not run on this machine yet.');
+  if (stamp === 'corrupt') return report('stamp_corrupt', `The setup stamp ${stampPath} is unreadable — run setup again to refresh it.`);
+  const changes: PackageChange[] = [];
+  for (const [name, stamped] of Object.entries(stamp.packages)) {
+    const now = installed[name];
+    const stampedText = String(stamped);
+    if (now === undefined) changes.push({ name, stamped: stampedText, installed: null, direction: 'downgrade' });
+    else {
+      const cmp = compareVersions(now, stampedText);
+      if (cmp !== 0) changes.push({ name, stamped: stampedText, installed: now, direction: cmp < 0 ? 'downgrade' : 'upgrade' });
+    }
+  }
+  const downgrades = changes.filter((c) => c.direction === 'downgrade');
+  if (downgrades.length) {
+    return report('stale_after_downgrade',
+      `terok was downgraded or partly removed (${downgrades.map(formatOffender).join(', ')}). terok refuses to run against files set up by a newer release; ` +
+      `reinstall the newer version, or remove ${stampPath} and run setup again if the downgrade is intended.`, changes);
+  }
+  if (changes.length) {
+    return report('stale_after_update', `terok was updated (${changes.map(formatOffender).join(', ')}) — re-run setup to apply the new version.`, changes);
+  }
+  return report('ok', 'Setup is current for the installed terok.');
+}
+
+/** What the wizard calls on start: the verdict for this machine's stamp and installed terok. */
+export async function setupVerdict(ctx: HostContext, signal?: AbortSignal): Promise<SetupVerdictReport & { installed: PackageVersions }> {
+  const paths = resolvePaths(ctx, loadTerokConfig(ctx));
+  const runtime = await detectTerokRuntime(ctx, signal);
+  const installed = runtime.packages as PackageVersions;
+  return { ...classifyStamp(paths.setupStamp, installed), installed };
+}

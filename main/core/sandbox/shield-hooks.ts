@@ -1,0 +1,100 @@
+/**
+ * terok-shield's OCI hooks: the installed package's payload copied into
+ * `<terok state>/shield/hooks`, four descriptors, and the dir registered in
+ * the user's containers.conf.
+ *
+ * Why we copy the files ourselves instead of running the installed
+ * `terok-sandbox shield install-hooks`: the payload bytes are the package's
+ * own (byte-for-byte copies, so health checks and terok agree), but the
+ * containers.conf edit is ours — terok's installer writes a duplicate
+ * `hooks_dir` key for `hooks_dir = []`, hides podman's default hook dirs, and
+ * cannot show the user a warning before it edits. Copying also costs no
+ * Python start-up, which keeps a re-run on a ready host near a second.
+ * Descriptors follow the script-path layout (terok-shield's installer
+ * generation "A"), which runs the scripts through their own shebang.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { HostContext } from '../host/context.ts';
+import type { TerokPaths } from '../host/paths.ts';
+import { registerHooksDir, type HooksDirEdit } from './containers-conf.ts';
+import { ensureDirectory, HOOK_STAGES, removeFiles, renderHookDescriptor, writeFileIfChanged, type HookStage } from './hook-files.ts';
+import { computeShieldHealth, type ShieldHealthReport } from './shield-health.ts';
+import { locatePayloadFile, type TerokRuntime } from './terok-runtime.ts';
+
+export const SHIELD_ANNOTATION = 'terok.shield.profiles';
+export const SHIELD_HOOK = 'terok-shield-hook';
+export const SHIELD_BRIDGE_HOOK = 'terok-shield-bridge-hook';
+export const SHIELD_BALLAST = '_oci_state.py';
+/** Only shipped by newer terok-shield releases; copied when present. */
+export const SHIELD_HOST_TOOLS = '_host_tools.py';
+export const NFLOG_READER = 'nflog-reader.py';
+/** Placeholder in the bridge hook that becomes the reader's absolute path. */
+export const NFLOG_READER_PLACEHOLDER = '__NFLOG_READER_PATH__';
+
+const ROLE_SCRIPTS = [SHIELD_HOOK, SHIELD_BRIDGE_HOOK] as const;
+
+export const shieldDescriptorName = (script: (typeof ROLE_SCRIPTS)[number], stage: HookStage) => `${script}-${stage}.json`;
+
+/** Every file the shield installer may put in the hooks dir (what uninstall removes). */
+export function shieldHookFiles(hooksDir: string): string[] {
+  const names = [SHIELD_BALLAST, SHIELD_HOST_TOOLS, ...ROLE_SCRIPTS];
+  for (const script of ROLE_SCRIPTS) for (const stage of HOOK_STAGES) names.push(shieldDescriptorName(script, stage));
+  return names.map((n) => path.join(hooksDir, n));
+}
+
+export interface ShieldInstallResult {
+  hooksDir: string;
+  readerPath: string;
+  /** Files whose bytes changed in this run. */
+  written: string[];
+  containersConf: HooksDirEdit;
+  health: ShieldHealthReport;
+}
+
+type ShieldCtx = Pick<HostContext, 'home' | 'systemContainersConfs' | 'defaultHooksDirs'>;
+
+function requirePayload(shieldDir: string, file: string): string {
+  const found = locatePayloadFile(shieldDir, file);
+  if (!found) throw new Error(`the installed terok-shield (${shieldDir}) does not ship ${file}; reinstall terok and re-run setup`);
+  return found;
+}
+
+export function installShieldHooks(ctx: ShieldCtx, paths: TerokPaths, runtime: Pick<TerokRuntime, 'shieldDir' | 'expectedBundleVersion'>): ShieldInstallResult {
+  const shieldDir = runtime.shieldDir;
+  if (!shieldDir) throw new Error('terok-shield is not installed, so there are no hooks to install; install terok first');
+  // Locate everything before writing anything: a broken package leaves the host untouched.
+  const sources = new Map<string, string>();
+  for (const f of [SHIELD_BALLAST, ...ROLE_SCRIPTS, NFLOG_READER]) sources.set(f, requirePayload(shieldDir, f));
+  const hostTools = locatePayloadFile(shieldDir, SHIELD_HOST_TOOLS);
+  if (hostTools) sources.set(SHIELD_HOST_TOOLS, hostTools);
+
+  const hooksDir = paths.shieldHooksDir;
+  const readerPath = path.join(paths.shieldState, NFLOG_READER);
+  ensureDirectory(paths.shieldState);
+  ensureDirectory(hooksDir);
+  const written: string[] = [];
+  const put = (target: string, data: string | Buffer, mode: number) => { if (writeFileIfChanged(target, data, mode)) written.push(target); };
+
+  put(readerPath, readFileSync(sources.get(NFLOG_READER)!), 0o755);
+  for (const [name, source] of sources) {
+    if (name === NFLOG_READER) continue;
+    let data: string | Buffer = readFileSync(source);
+    if (name === SHIELD_BRIDGE_HOOK) data = data.toString('utf8').split(NFLOG_READER_PLACEHOLDER).join(readerPath);
+    put(path.join(hooksDir, name), data, ROLE_SCRIPTS.includes(name as never) ? 0o755 : 0o644);
+  }
+  for (const script of ROLE_SCRIPTS) {
+    for (const stage of HOOK_STAGES) {
+      const descriptor = renderHookDescriptor({ script: path.join(hooksDir, script), argv0: script, stage, annotation: SHIELD_ANNOTATION, pattern: '.*' });
+      put(path.join(hooksDir, shieldDescriptorName(script, stage)), descriptor, 0o644);
+    }
+  }
+  const containersConf = registerHooksDir(ctx, paths.containersConf, hooksDir);
+  const health = computeShieldHealth(ctx, paths.containersConf, runtime.expectedBundleVersion);
+  return { hooksDir, readerPath, written, containersConf, health };
+}
+
+/** Removes exactly the installer's files; the dir, the reader and containers.conf stay (as terok does). */
+export function uninstallShieldHooks(paths: TerokPaths): string[] {
+  return removeFiles(shieldHookFiles(paths.shieldHooksDir));
+}

@@ -1,0 +1,221 @@
+/**
+ * Giving the vault a passphrase and a place to live (terok-sandbox §1.5),
+ * without a terminal: the wizard (or `--passphrase-tier`) picks the tier,
+ * and a newly generated passphrase is handed back once to be shown as the
+ * recovery key. Tiers are written exactly where terok's resolver reads them:
+ *
+ *   systemd-creds   `systemd-creds encrypt --user` → vault.passphrase.cred (0600)
+ *   keyring         `secret-tool store` service terok-sandbox / user credentials-db,
+ *                   plus `credentials.use_keyring: true` in the user config.yml
+ *   kernel-keyring  `keyctl padd user <desc> @u`, else the 0600 session file
+ *
+ * The passphrase travels only on stdin of those commands — never in argv,
+ * never in a log line.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseDocument } from 'yaml';
+import type { HostContext } from '../host/context.ts';
+import { configBool, writableConfigFile, type TerokConfig } from '../host/config.ts';
+import { atomicWriteFile } from '../host/fs.ts';
+import type { TerokPaths } from '../host/paths.ts';
+import { CommandError } from '../host/process.ts';
+import { which } from '../host/which.ts';
+import { CredentialDb, isPlaintextSqlite } from './credential-db.ts';
+import { backupPlaintextDb, encryptDbInPlace } from './encrypt-db.ts';
+import {
+  KEYRING_SERVICE, KEYRING_USER, SYSTEMD_CRED_NAME, kernelKeyDescription, resolvePassphrase, sessionDigest, systemdCredsAvailability,
+  type ResolvedPassphrase, type TierName,
+} from './passphrase.ts';
+
+export type ProvisionableTier = 'systemd-creds' | 'keyring' | 'kernel-keyring';
+export const PROVISIONABLE_TIERS: readonly ProvisionableTier[] = ['kernel-keyring', 'keyring', 'systemd-creds'];
+
+/** A choice the operator must make, or a tier that cannot be used: the message says what to do. */
+export class ProvisioningError extends Error {
+  override name = 'ProvisioningError';
+}
+
+/** terok's tier pre-validation message, or null when the value is acceptable. */
+export function tierValidationError(tier: string): string | null {
+  if ((PROVISIONABLE_TIERS as readonly string[]).includes(tier)) return null;
+  return `unknown --passphrase-tier '${tier}'; expected one of: ${PROVISIONABLE_TIERS.join(', ')}`;
+}
+
+export const SYSTEMD_CREDS_UNAVAILABLE = '--passphrase-tier=systemd-creds requested but systemd-creds is unavailable (needs systemd ≥ 257 with the Varlink io.systemd.Credentials interface)';
+
+/** 32 random bytes, URL-safe base64 (43 characters), like terok's `token_urlsafe(32)`. */
+export const generatePassphrase = (): string => randomBytes(32).toString('base64url');
+
+export interface TierChoice {
+  tier: ProvisionableTier;
+  available: boolean;
+  reason?: string;
+  description: string;
+}
+
+export async function tierChoices(ctx: HostContext, signal?: AbortSignal): Promise<TierChoice[]> {
+  const sd = await systemdCredsAvailability(ctx, signal);
+  const keyringReason = !which(ctx, 'secret-tool')
+    ? 'secret-tool is not installed (package libsecret-tools / libsecret)'
+    : !ctx.env.DBUS_SESSION_BUS_ADDRESS ? 'no desktop session bus, so no login keyring is reachable' : undefined;
+  return [
+    { tier: 'systemd-creds', available: sd.available, ...(sd.reason ? { reason: sd.reason } : {}), description: 'sealed by systemd with this machine\'s key; unlocks without a login' },
+    { tier: 'keyring', available: !keyringReason, ...(keyringReason ? { reason: keyringReason } : {}), description: 'your login keyring (recommended; auto-unlocks at login)' },
+    { tier: 'kernel-keyring', available: true, description: 'RAM-only cache; re-unlock after logout or reboot' },
+  ];
+}
+
+// ---- storing a passphrase in a tier ---------------------------------------------
+
+async function sealWithSystemdCreds(ctx: HostContext, paths: TerokPaths, passphrase: string, signal?: AbortSignal): Promise<void> {
+  const { stdout } = await ctx.run('systemd-creds', ['encrypt', '--user', `--name=${SYSTEMD_CRED_NAME}`, '--with-key=auto', '-', '-'], { timeoutMs: 15_000, signal, input: passphrase });
+  atomicWriteFile(paths.sealedPassphrase, stdout, { mode: 0o600, dirMode: 0o700, refuseSymlinks: true });
+}
+
+/** `credentials.use_keyring: true` in the user config.yml, comments preserved, 0600 in a 0700 dir. */
+export function persistUseKeyring(ctx: Pick<HostContext, 'env' | 'home'>): string {
+  const file = writableConfigFile(ctx);
+  let text = '';
+  try { text = readFileSync(file, 'utf8'); } catch { /* new file */ }
+  const doc = parseDocument(text);
+  if (doc.errors.length) throw new ProvisioningError(`${file} is not valid YAML (${doc.errors[0]!.message.split('\n')[0]}); fix it, then re-run setup`);
+  if (doc.getIn(['credentials', 'use_keyring']) === true) return file;
+  if (doc.contents === null) doc.contents = doc.createNode({}) as never;
+  doc.setIn(['credentials', 'use_keyring'], true);
+  atomicWriteFile(file, String(doc), { mode: 0o600, dirMode: 0o700, refuseSymlinks: true });
+  return file;
+}
+
+async function storeInKeyring(ctx: HostContext, passphrase: string, signal?: AbortSignal): Promise<void> {
+  const bin = which(ctx, 'secret-tool');
+  if (!bin) throw new ProvisioningError('the keyring tier needs secret-tool (install libsecret-tools on Debian/Ubuntu, libsecret on Fedora), or choose another tier');
+  if (!ctx.env.DBUS_SESSION_BUS_ADDRESS) throw new ProvisioningError('no login keyring is reachable (no desktop session bus); log in to a desktop session or choose the kernel-keyring tier');
+  try {
+    await ctx.run(bin, ['store', '--label=terok-sandbox credentials-db', 'service', KEYRING_SERVICE, 'username', KEYRING_USER], { timeoutMs: 60_000, signal, input: passphrase });
+  } catch (err) {
+    const why = err instanceof CommandError ? (err.reason === 'timeout' ? 'the keyring did not answer (locked, waiting for an unlock dialog?)' : err.stderrTail || err.message) : (err as Error).message;
+    throw new ProvisioningError(`could not store the passphrase in the login keyring: ${why}. Unlock the keyring and try again, or choose another tier.`);
+  }
+  persistUseKeyring(ctx);
+}
+
+async function storeInKernelKeyring(ctx: HostContext, paths: TerokPaths, passphrase: string, signal?: AbortSignal): Promise<'keyring' | 'session-file'> {
+  const keyctl = which(ctx, 'keyctl');
+  if (keyctl) {
+    try {
+      const { stdout } = await ctx.run(keyctl, ['padd', 'user', kernelKeyDescription(paths.credentialDb), '@u'], { timeoutMs: 5000, signal, input: passphrase });
+      const id = stdout.trim();
+      // Possessor: all; user: view/read/write/search/link; matches terok's 0x3f2f0000.
+      if (/^\d+$/.test(id)) await ctx.run(keyctl, ['setperm', id, '0x3f2f0000'], { timeoutMs: 5000, signal, allowNonZero: true });
+      return 'keyring';
+    } catch { /* kernel keyring unusable here (e.g. container seccomp): fall back */ }
+  }
+  atomicWriteFile(path.join(paths.vaultSessionDir, sessionDigest(paths.credentialDb)), passphrase, { mode: 0o600, dirMode: 0o700, refuseSymlinks: true });
+  return 'session-file';
+}
+
+export async function storeInTier(ctx: HostContext, paths: TerokPaths, tier: ProvisionableTier, passphrase: string, signal?: AbortSignal): Promise<void> {
+  if (tier === 'systemd-creds') {
+    const avail = await systemdCredsAvailability(ctx, signal);
+    if (!avail.available) throw new ProvisioningError(`${SYSTEMD_CREDS_UNAVAILABLE}: ${avail.reason}`);
+    await sealWithSystemdCreds(ctx, paths, passphrase, signal);
+  } else if (tier === 'keyring') {
+    await storeInKeyring(ctx, passphrase, signal);
+  } else {
+    await storeInKernelKeyring(ctx, paths, passphrase, signal);
+  }
+}
+
+// ---- the credentials phase -------------------------------------------------------
+
+export interface CredentialsOutcome {
+  source: TierName;
+  dbPath: string;
+  /** What happened to the DB. */
+  db: 'created' | 'opened' | 'encrypted-in-place';
+  /** Plaintext backup made before encrypting in place. */
+  backup: string | null;
+  /** Set only when this run minted the passphrase: show it once, then forget it. */
+  generatedPassphrase: string | null;
+  /** Safe to show: never contains the passphrase. */
+  detail: string;
+}
+
+export interface CredentialsOptions {
+  tier?: ProvisionableTier;
+  signal?: AbortSignal;
+}
+
+export const noTierChosenHint = (invocation: string) =>
+  `${invocation}: running non-interactively but no passphrase tier was chosen.\n` +
+  'Choose where the vault passphrase lives and re-run:\n' +
+  `  ${invocation} --passphrase-tier keyring          (login keyring; recommended on a desktop)\n` +
+  `  ${invocation} --passphrase-tier kernel-keyring   (RAM only; unlock again after logout)`;
+
+/** Which passphrase to use for a vault that has none yet, and whether we minted it. */
+async function obtainPassphrase(ctx: HostContext, paths: TerokPaths, existing: ResolvedPassphrase | null, opts: CredentialsOptions): Promise<{ value: string; source: TierName; generated: boolean }> {
+  if (opts.tier) {
+    if (existing && existing.source === opts.tier) return { ...existing, generated: false };
+    // Move an already resolving passphrase into the requested tier rather than minting a second one.
+    const value = existing?.value ?? generatePassphrase();
+    await storeInTier(ctx, paths, opts.tier, value, opts.signal);
+    return { value, source: opts.tier, generated: !existing };
+  }
+  if (existing) return { ...existing, generated: false };
+  if ((await systemdCredsAvailability(ctx, opts.signal)).available) {
+    const value = generatePassphrase();
+    await sealWithSystemdCreds(ctx, paths, value, opts.signal);
+    return { value, source: 'systemd-creds', generated: true };
+  }
+  throw new ProvisioningError(noTierChosenHint('terok-setup install'));
+}
+
+/**
+ * Make the credential DB usable non-interactively: a tier resolves its
+ * passphrase and the DB opens with it at schema v3. Re-running on a ready
+ * host reuses everything (no new passphrase, no rewrite).
+ */
+export async function ensureCredentials(ctx: HostContext, paths: TerokPaths, config: TerokConfig, opts: CredentialsOptions = {}): Promise<CredentialsOutcome> {
+  const dbPath = paths.credentialDb;
+  const existing = await resolvePassphrase(ctx, paths, config, opts.signal);
+  const dbExists = existsSync(dbPath);
+  const plaintext = dbExists && isPlaintextSqlite(dbPath);
+
+  if (dbExists && !plaintext) {
+    // Encrypted already: only its own passphrase will do — never mint over it.
+    if (!existing) {
+      throw new ProvisioningError(`${dbPath} is encrypted, but no passphrase tier holds its passphrase (the vault is locked). Unlock it with your recovery key (terok-sandbox vault unlock), then re-run setup.`);
+    }
+    CredentialDb.open(dbPath, existing.value).close();
+    if (opts.tier && opts.tier !== existing.source) await storeInTier(ctx, paths, opts.tier, existing.value, opts.signal);
+    const source = opts.tier ?? existing.source;
+    return { source, dbPath, db: 'opened', backup: null, generatedPassphrase: null, detail: `passphrase source: ${source}` };
+  }
+
+  const pass = await obtainPassphrase(ctx, paths, existing, opts);
+  let backup: string | null = null;
+  if (plaintext) {
+    backup = await backupPlaintextDb(ctx.run, dbPath, new Date(), opts.signal);
+    encryptDbInPlace(dbPath, pass.value);
+  }
+  CredentialDb.open(dbPath, pass.value).close();
+  const what = plaintext ? `encrypted ${dbPath} in place; delete the plaintext backup ${backup} once you have checked the vault` : `created ${dbPath}`;
+  return {
+    source: pass.source, dbPath, db: plaintext ? 'encrypted-in-place' : 'created', backup,
+    generatedPassphrase: pass.generated ? pass.value : null,
+    detail: `passphrase source: ${pass.source}; ${what}`,
+  };
+}
+
+/** "I have saved it": the zero-byte 0600 marker terok checks before nagging about the recovery key. */
+export function acknowledgeRecoveryKey(paths: Pick<TerokPaths, 'recoveryMarker'>): string {
+  atomicWriteFile(paths.recoveryMarker, '', { mode: 0o600, dirMode: 0o700, refuseSymlinks: true });
+  return paths.recoveryMarker;
+}
+
+export const recoveryAcknowledged = (paths: Pick<TerokPaths, 'recoveryMarker'>): boolean => existsSync(paths.recoveryMarker);
+
+/** Whether the keyring tier would be consulted (credentials.use_keyring, default true). */
+export const keyringEnabled = (config: TerokConfig): boolean => configBool(config, 'credentials', 'use_keyring', true);
