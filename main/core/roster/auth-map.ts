@@ -1,30 +1,55 @@
 /**
- * Agent name → credential provider key (credentials are stored per provider).
- * Names not in the auth registry pass through unchanged, as in terok.
+ * What the probes, the gate and the CLI ask of the roster: which provider
+ * stores an agent's credential, which names can be authenticated, which
+ * names a user may prepare. Answers come from the user's roster (bundled +
+ * their YAML files); if their files are invalid, from the bundled roster,
+ * so a broken override never stops a readiness check.
  */
-const CREDENTIAL_PROVIDERS: Readonly<Record<string, string>> = {
-  claude: 'anthropic',
-  codex: 'openai',
-  vibe: 'mistral',
-  gh: 'github',
-  glab: 'gitlab',
-  sonar: 'sonarcloud',
-  coderabbit: 'coderabbit',
-  blablador: 'blablador',
-  kisski: 'kisski',
-  openrouter: 'openrouter',
-};
+import type { TerokPaths } from '../host/paths.ts';
+import { currentRoster } from './current.ts';
+import { RosterLookupError } from './errors.ts';
+import { rosterDirsOf } from './load.ts';
+import type { AgentEntry, AuthProvider, Roster } from './model.ts';
 
-export function credentialProviderFor(agent: string): string {
-  return CREDENTIAL_PROVIDERS[agent] ?? agent;
+type RosterPaths = Pick<TerokPaths, 'userAgentsDir' | 'userProvidersDir'>;
+
+/** The roster in effect for these paths (user's, or bundled when the user's is invalid). */
+export function effectiveRoster(paths: RosterPaths): Roster {
+  return currentRoster(rosterDirsOf(paths)).roster;
 }
 
-/** Entries that can be authenticated (have an auth provider). */
-export function authenticatableNames(): string[] {
-  return Object.keys(CREDENTIAL_PROVIDERS).sort();
+/**
+ * Agent name → credential provider key (claude → anthropic). Names without
+ * an auth provider pass through unchanged, as in terok.
+ */
+export function credentialProviderFor(paths: RosterPaths, agent: string): string {
+  return effectiveRoster(paths).authProviders.get(agent)?.credentialProvider ?? agent;
 }
 
-/** Every roster entry a user may prepare (bundled roster's `all_names`). */
-export const KNOWN_ENTRIES: readonly string[] = [
-  'claude', 'codex', 'copilot', 'opencode', 'pi', 'vibe', 'gh', 'glab', 'sonar', 'coderabbit', 'blablador', 'kisski', 'openrouter',
-];
+/**
+ * Names `terok-executor auth <name>` accepts, sorted. Unlike terok's hint
+ * list (spec §10.1 item 4) this leaves out copilot, opencode and pi, which
+ * have nothing to authenticate.
+ */
+export function authenticatableNames(paths: RosterPaths): string[] {
+  return [...effectiveRoster(paths).authProviders.keys()].sort();
+}
+
+/** Every entry a user may prepare (the roster's `all_names`), sorted. */
+export function knownEntries(paths: RosterPaths): string[] {
+  return [...effectiveRoster(paths).allNames].sort();
+}
+
+/** The agent entry for `name` (default claude); unknown → `Unknown agent: …`. */
+export function findAgent(roster: Roster, name = 'claude'): AgentEntry {
+  const entry = roster.agents.get(name);
+  if (!entry) throw new RosterLookupError(`Unknown agent: ${name}. Available: ${[...roster.agents.keys()].join(', ')}`);
+  return entry;
+}
+
+/** The auth provider for `name`; unknown → `Unknown auth provider: …`. */
+export function findAuthProvider(roster: Roster, name: string): AuthProvider {
+  const provider = roster.authProviders.get(name);
+  if (!provider) throw new RosterLookupError(`Unknown auth provider: ${name}. Available: ${[...roster.authProviders.keys()].sort().join(', ')}`);
+  return provider;
+}

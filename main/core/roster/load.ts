@@ -17,8 +17,9 @@ import type { CheckContext, KeyPath, SchemaIssue } from './validate.ts';
 export const BUNDLED_ROSTER_DIR = path.join(import.meta.dirname, 'bundled');
 
 export interface RosterDirs {
-  userAgentsDir: string;
-  userProvidersDir: string;
+  /** The user's agent files; omitted = bundled roster only. */
+  userAgentsDir?: string;
+  userProvidersDir?: string;
   /** Defaults to the roster shipped with the app. */
   bundledDir?: string;
 }
@@ -32,9 +33,9 @@ export function loadRoster(dirs: RosterDirs): Roster {
   const bundled = dirs.bundledDir ?? BUNDLED_ROSTER_DIR;
   const reads = [
     readRosterDir(path.join(bundled, 'agents'), 'agent', 'bundled'),
-    readRosterDir(dirs.userAgentsDir, 'agent', 'user'),
+    ...(dirs.userAgentsDir ? [readRosterDir(dirs.userAgentsDir, 'agent', 'user')] : []),
     readRosterDir(path.join(bundled, 'providers'), 'provider', 'bundled'),
-    readRosterDir(dirs.userProvidersDir, 'provider', 'user'),
+    ...(dirs.userProvidersDir ? [readRosterDir(dirs.userProvidersDir, 'provider', 'user')] : []),
   ];
   const fileProblems = reads.flatMap((r) => r.problems);
   if (fileProblems.length) throw new RosterError(fileProblems);
