@@ -8,7 +8,8 @@ import { configString, loadTerokConfig } from './host/config.ts';
 import type { GateSettings } from './probes/types.ts';
 import { runSweep, type ReadinessReport } from './preflight/sweep.ts';
 import type { FixTable } from './preflight/gate.ts';
-import { KNOWN_ENTRIES } from './roster/auth-map.ts';
+import { resolvePaths } from './host/paths.ts';
+import { knownEntries } from './roster/auth-map.ts';
 import { TaskManager } from './tasks/task-manager.ts';
 
 /** The seed's default base image, used unless config.yml names one. */
@@ -49,7 +50,7 @@ export class Engine {
   }
 
   appInfo(): AppInfoData {
-    return { name: APP_NAME, version: APP_VERSION, platform: process.platform, defaults: this.defaultSettings(), agents: [...KNOWN_ENTRIES], taskSteps: this.tasks.stepNames() };
+    return { name: APP_NAME, version: APP_VERSION, platform: process.platform, defaults: this.defaultSettings(), agents: knownEntries(resolvePaths(this.ctx)), taskSteps: this.tasks.stepNames() };
   }
 
   sweep(settings: GateSettings, signal?: AbortSignal): Promise<ReadinessReport> {

@@ -5,5 +5,7 @@ import { checkCommand } from './check.ts';
 import { runCommand } from './run.ts';
 import { installCommand } from './install.ts';
 import { uninstallCommand } from './uninstall.ts';
+import { routesCommand } from './routes.ts';
+import { agentsCommand } from './agents.ts';
 
-export const COMMANDS: readonly CliCommand[] = [checkCommand, runCommand, buildCommand, installCommand, uninstallCommand];
+export const COMMANDS: readonly CliCommand[] = [checkCommand, runCommand, buildCommand, installCommand, uninstallCommand, routesCommand, agentsCommand];

@@ -2,7 +2,8 @@
 import type { ParseArgsConfig } from 'node:util';
 import type { Engine } from '../../core/engine.ts';
 import type { GateSettings } from '../../core/probes/types.ts';
-import { KNOWN_ENTRIES } from '../../core/roster/auth-map.ts';
+import { resolvePaths } from '../../core/host/paths.ts';
+import { knownEntries } from '../../core/roster/auth-map.ts';
 import type { GateIO } from '../../core/preflight/gate.ts';
 import { UsageError, type CliStreams } from '../command.ts';
 
@@ -25,8 +26,9 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 export function settingsFrom(engine: Engine, values: Record<string, unknown>): GateSettings {
   const defaults = engine.defaultSettings();
   const provider = (values.provider as string | undefined) ?? defaults.provider;
-  if (!KNOWN_ENTRIES.includes(provider)) {
-    throw new UsageError(`Unknown agent '${provider}'. Available: ${[...KNOWN_ENTRIES].sort().join(', ')}`);
+  const known = knownEntries(resolvePaths(engine.ctx));
+  if (!known.includes(provider)) {
+    throw new UsageError(`Unknown agent '${provider}'. Available: ${known.join(', ')}`);
   }
   const family = values.family as string | undefined;
   if (family !== undefined && family !== 'deb' && family !== 'rpm') {

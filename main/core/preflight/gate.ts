@@ -108,7 +108,7 @@ export async function runGate(ctx: HostContext, settings: GateSettings, opts: Ga
 
     if (allReady && opts.interactive) {
       // Only names `auth` accepts (terok's list also offers copilot/opencode/pi, which it then rejects).
-      const others = authenticatableNames().filter((n) => n !== settings.provider).sort();
+      const others = authenticatableNames(env.paths).filter((n) => n !== settings.provider).sort();
       if (others.length) {
         io.out('');
         io.out('  Hint: authenticate additional tools with: terok-executor auth <name>');

@@ -9,7 +9,7 @@ const passphraseOf = (env: ProbeEnv) =>
 export const probeCredentials: Probe = async (env) => {
   const { provider, credentialSet } = env.settings;
   const name = `${provider} credentials`;
-  const credentialProvider = credentialProviderFor(provider);
+  const credentialProvider = credentialProviderFor(env.paths, provider);
   const read = await readVault(env.ctx, env.paths, env.config, (db) => db.loadCredential(credentialSet, credentialProvider), { passphrase: passphraseOf(env) });
   const facts = { provider, credentialProvider, credentialSet, dbPath: env.paths.credentialDb, vault: read.status === 'unavailable' ? { status: read.status, reason: read.reason } : { status: read.status, source: read.source } };
   if (read.status === 'unavailable') return { result: { name, ok: false, message: 'credential database unavailable' }, facts };
