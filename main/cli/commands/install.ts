@@ -77,7 +77,7 @@ Exit codes: 0 ready (stamp written), 1 a stage failed,
       // The one and only time this value is shown.
       io.out(`\nVault passphrase: ${result.generatedPassphrase}\n`);
       io.out("  Write this down — it's your recovery key for rebuilds and other hosts.\n");
-      io.out('  Once saved: terok-setup acknowledge-recovery (or "I have saved it" in the app).\n');
+      io.out('  Once saved, confirm it: terok-sandbox vault passphrase acknowledge (or "I have saved it" in the app).\n');
     }
     return result.exitCode;
   },

@@ -34,7 +34,9 @@ export const NFLOG_READER_PLACEHOLDER = '__NFLOG_READER_PATH__';
 
 const ROLE_SCRIPTS = [SHIELD_HOOK, SHIELD_BRIDGE_HOOK] as const;
 
-export const shieldDescriptorName = (script: (typeof ROLE_SCRIPTS)[number], stage: HookStage) => `${script}-${stage}.json`;
+/** `terok-shield-createRuntime.json`, `terok-shield-bridge-poststop.json`, … */
+export const shieldDescriptorName = (script: (typeof ROLE_SCRIPTS)[number], stage: HookStage) =>
+  `${script === SHIELD_HOOK ? 'terok-shield' : 'terok-shield-bridge'}-${stage}.json`;
 
 /** Every file the shield installer may put in the hooks dir (what uninstall removes). */
 export function shieldHookFiles(hooksDir: string): string[] {

@@ -1,0 +1,74 @@
+/**
+ * A fixture terok installation (PyPI is unreachable here): a Python venv
+ * holding stand-in `terok_shield` / `terok_sandbox` packages with their hook
+ * payload and dist-info versions, plus `terok-sandbox` / `terok-executor`
+ * commands whose shebang is the venv's interpreter — exactly what
+ * detectTerokRuntime looks for. The shield hook is a tiny script that
+ * appends "<stage>" to a marker file, so a test can prove podman ran it.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync, chmodSync } from 'node:fs';
+import path from 'node:path';
+import type { SandboxHost } from './host.ts';
+
+export interface TerokFixture {
+  venv: string;
+  python: string;
+  sitePackages: string;
+  shieldDir: string;
+  sandboxDir: string;
+  /** File the fixture shield hook appends its stage name to. */
+  marker: string;
+  versions: Record<string, string>;
+  bundleVersion: number;
+  /** Rewrite the dist-info version of one package (simulates an upgrade). */
+  setVersion(pkg: string, version: string): void;
+  setBundleVersion(n: number): void;
+}
+
+export const FIXTURE_VERSIONS = { 'terok-executor': '0.4.0a22', 'terok-sandbox': '0.5.0a23', 'terok-shield': '0.8.0a10', 'terok-clearance': '0.8.0a8' };
+
+function put(file: string, content: string, mode = 0o644): void {
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, content);
+  chmodSync(file, mode);
+}
+
+export function createTerokFixture(host: SandboxHost, opts: { bundleVersion?: number } = {}): TerokFixture {
+  const venv = path.join(host.root, 'terok-venv');
+  execFileSync('/usr/bin/python3', ['-m', 'venv', '--without-pip', venv]);
+  const python = path.join(venv, 'bin', 'python');
+  const pyVersion = execFileSync(python, ['-c', 'import sys; print(f"python{sys.version_info[0]}.{sys.version_info[1]}")'], { encoding: 'utf8' }).trim();
+  const sitePackages = path.join(venv, 'lib', pyVersion, 'site-packages');
+  const shieldDir = path.join(sitePackages, 'terok_shield');
+  const sandboxDir = path.join(sitePackages, 'terok_sandbox');
+  const marker = path.join(host.root, 'shield-hook-fired');
+  const versions: Record<string, string> = { ...FIXTURE_VERSIONS };
+
+  const writeMetadata = (pkg: string, version: string) =>
+    put(path.join(sitePackages, `${pkg.replace(/-/g, '_')}-0.dist-info`, 'METADATA'), `Metadata-Version: 2.1\nName: ${pkg}\nVersion: ${version}\n`);
+  for (const [pkg, v] of Object.entries(versions)) writeMetadata(pkg, v);
+
+  const hookScript = `#!/bin/sh\n# fixture terok-shield hook: records that the OCI runtime ran it\necho "$1" >> ${marker}\nexit 0\n`;
+  put(path.join(shieldDir, '__init__.py'), '');
+  const setBundle = (n: number) => put(path.join(shieldDir, 'resources/hooks/_oci_state.py'), `"""fixture ballast"""\nBUNDLE_VERSION = ${n}\n`);
+  setBundle(opts.bundleVersion ?? 12);
+  put(path.join(shieldDir, 'resources/hooks/terok-shield-hook'), hookScript, 0o755);
+  put(path.join(shieldDir, 'resources/hooks/terok-shield-bridge-hook'), `#!/bin/sh\n# reader: __NFLOG_READER_PATH__\nexit 0\n`, 0o755);
+  put(path.join(shieldDir, 'resources/nflog-reader.py'), '#!/usr/bin/env python3\n# fixture NFLOG reader\n', 0o755);
+
+  put(path.join(sandboxDir, '__init__.py'), '');
+  put(path.join(sandboxDir, 'resources/hooks/supervisor_hook.py'), '#!/usr/bin/env python3\n# fixture supervisor hook\n', 0o755);
+  put(path.join(sandboxDir, 'resources/hooks/_supervisor_state.py'), '# fixture supervisor ballast\n', 0o644);
+  put(path.join(sandboxDir, 'resources/supervisor_wrapper.py'), '#!/usr/bin/python3\nTEROK_SANDBOX = ["__TEROK_SANDBOX_BIN__"]\n', 0o755);
+
+  const entry = (module: string) => `#!${python}\nimport sys\nprint("${module} fixture", sys.argv[1:])\n`;
+  host.writeBin('terok-executor', entry('terok_executor'));
+  host.writeBin('terok-sandbox', entry('terok_sandbox'));
+
+  return {
+    venv, python, sitePackages, shieldDir, sandboxDir, marker, versions, bundleVersion: opts.bundleVersion ?? 12,
+    setVersion(pkg, version) { versions[pkg] = version; writeMetadata(pkg, version); },
+    setBundleVersion(n) { this.bundleVersion = n; setBundle(n); },
+  };
+}
