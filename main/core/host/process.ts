@@ -6,6 +6,7 @@
  * single error type that carries what a user (or a bug report) needs: the
  * command, the exit code and the last lines of stderr.
  */
+import path from 'node:path';
 import { execa } from 'execa';
 
 export type CommandFailureReason = 'not-found' | 'timeout' | 'cancelled' | 'exit' | 'spawn';
@@ -39,7 +40,7 @@ export class CommandError extends Error {
 }
 
 export interface RunOptions {
-  /** Hard limit; the process is killed (SIGTERM, then SIGKILL after 2 s). */
+  /** Hard limit; the process group is killed (SIGTERM, then SIGKILL after 2 s). */
   timeoutMs: number;
   signal?: AbortSignal;
   env?: NodeJS.ProcessEnv;
@@ -88,12 +89,33 @@ function splitLines(onLine: NonNullable<RunOptions['onLine']>, stream: 'stdout' 
   };
 }
 
+/** Process groups still running, killed if this process exits first. */
+const liveGroups = new Set<number>();
+let exitHookInstalled = false;
+
+function killGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch { /* already gone */ }
+}
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => { for (const pid of liveGroups) killGroup(pid, 'SIGKILL'); });
+}
+
+/**
+ * Each command runs in its own process group, so a timeout or a cancel stops
+ * everything it started (a shell script's children included) instead of
+ * leaving a grandchild holding the output pipes open.
+ */
 export const runCommand: Runner = async (file, args, opts) => {
   const command = [file, ...args];
+  const name = path.basename(file);
   const subprocess = execa(file, [...args], {
-    timeout: opts.timeoutMs,
-    cancelSignal: opts.signal,
-    forceKillAfterDelay: 2000,
+    detached: true,
+    cleanup: false,
     env: opts.env,
     extendEnv: opts.extendEnv ?? true,
     cwd: opts.cwd,
@@ -104,6 +126,22 @@ export const runCommand: Runner = async (file, args, opts) => {
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
   });
+  const pid = subprocess.pid;
+  let stopped: 'timeout' | 'cancelled' | null = null;
+  let forceTimer: NodeJS.Timeout | undefined;
+  const stop = (why: 'timeout' | 'cancelled') => {
+    if (stopped || pid === undefined) return;
+    stopped = why;
+    killGroup(pid, 'SIGTERM');
+    forceTimer = setTimeout(() => killGroup(pid, 'SIGKILL'), 2000);
+    forceTimer.unref();
+  };
+  const timer = setTimeout(() => stop('timeout'), opts.timeoutMs);
+  const onAbort = () => stop('cancelled');
+  if (opts.signal?.aborted) onAbort();
+  else opts.signal?.addEventListener('abort', onAbort, { once: true });
+  if (pid !== undefined) { installExitHook(); liveGroups.add(pid); }
+
   if (opts.onLine) {
     const out = splitLines(opts.onLine, 'stdout');
     const err = splitLines(opts.onLine, 'stderr');
@@ -114,44 +152,40 @@ export const runCommand: Runner = async (file, args, opts) => {
     subprocess.stdout?.on('end', () => out.flush());
     subprocess.stderr?.on('end', () => err.flush());
   }
-  const result = await subprocess;
+  let result;
+  try {
+    result = await subprocess;
+  } finally {
+    clearTimeout(timer);
+    clearTimeout(forceTimer);
+    opts.signal?.removeEventListener('abort', onAbort);
+    if (pid !== undefined) liveGroups.delete(pid);
+  }
   const stdout = typeof result.stdout === 'string' ? result.stdout : '';
   const stderr = typeof result.stderr === 'string' ? result.stderr : '';
   const stderrTail = tailLines(stderr);
-  const shown = command.join(' ');
 
-  if (result.isCanceled || (opts.signal?.aborted ?? false)) {
-    throw new CommandError({
-      command, reason: 'cancelled', exitCode: result.exitCode ?? null, stderrTail, stdout,
-      message: `${file} was cancelled`,
-    });
+  if (stopped === 'cancelled') {
+    throw new CommandError({ command, reason: 'cancelled', exitCode: null, stderrTail, stdout, message: `${name} was cancelled` });
   }
-  if (result.timedOut) {
+  if (stopped === 'timeout') {
     throw new CommandError({
       command, reason: 'timeout', exitCode: null, stderrTail, stdout,
-      message: `${file} did not finish within ${Math.round(opts.timeoutMs / 100) / 10} s`,
+      message: `${name} did not finish within ${Math.round(opts.timeoutMs / 100) / 10} s`,
     });
   }
   if (result.failed && result.exitCode === undefined) {
     const code = (result.cause as NodeJS.ErrnoException | undefined)?.code;
     if (code === 'ENOENT') {
-      throw new CommandError({
-        command, reason: 'not-found', exitCode: null, stderrTail: '', stdout,
-        message: `${file} is not installed (not found on PATH)`,
-      });
+      throw new CommandError({ command, reason: 'not-found', exitCode: null, stderrTail: '', stdout, message: `${name} is not installed (not found on PATH)` });
     }
     const detail = result.cause instanceof Error ? result.cause.message : String(result.cause ?? 'unknown error');
-    throw new CommandError({
-      command, reason: 'spawn', exitCode: null, stderrTail, stdout,
-      message: `could not start ${file}: ${detail}`,
-    });
+    throw new CommandError({ command, reason: 'spawn', exitCode: null, stderrTail, stdout, message: `could not start ${name}: ${detail}` });
   }
   const exitCode = result.exitCode ?? -1;
   if (exitCode !== 0 && !opts.allowNonZero) {
-    throw new CommandError({
-      command, reason: 'exit', exitCode, stderrTail, stdout,
-      message: `${shown} exited with code ${exitCode}${stderrTail ? `: ${stderrTail.split('\n').at(-1)}` : ''}`,
-    });
+    const last = stderrTail.split('\n').at(-1);
+    throw new CommandError({ command, reason: 'exit', exitCode, stderrTail, stdout, message: `${name} exited with code ${exitCode}${last ? `: ${last}` : ''}` });
   }
   return { exitCode, stdout, stderr };
 };

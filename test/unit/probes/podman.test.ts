@@ -1,0 +1,69 @@
+/**
+ * check_podman's messages (spec §2.5, checklist §9.1). Podman's *answers* are
+ * played by small executables on the sandbox PATH — a real podman cannot be
+ * made to report 3.4.4, fail with "socket missing" or hang on demand.
+ */
+import assert from 'node:assert/strict';
+import { afterEach, test } from 'node:test';
+import { probePodman } from '../../../main/core/probes/podman.ts';
+import { makeProbeEnv } from '../../../main/core/preflight/sweep.ts';
+import type { Runner } from '../../../main/core/host/process.ts';
+import { createSandboxHost, type SandboxHost } from '../../support/host.ts';
+
+const settings = { provider: 'claude', baseImage: 'ubuntu:24.04', family: null, credentialSet: 'default', mountsDir: null };
+let host: SandboxHost;
+afterEach(() => host?.cleanup());
+
+async function probeWith(script: string | null, wrap?: (r: Runner) => Runner) {
+  host = createSandboxHost({ inheritPath: false });
+  if (script !== null) host.writeBin('podman', `#!/bin/sh\n${script}\n`);
+  const ctx = wrap ? { ...host.ctx, run: wrap(host.ctx.run) } : host.ctx;
+  return (await probePodman(makeProbeEnv(ctx, settings))).result;
+}
+
+test('podman 5.0.0 answering → ok, message exactly "ok"', async () => {
+  assert.deepEqual(await probeWith('echo 5.0.0'), { name: 'podman', ok: true, message: 'ok' });
+});
+
+test('podman 3.4.4 → still ok, message names the version and degraded behaviour', async () => {
+  const r = await probeWith('echo 3.4.4');
+  assert.equal(r.ok, true);
+  assert.equal(r.message, 'version 3.4.4 is older than the tested minimum 4.3 — unsupported; expect degraded behavior');
+});
+
+test('the 4.3.0 floor itself → "ok"', async () => {
+  assert.equal((await probeWith('echo 4.3.0')).message, 'ok');
+});
+
+test('unparseable version output counts as modern → "ok"', async () => {
+  assert.equal((await probeWith('echo weird')).message, 'ok');
+});
+
+test('podman not on PATH → not ok, "not found on PATH"', async () => {
+  assert.deepEqual(await probeWith(null), { name: 'podman', ok: false, message: 'not found on PATH' });
+});
+
+test('exit 125 with stderr "socket missing" → not ok, message carries the stderr', async () => {
+  const r = await probeWith('echo "socket missing" >&2; exit 125');
+  assert.deepEqual(r, { name: 'podman', ok: false, message: 'found but not responding: socket missing' });
+});
+
+test('non-zero exit with empty stderr → "non-zero exit"', async () => {
+  assert.equal((await probeWith('exit 3')).message, 'found but not responding: non-zero exit');
+});
+
+test('a hanging podman is killed at the timeout and reported as not responding', async () => {
+  // Cap the 10 s timeout so the test stays short; the probe's own handling is unchanged.
+  const capped = (r: Runner): Runner => (file, args, opts) => r(file, args, { ...opts, timeoutMs: 300 });
+  const started = Date.now();
+  const r = await probeWith('sleep 30', capped);
+  assert.equal(r.ok, false);
+  assert.match(r.message, /^found but not responding: podman did not finish within 0\.3 s$/);
+  assert.ok(Date.now() - started < 5000, 'the hung process was killed');
+});
+
+test('the probe asks podman for the client version with a 10 s timeout', async () => {
+  const calls: { args: readonly string[]; timeoutMs: number }[] = [];
+  await probeWith('echo 5.1.0', (r) => (file, args, opts) => { calls.push({ args, timeoutMs: opts.timeoutMs }); return r(file, args, opts); });
+  assert.deepEqual(calls, [{ args: ['version', '--format', '{{.Client.Version}}'], timeoutMs: 10_000 }]);
+});
