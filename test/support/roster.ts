@@ -1,0 +1,43 @@
+/**
+ * A sandboxed host with the user's roster directories at hand: tests write
+ * real YAML files where terok looks for them and load the roster from there.
+ */
+import path from 'node:path';
+import { resolvePaths, type TerokPaths } from '../../main/core/host/paths.ts';
+import { clearRosterCache } from '../../main/core/roster/current.ts';
+import { loadRoster, rosterDirsOf } from '../../main/core/roster/load.ts';
+import type { Roster } from '../../main/core/roster/model.ts';
+import { createSandboxHost, type SandboxHost } from './host.ts';
+
+export interface RosterHost extends SandboxHost {
+  paths: TerokPaths;
+  /** Write `<user agents dir>/<fileName>` (".yaml" appended unless the name has an extension). */
+  writeAgent(fileName: string, yaml: string, mode?: number): string;
+  writeProvider(fileName: string, yaml: string, mode?: number): string;
+  load(): Roster;
+}
+
+const withExtension = (name: string) => (path.extname(name) ? name : `${name}.yaml`);
+
+export function createRosterHost(): RosterHost {
+  clearRosterCache();
+  const host = createSandboxHost();
+  const paths = resolvePaths(host.ctx);
+  return {
+    ...host,
+    paths,
+    writeAgent: (name, yaml, mode) => host.write(path.join(paths.userAgentsDir, withExtension(name)), yaml, mode),
+    writeProvider: (name, yaml, mode) => host.write(path.join(paths.userProvidersDir, withExtension(name)), yaml, mode),
+    load: () => loadRoster(rosterDirsOf(paths)),
+  };
+}
+
+/** Run `fn` and return the error it throws (fails the test when it does not throw). */
+export function thrownBy(fn: () => unknown): Error {
+  try {
+    fn();
+  } catch (err) {
+    return err as Error;
+  }
+  throw new Error('expected an error, but nothing was thrown');
+}
