@@ -1,0 +1,90 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { createSandboxHost } from '../../support/host.ts';
+import { classifyStamp, clearStamp, compareVersions, writeStamp } from '../../../main/core/sandbox/setup-stamp.ts';
+import { resolvePaths } from '../../../main/core/host/paths.ts';
+
+const INSTALLED = { 'terok-executor': '0.4.0a22', 'terok-sandbox': '0.5.0a23', 'terok-shield': '0.8.0a10' };
+
+function withStampDir(body: (dir: string, stamp: string) => void): void {
+  const host = createSandboxHost();
+  try {
+    const dir = path.join(host.root, 'state');
+    mkdirSync(dir, { recursive: true });
+    body(dir, path.join(dir, 'setup.stamp'));
+  } finally {
+    host.cleanup();
+  }
+}
+
+test('no stamp → first_run', () => withStampDir((_d, stamp) => {
+  assert.equal(classifyStamp(stamp, INSTALLED).verdict, 'first_run');
+}));
+
+test('same versions → ok; packages installed but not stamped are ignored', () => withStampDir((_d, stamp) => {
+  writeStamp(stamp, INSTALLED);
+  assert.equal(classifyStamp(stamp, { ...INSTALLED, terok: '1.0.0' }).verdict, 'ok');
+}));
+
+test('a newer package → stale_after_update naming the move', () => withStampDir((_d, stamp) => {
+  writeStamp(stamp, INSTALLED);
+  const r = classifyStamp(stamp, { ...INSTALLED, 'terok-sandbox': '0.5.0' });
+  assert.equal(r.verdict, 'stale_after_update');
+  assert.deepEqual(r.changes, [{ name: 'terok-sandbox', stamped: '0.5.0a23', installed: '0.5.0', direction: 'upgrade' }]);
+  assert.match(r.message, /terok-sandbox 0\.5\.0a23 → 0\.5\.0/);
+}));
+
+test('an older or missing package → stale_after_downgrade with offenders in terok wording (wins over upgrades)', () => withStampDir((_d, stamp) => {
+  writeStamp(stamp, INSTALLED);
+  const { 'terok-shield': _gone, ...rest } = INSTALLED;
+  const r = classifyStamp(stamp, { ...rest, 'terok-executor': '0.4.0a21', 'terok-sandbox': '0.6.0' });
+  assert.equal(r.verdict, 'stale_after_downgrade');
+  assert.deepEqual(r.offenders, ['terok-executor 0.4.0a22 → 0.4.0a21', 'terok-shield (uninstalled)']);
+}));
+
+test('stamp_corrupt: invalid JSON, array root, wrong version, string packages, a directory', () => withStampDir((dir, stamp) => {
+  for (const bad of ['{not json', '[]', '{"version": 2, "packages": {}}', '{"version": 1, "packages": "x"}']) {
+    writeFileSync(stamp, bad);
+    assert.equal(classifyStamp(stamp, INSTALLED).verdict, 'stamp_corrupt', bad);
+  }
+  const asDir = path.join(dir, 'dir.stamp');
+  mkdirSync(asDir);
+  assert.equal(classifyStamp(asDir, INSTALLED).verdict, 'stamp_corrupt');
+}));
+
+test('write: sorted keys, indent 2, no trailing newline, version 1, UTC seconds, no temp file left', () => withStampDir((dir, stamp) => {
+  writeStamp(stamp, { 'terok-shield': '0.8.0a10', 'terok-executor': '0.4.0a22', 'not-terok': '9' }, new Date('2026-05-07T12:34:56.789Z'));
+  const text = readFileSync(stamp, 'utf8');
+  assert.equal(text, '{\n  "completed_at": "2026-05-07T12:34:56+00:00",\n  "packages": {\n    "terok-executor": "0.4.0a22",\n    "terok-shield": "0.8.0a10"\n  },\n  "version": 1\n}');
+  assert.ok(!Number.isNaN(Date.parse(JSON.parse(text).completed_at)));
+  assert.deepEqual(readdirSync(dir), ['setup.stamp']);
+}));
+
+test('clear returns true, then false', () => withStampDir((_d, stamp) => {
+  writeStamp(stamp, INSTALLED);
+  assert.equal(clearStamp(stamp), true);
+  assert.equal(clearStamp(stamp), false);
+}));
+
+test('PEP 440 ordering: dev < a < b < rc < final < post; epochs; trailing zeros equal', () => {
+  const ordered = ['1.0.dev1', '1.0a1', '1.0a2', '1.0b1', '1.0rc1', '1.0', '1.0.post1', '1.1', '2!0.1'];
+  for (let i = 0; i + 1 < ordered.length; i++) assert.ok(compareVersions(ordered[i]!, ordered[i + 1]!) < 0, `${ordered[i]} < ${ordered[i + 1]}`);
+  assert.equal(compareVersions('1.0', '1.0.0'), 0);
+  assert.ok(compareVersions('0.5.0a23', '0.5.0a3') > 0, 'numeric, not lexical, pre-release numbers');
+});
+
+test('unparseable versions fall back to string comparison', () => {
+  assert.ok(compareVersions('banana', 'cherry') < 0);
+  assert.equal(compareVersions('x-y', 'x-y'), 0);
+});
+
+test('stamp path honours TEROK_ROOT', () => {
+  const host = createSandboxHost({ env: { TEROK_ROOT: '/srv/terok' } });
+  try {
+    assert.equal(resolvePaths(host.ctx).setupStamp, '/srv/terok/setup.stamp');
+  } finally {
+    host.cleanup();
+  }
+});
