@@ -2,7 +2,10 @@
  * A sandboxed host with the user's roster directories at hand: tests write
  * real YAML files where terok looks for them and load the roster from there.
  */
+import { spawnSync } from 'node:child_process';
+import { chmodSync } from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { resolvePaths, type TerokPaths } from '../../main/core/host/paths.ts';
 import { clearRosterCache } from '../../main/core/roster/current.ts';
 import { loadRoster, rosterDirsOf } from '../../main/core/roster/load.ts';
@@ -40,4 +43,28 @@ export function thrownBy(fn: () => unknown): Error {
     return err as Error;
   }
   throw new Error('expected an error, but nothing was thrown');
+}
+
+/**
+ * Run an ES-module snippet in a child Node that cannot bypass file
+ * permissions: as `nobody` when the tests run as root (root ignores mode
+ * bits), as the current user otherwise. The sandbox root is opened up for
+ * traversal so the child can reach the files under test.
+ */
+export function runUnprivileged(host: SandboxHost, code: string): { status: number | null; stdout: string; stderr: string } {
+  chmodSync(host.root, 0o755);
+  const asRoot = process.getuid?.() === 0;
+  const result = spawnSync(process.execPath, ['--disable-warning=ExperimentalWarning', '--input-type=module', '-e', code], {
+    encoding: 'utf8',
+    env: { ...process.env, ...host.ctx.env },
+    ...(asRoot ? { uid: NOBODY, gid: NOBODY } : {}),
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+const NOBODY = 65534;
+
+/** An import specifier for a project module, usable from `runUnprivileged` code. */
+export function projectModule(rel: string): string {
+  return JSON.stringify(pathToFileURL(path.join(import.meta.dirname, '..', '..', rel)).href);
 }

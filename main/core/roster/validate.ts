@@ -75,7 +75,7 @@ function quoteHint(value: unknown): string {
 }
 
 export const bool = (): Check<boolean> => (value, path, ctx) =>
-  typeof value === 'boolean' ? value : fail(ctx, path, `expected true or false, found ${describeValue(value)}`);
+  typeof value === 'boolean' ? value : fail(ctx, path, `expected true or false, found ${describeValue(value)}${typeof value === 'string' ? ' — write true or false, without quotes' : ''}`);
 
 export function oneOf<const V extends string>(values: readonly V[]): Check<V> {
   return (value, path, ctx) => {
