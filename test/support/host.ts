@@ -67,3 +67,23 @@ export function createSandboxHost(opts: SandboxOptions = {}): SandboxHost {
     cleanup: () => rmSync(root, { recursive: true, force: true }),
   };
 }
+
+/**
+ * A stand-in `podman` for unit tests of the gate's rules, where real podman's
+ * timing and state would only add noise (real podman is exercised by the
+ * integration and e2e suites). Answers `version` with `version`, and
+ * `image exists TAG` from the files under <root>/fake-images/.
+ */
+export function installFakePodman(host: SandboxHost, opts: { version?: string; failVersion?: string } = {}): { addImage(tag: string): void } {
+  const images = path.join(host.root, 'fake-images');
+  mkdirSync(images, { recursive: true });
+  const versionLine = opts.failVersion !== undefined ? `echo "${opts.failVersion}" >&2; exit 125` : `echo "${opts.version ?? '5.0.0'}"`;
+  host.writeBin('podman', `#!/bin/sh
+case "$1" in
+  version) ${versionLine} ;;
+  image) [ "$2" = exists ] && [ -e "${images}/$(printf %s "$3" | tr '/:' '__')" ] && exit 0; exit 1 ;;
+  *) echo "fake podman: unsupported $*" >&2; exit 2 ;;
+esac
+`);
+  return { addImage: (tag) => void writeFileSync(path.join(images, tag.replace(/[/:]/g, '_')), '') };
+}

@@ -1,0 +1,202 @@
+/** The readiness gate's rules and output (seed 000; spec §2.2–2.4, §9.1). */
+import assert from 'node:assert/strict';
+import { afterEach, test } from 'node:test';
+import { formatStepLine, isYes, runGate, type FixTable, type GateIO } from '../../../main/core/preflight/gate.ts';
+import { runSweep } from '../../../main/core/preflight/sweep.ts';
+import { l1AliasTag } from '../../../main/core/images/tags.ts';
+import { createSandboxHost, installFakePodman, type SandboxHost } from '../../support/host.ts';
+import { createVaultFixture, installShieldHooksFixture } from '../../support/fixtures.ts';
+
+const settings = { provider: 'claude', baseImage: 'ubuntu:24.04', family: null, credentialSet: 'default', mountsDir: null };
+let host: SandboxHost;
+afterEach(() => host?.cleanup());
+
+function recorder(answers: (string | null)[] = []) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const asked: string[] = [];
+  const io: GateIO = {
+    out: (l) => out.push(l),
+    err: (l) => err.push(l),
+    ask: async (p) => { asked.push(p); return answers.shift() ?? null; },
+  };
+  return { io, out, err, asked };
+}
+
+/** A host where everything passes; `except` leaves items out. */
+function machine(except: ('podman' | 'git' | 'sandbox' | 'images' | 'ssh' | 'credentials')[] = []): SandboxHost {
+  host = createSandboxHost({ inheritPath: false });
+  if (!except.includes('podman')) {
+    const podman = installFakePodman(host);
+    if (!except.includes('images')) podman.addImage(l1AliasTag(settings.baseImage));
+  }
+  if (!except.includes('git')) host.writeBin('git', '#!/bin/sh\nexit 0\n');
+  if (!except.includes('sandbox')) installShieldHooksFixture(host);
+  createVaultFixture(host, {
+    credentials: except.includes('credentials') ? [] : [{ set: 'default', provider: 'anthropic', data: { type: 'api_key', key: 'x' } }],
+    sshKeyScope: except.includes('ssh') ? undefined : 'standalone',
+  });
+  return host;
+}
+
+test('step line format: name padded to 22, ok/FAIL, message in parentheses', () => {
+  assert.equal(formatStepLine({ name: 'podman', ok: true, message: 'ok' }), '  podman                 ok (ok)');
+  assert.equal(formatStepLine({ name: 'container images', ok: false, message: 'not built' }), '  container images       FAIL (not built)');
+});
+
+test('[Y/n]: empty, y and yes (any case) are yes; anything else and EOF are no', () => {
+  for (const a of ['', 'y', 'Y', 'yes', ' YES ']) assert.equal(isYes(a), true, a);
+  for (const a of ['n', 'no', 'yep', null]) assert.equal(isYes(a), false, String(a));
+});
+
+test('all ok, non-interactive → ready, every step line in order, blank lines around', async () => {
+  machine();
+  const r = recorder();
+  const res = await runGate(host.ctx, settings, { interactive: false, assumeYes: false }, r.io, {});
+  assert.equal(res.ready, true);
+  assert.deepEqual(r.out, [
+    '',
+    '  podman                 ok (ok)',
+    '  git                    ok (ok)',
+    '  sandbox services       ok (shield ready)',
+    '  container images       ok (ready)',
+    "  ssh key                ok (1 key(s) registered for 'standalone')",
+    '  claude credentials     ok (stored)',
+    '',
+  ]);
+  assert.deepEqual(r.err, []);
+});
+
+test('podman failing → not ready at once: nothing else is printed, not even the trailing blank line', async () => {
+  machine(['podman']);
+  const r = recorder();
+  const res = await runGate(host.ctx, settings, { interactive: true, assumeYes: true }, r.io, {});
+  assert.equal(res.ready, false);
+  assert.deepEqual(r.out, ['', '  podman                 FAIL (not found on PATH)']);
+  assert.deepEqual(r.err, ['      Install podman first: https://podman.io/docs/installation']);
+  assert.deepEqual(Object.keys(res.results), ['podman']);
+});
+
+test('credentials and SSH key missing never block: ready, with the consequences printed', async () => {
+  machine(['credentials', 'ssh']);
+  const r = recorder();
+  const res = await runGate(host.ctx, settings, { interactive: false, assumeYes: false }, r.io, {});
+  assert.equal(res.ready, true);
+  assert.ok(r.out.includes("      Without a gate SSH key, git push via the gate won't work."));
+  assert.ok(r.out.includes('      Without credentials, claude will prompt for login on first turn.'));
+});
+
+test('git missing is informational: ready, with the two consequence lines', async () => {
+  machine(['git']);
+  const r = recorder();
+  assert.equal((await runGate(host.ctx, settings, { interactive: false, assumeYes: false }, r.io, {})).ready, true);
+  assert.ok(r.out.includes('  git                    FAIL (not found on PATH — git gate disabled)'));
+  assert.ok(r.out.includes('      Without git, the host-side git gate is disabled —'));
+  assert.ok(r.out.includes('      containers will run without the git push channel.'));
+});
+
+test('sandbox services missing, non-interactive → not ready, reported once, nothing fixed, the run continues', async () => {
+  machine(['sandbox']);
+  const r = recorder();
+  let fixes = 0;
+  const res = await runGate(host.ctx, settings, { interactive: false, assumeYes: false }, r.io, { sandbox: async () => { fixes++; return true; } });
+  assert.equal(res.ready, false);
+  assert.equal(fixes, 0);
+  assert.deepEqual(r.asked, []);
+  assert.equal(r.out.filter((l) => l.includes('sandbox services')).length, 1);
+  assert.deepEqual(r.err, ['      Run: terok-executor setup']);
+  assert.ok(res.results.credentials, 'later steps still ran');
+});
+
+test('images missing → not ready with the build hint on stderr', async () => {
+  machine(['images']);
+  const r = recorder();
+  assert.equal((await runGate(host.ctx, settings, { interactive: false, assumeYes: false }, r.io, {})).ready, false);
+  assert.deepEqual(r.err, ['      Run: terok-executor build']);
+});
+
+test('interactive + assume-yes: the services fix runs exactly once, stdin is never read, the re-probe passes', async () => {
+  machine(['sandbox']);
+  const r = recorder();
+  let calls = 0;
+  const fixes: FixTable = { sandbox: async () => { calls++; installShieldHooksFixture(host); return true; } };
+  const res = await runGate(host.ctx, settings, { interactive: true, assumeYes: true }, r.io, fixes);
+  assert.equal(res.ready, true);
+  assert.equal(calls, 1);
+  assert.deepEqual(r.asked, []);
+  const i = r.out.indexOf('  sandbox services... missing: shield hooks');
+  assert.ok(i > 0);
+  assert.equal(r.out[i + 1], '  Install shield hooks now? [Y/n] y');
+  assert.ok(r.out.includes('  sandbox services       ok (shield ready)'));
+});
+
+test('interactive: answering "n" keeps the failure and runs no fix', async () => {
+  machine(['images']);
+  const r = recorder(['n']);
+  let calls = 0;
+  const res = await runGate(host.ctx, settings, { interactive: true, assumeYes: false }, r.io, { images: async () => { calls++; return true; } });
+  assert.equal(res.ready, false);
+  assert.equal(calls, 0);
+  assert.deepEqual(r.asked, ['  Build container images now? [Y/n] ']);
+});
+
+test('a fix that reports failure keeps the old result without a re-probe', async () => {
+  machine(['images']);
+  const r = recorder(['']);
+  const res = await runGate(host.ctx, settings, { interactive: true, assumeYes: false }, r.io, { images: async () => false });
+  assert.equal(res.ready, false);
+  assert.deepEqual(res.results.images, { name: 'container images', ok: false, message: 'not built' });
+});
+
+test('a fix that throws is reported as a failure, not a crash', async () => {
+  machine(['images']);
+  const r = recorder();
+  const res = await runGate(host.ctx, settings, { interactive: true, assumeYes: true }, r.io, { images: async () => { throw new Error('disk full'); } });
+  assert.equal(res.ready, false);
+  assert.ok(r.err.some((l) => l.includes('disk full')));
+});
+
+test('all ready and interactive → hint lists only tools that can actually be authenticated', async () => {
+  machine();
+  const r = recorder();
+  await runGate(host.ctx, settings, { interactive: true, assumeYes: false }, r.io, {});
+  const hint = r.out.find((l) => l.startsWith('        Available: '));
+  assert.ok(hint);
+  const names = hint.replace('        Available: ', '').split(', ');
+  assert.ok(!names.includes('claude'), 'not the current provider');
+  for (const n of ['copilot', 'opencode', 'pi']) assert.ok(!names.includes(n), `${n} cannot be authenticated`);
+  assert.deepEqual(names, [...names].sort());
+});
+
+test('the wizard sweep and the gate agree on the verdict', async () => {
+  for (const missing of [[], ['sandbox'], ['images'], ['credentials'], ['podman']] as const) {
+    machine([...missing]);
+    const gate = await runGate(host.ctx, settings, { interactive: false, assumeYes: false }, recorder().io, {});
+    const sweep = await runSweep(host.ctx, settings);
+    assert.equal(sweep.verdict.ready, gate.ready, `missing ${missing.join()}`);
+    host.cleanup();
+  }
+});
+
+test('sweep: podman failing marks every later step blocked and names podman as the reason', async () => {
+  machine(['podman']);
+  const report = await runSweep(host.ctx, settings);
+  assert.deepEqual(report.verdict.reasons, ['podman: not found on PATH']);
+  assert.deepEqual(report.steps.slice(1).map((s) => s.state), ['blocked', 'blocked', 'blocked', 'blocked', 'blocked']);
+});
+
+test('sweep: optional failures are "skipped", informational ones "warning", required ones "failed"', async () => {
+  machine(['git', 'ssh', 'sandbox']);
+  const report = await runSweep(host.ctx, settings);
+  const state = Object.fromEntries(report.steps.map((s) => [s.id, s.state]));
+  assert.deepEqual(state, { podman: 'ok', git: 'warning', sandbox: 'failed', images: 'ok', ssh: 'skipped', credentials: 'ok' });
+  assert.deepEqual(report.verdict.reasons, ['sandbox services: missing: shield hooks']);
+});
+
+test('sweep: podman older than 4.3 shows as a warning but does not block', async () => {
+  machine();
+  installFakePodman(host, { version: '4.2.0' }).addImage(l1AliasTag(settings.baseImage));
+  const report = await runSweep(host.ctx, settings);
+  assert.equal(report.steps[0]!.state, 'warning');
+  assert.equal(report.verdict.ready, true);
+});
