@@ -5,10 +5,11 @@
 import type { Engine } from './engine.ts';
 import * as sandboxModule from './sandbox/module.ts';
 import * as images from './images/module.ts';
+import * as auth from './auth/module.ts';
 
 type SetupModule = { register(engine: Engine): void };
 
-const MODULES: readonly SetupModule[] = [images, sandboxModule];
+const MODULES: readonly SetupModule[] = [images, sandboxModule, auth];
 
 export function registerSetupModules(engine: Engine): void {
   for (const m of MODULES) m.register(engine);

@@ -7,5 +7,7 @@ import { installCommand } from './install.ts';
 import { uninstallCommand } from './uninstall.ts';
 import { routesCommand } from './routes.ts';
 import { agentsCommand } from './agents.ts';
+import { authCommand } from './auth.ts';
+import { sshKeyCommand } from './ssh-key.ts';
 
-export const COMMANDS: readonly CliCommand[] = [checkCommand, runCommand, buildCommand, installCommand, uninstallCommand, routesCommand, agentsCommand];
+export const COMMANDS: readonly CliCommand[] = [checkCommand, runCommand, buildCommand, installCommand, uninstallCommand, routesCommand, agentsCommand, sshKeyCommand, authCommand];

@@ -1,0 +1,181 @@
+/**
+ * The SSH-key and credentials setup module: task steps for the wizard's
+ * SSH key and Credentials pages, and the readiness gate's fixes for them.
+ *
+ * Task step `ssh.generate`, params `{ scope?: string, keyType?: 'ed25519'|'rsa' }`
+ *   (defaults: scope "standalone", ed25519). Result:
+ *   `{ keyType, fingerprint, comment, publicLine, created }` — created is false
+ *   when the scope already had its tk-main key (nothing new was minted).
+ *
+ * Task step `credentials.api-key`, params
+ *   `{ agent: string, credentialSet?: string, apiKey: string }`. Result:
+ *   `{ agent, provider, credentialSet, credentialType: 'api_key', files }`
+ *   (files = the vault config written into the shared mount, if any).
+ *
+ * Params come from the renderer and are checked here. Failures carry a code
+ * (`invalid-input`, `vault-locked`, `vault-no-passphrase`,
+ * `vault-unavailable`, `after-store`) and a message that never includes the
+ * key.
+ */
+import type { Engine } from '../engine.ts';
+import { loadTerokConfig } from '../host/config.ts';
+import { resolvePaths } from '../host/paths.ts';
+import type { GateIO } from '../preflight/gate.ts';
+import { DEFAULT_SSH_SCOPE, type GateSettings } from '../probes/types.ts';
+import { effectiveRoster } from '../roster/auth-map.ts';
+import { TaskError, type TaskContext, type TaskFailure } from '../tasks/task-manager.ts';
+import { ensurePrimarySshKey, InvalidScopeError, SSH_KEY_TYPES, type SshKeyInfo, type SshKeyType } from '../vault/ssh-keys.ts';
+import { VaultWriteError, withWritableVault } from '../vault/vault-writer.ts';
+import { AfterStoreError, AuthInputError, DEFAULT_CREDENTIAL_SET, storeApiKey, type AuthEnv, type StoredCredential } from './credentials.ts';
+
+export const SSH_STEP = 'ssh.generate';
+export const API_KEY_STEP = 'credentials.api-key';
+
+/** What the SSH key page and the CLI show; never the private key. */
+export type SshKeyResult = Pick<SshKeyInfo, 'keyType' | 'fingerprint' | 'comment' | 'publicLine' | 'created'>;
+
+/** Map our errors to the task failure the wizard shows; anything else stays as is. */
+export function authFailure(err: unknown): TaskFailure | null {
+  if (err instanceof AuthInputError || err instanceof InvalidScopeError) return { code: 'invalid-input', message: err.message };
+  if (err instanceof VaultWriteError) return { code: err.code, message: err.message };
+  if (err instanceof AfterStoreError) return { code: 'after-store', message: err.message };
+  return null;
+}
+
+async function asTask<T>(body: () => Promise<T>): Promise<T> {
+  try {
+    return await body();
+  } catch (err) {
+    const failure = authFailure(err);
+    throw failure ? new TaskError(failure) : err;
+  }
+}
+
+function paramsObject(params: unknown, allowed: readonly string[]): Record<string, unknown> {
+  if (params === undefined || params === null) return {};
+  if (typeof params !== 'object' || Array.isArray(params)) throw new AuthInputError('expected an object of parameters');
+  const extra = Object.keys(params).filter((k) => !allowed.includes(k));
+  if (extra.length) throw new AuthInputError(`unexpected parameter(s): ${extra.join(', ')} (allowed: ${allowed.join(', ')})`);
+  return params as Record<string, unknown>;
+}
+
+function optionalString(p: Record<string, unknown>, key: string): string | undefined {
+  const v = p[key];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string') throw new AuthInputError(`${key} must be a string`);
+  return v;
+}
+
+export function parseSshParams(params: unknown): { scope: string; keyType: SshKeyType } {
+  const p = paramsObject(params, ['scope', 'keyType']);
+  const keyType = optionalString(p, 'keyType') ?? 'ed25519';
+  if (!(SSH_KEY_TYPES as readonly string[]).includes(keyType)) throw new AuthInputError(`keyType must be one of ${SSH_KEY_TYPES.join(', ')}`);
+  return { scope: optionalString(p, 'scope') ?? DEFAULT_SSH_SCOPE, keyType: keyType as SshKeyType };
+}
+
+export function parseApiKeyParams(params: unknown): { agent: string; credentialSet: string; apiKey: string } {
+  const p = paramsObject(params, ['agent', 'credentialSet', 'apiKey']);
+  const agent = optionalString(p, 'agent');
+  if (!agent) throw new AuthInputError('agent is required (e.g. claude)');
+  // Do not name the value in the message: this field holds a secret.
+  if (typeof p.apiKey !== 'string') throw new AuthInputError('apiKey must be a string');
+  return { agent, credentialSet: optionalString(p, 'credentialSet') ?? DEFAULT_CREDENTIAL_SET, apiKey: p.apiKey };
+}
+
+/** Everything the vault-writing helpers need from the engine, resolved now. */
+export function authEnvOf(engine: Engine, log: (line: string) => void, opts: { mountsDir?: string | null; signal?: AbortSignal } = {}): AuthEnv {
+  const config = loadTerokConfig(engine.ctx);
+  const paths = resolvePaths(engine.ctx, config);
+  return { ctx: engine.ctx, paths, config, mountsDir: opts.mountsDir ?? paths.mountsDir, log, ...(opts.signal ? { signal: opts.signal } : {}) };
+}
+
+/** terok's `SSHManager(scope).init()`: the scope's tk-main key, minted when absent. */
+export async function generateSshKey(engine: Engine, scope: string, keyType: SshKeyType, signal?: AbortSignal): Promise<SshKeyResult> {
+  const env = authEnvOf(engine, () => {}, signal ? { signal } : {});
+  const info = await withWritableVault(env.ctx, env.paths, env.config, (db) => ensurePrimarySshKey(db, scope, keyType), signal);
+  const { keyType: type, fingerprint, comment, publicLine, created } = info;
+  return { keyType: type, fingerprint, comment, publicLine, created };
+}
+
+async function sshStep(engine: Engine, params: unknown, task: TaskContext): Promise<SshKeyResult> {
+  return asTask(async () => {
+    const { scope, keyType } = parseSshParams(params);
+    return task.stage('SSH key', async (stage) => {
+      const key = await generateSshKey(engine, scope, keyType, task.signal);
+      task.log(key.created ? `Generated ${key.keyType} key (fingerprint ${key.fingerprint}).` : `Scope '${scope}' already has its primary key (fingerprint ${key.fingerprint}); nothing new was generated.`);
+      task.log(`Public line: ${key.publicLine}`);
+      stage.ok(`${key.keyType} ${key.fingerprint}`);
+      return key;
+    });
+  });
+}
+
+async function apiKeyStep(engine: Engine, params: unknown, task: TaskContext): Promise<StoredCredential> {
+  return asTask(async () => {
+    const request = parseApiKeyParams(params);
+    return task.stage('Credentials', async (stage) => {
+      const stored = await storeApiKey(authEnvOf(engine, (line) => task.log(line), { signal: task.signal }), request);
+      stage.ok(`${stored.provider} (set: ${stored.credentialSet})`);
+      return stored;
+    });
+  });
+}
+
+/** terok's `_fix_ssh_key()`: prints the type, the fingerprint (once) and the public line. */
+export function sshKeyFix(engine: Engine) {
+  return async (_settings: GateSettings, io: GateIO, signal?: AbortSignal): Promise<boolean> => {
+    try {
+      const key = await generateSshKey(engine, DEFAULT_SSH_SCOPE, 'ed25519', signal);
+      io.out(`  Generated ${key.keyType} key (fingerprint ${key.fingerprint}).`);
+      io.out(`  Public line: ${key.publicLine}`);
+      return true;
+    } catch (err) {
+      io.err(`  SSH key generation failed: ${(err as Error).message}`);
+      return false;
+    }
+  };
+}
+
+/**
+ * terok's `_fix_credentials()`, API-key method only: OAuth needs a terminal
+ * and a container, so the gate points to the wizard or `terok-executor auth`
+ * for it. GateIO.ask echoes what is typed — acceptable on a terminal the user
+ * sits at, and said so; `terok-setup auth <name> --api-key-stdin` avoids it.
+ */
+export function credentialsFix(engine: Engine) {
+  return async (settings: GateSettings, io: GateIO, signal?: AbortSignal): Promise<boolean> => {
+    const env = authEnvOf(engine, (line) => io.out(`  ${line}`), { mountsDir: settings.mountsDir, ...(signal ? { signal } : {}) });
+    const roster = effectiveRoster(env.paths);
+    const auth = roster.authProviders.get(settings.provider);
+    if (!auth) {
+      io.err(`  ${settings.provider} has nothing to authenticate.`);
+      return false;
+    }
+    if (!auth.modes.includes('api_key')) {
+      io.err(`  ${auth.label} logs in with OAuth only; use the Credentials page of Terok Setup or run: terok-executor auth ${settings.provider}`);
+      return false;
+    }
+    const hint = roster.agents.get(settings.provider)?.spec.auth?.api_key_hint;
+    if (hint) io.out(`  ${hint}`);
+    io.out(`  (The key is shown while you type; to avoid that use: terok-setup auth ${settings.provider} --api-key-stdin)`);
+    const answer = await io.ask(`  ${auth.label} API key: `);
+    if (answer === null) {
+      io.err('  API key entry cancelled.');
+      return false;
+    }
+    try {
+      await storeApiKey(env, { agent: settings.provider, credentialSet: settings.credentialSet, apiKey: answer });
+      return true;
+    } catch (err) {
+      io.err(`  ${(err as Error).message}`);
+      return false;
+    }
+  };
+}
+
+export function register(engine: Engine): void {
+  engine.tasks.register(SSH_STEP, (params, task) => sshStep(engine, params, task));
+  engine.tasks.register(API_KEY_STEP, (params, task) => apiKeyStep(engine, params, task));
+  engine.fixes.ssh = sshKeyFix(engine);
+  engine.fixes.credentials = credentialsFix(engine);
+}
