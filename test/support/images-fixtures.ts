@@ -40,7 +40,7 @@ export function fixtureTemplates(runLabel: string): ImageTemplateSource {
 ARG BASE_IMAGE=${baseImage}
 FROM \${BASE_IMAGE}
 LABEL terok.test.run="${runLabel}"
-${runLines(['mkdir -p /etc /home/dev /tmp', 'echo "root:x:0:0::/root:/bin/sh" > /etc/passwd', 'echo "dev:x:1000:1000::/home/dev:/bin/sh" >> /etc/passwd', 'chown 1000:1000 /home/dev'])}
+${runLines(['mkdir -p /etc /home/dev /tmp', 'echo "root:x:0:0::/root:/bin/sh" > /etc/passwd', 'echo "dev:x:1000:1000::/home/dev:/bin/sh" >> /etc/passwd', 'chown 1000:1000 /home/dev', 'chmod 1777 /tmp'])}
 COPY scripts/init-ssh-and-repo.sh /usr/local/bin/init-ssh-and-repo.sh
 USER dev
 CMD ["/usr/local/bin/init-ssh-and-repo.sh"]
