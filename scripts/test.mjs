@@ -27,6 +27,7 @@ if (!files.length) {
 }
 const result = spawnSync(process.execPath, [
   '--disable-warning=ExperimentalWarning',
+  '--experimental-test-module-mocks',
   '--test', '--test-concurrency=2', '--test-timeout=600000', '--test-reporter=spec',
   ...files,
 ], { stdio: 'inherit', cwd: root });

@@ -1,0 +1,73 @@
+/** The typed IPC contract: validation, envelopes, and the API object built from it. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { API_METHODS, buildApi, EVENT_CHANNELS, REQUEST_CHANNELS } from '../../../main/ipc/contract.ts';
+import { createHandlers, dispatch, isAllowedExternalUrl } from '../../../main/ipc/handlers.ts';
+import { validators } from '../../../main/ipc/validate.ts';
+import { Engine } from '../../../main/core/engine.ts';
+import { createSandboxHost } from '../../support/host.ts';
+
+const good = { provider: 'claude', baseImage: 'ubuntu:24.04', family: null, credentialSet: 'default', mountsDir: null };
+
+test('every request channel has a validator and a handler', () => {
+  const host = createSandboxHost();
+  const table = createHandlers(new Engine(host.ctx), async () => {});
+  assert.deepEqual(Object.keys(validators).sort(), [...REQUEST_CHANNELS].sort());
+  assert.deepEqual(Object.keys(table).sort(), [...REQUEST_CHANNELS].sort());
+  host.cleanup();
+});
+
+test('settings validation names the field and rejects unknown keys, bad enums and shell-ish values', () => {
+  const v = validators['probe:sweep'];
+  assert.deepEqual(v({ settings: good }), { settings: good });
+  assert.throws(() => v({ settings: { ...good, extra: 1 } }), /settings has an unknown field 'extra'/);
+  assert.throws(() => v({ settings: { ...good, family: 'apk' } }), /settings.family must be "deb", "rpm" or null/);
+  assert.throws(() => v({ settings: { ...good, baseImage: 'ubuntu; rm -rf ~' } }), /settings.baseImage has an invalid value/);
+  assert.throws(() => v({ settings: { ...good, provider: '' } }), /settings.provider must not be empty/);
+  assert.throws(() => v({ settings: { ...good, mountsDir: 'relative/dir' } }), /must be an absolute path/);
+  assert.throws(() => v(null), /payload must be an object/);
+});
+
+test('task ids must be UUIDs; step names a plain identifier', () => {
+  assert.throws(() => validators['task:cancel']({ taskId: '../../etc' }), /payload.taskId has an invalid value/);
+  assert.throws(() => validators['task:start']({ step: 'Bad Step', params: {} }), /payload.step has an invalid value/);
+  assert.deepEqual(validators['task:start']({ step: 'images.build' }), { step: 'images.build', params: {} });
+});
+
+test('dispatch wraps results and every error in an envelope, never throwing', async () => {
+  const host = createSandboxHost({ inheritPath: false });
+  const table = createHandlers(new Engine(host.ctx), async () => {});
+  const ok = await dispatch(table, 'app:info', {});
+  assert.equal(ok.ok, true);
+  assert.deepEqual(await dispatch(table, 'nope:channel', {}), { ok: false, error: { code: 'unknown-channel', message: "unknown request channel 'nope:channel'" } });
+  assert.deepEqual(await dispatch(table, 'probe:sweep', { settings: { ...good, family: 'x' } }), { ok: false, error: { code: 'invalid-request', message: 'settings.family must be "deb", "rpm" or null' } });
+  assert.deepEqual(await dispatch(table, 'task:start', { step: 'no.such-step', params: {} }), { ok: false, error: { code: 'unknown-step', message: "no setup step named 'no.such-step'", detail: undefined } });
+  const sweep = await dispatch(table, 'probe:sweep', { settings: good });
+  assert.equal(sweep.ok, true);
+  host.cleanup();
+});
+
+test('only allow-listed https links may be opened externally', async () => {
+  assert.equal(isAllowedExternalUrl('https://podman.io/docs/installation'), true);
+  assert.equal(isAllowedExternalUrl('http://podman.io/'), false);
+  assert.equal(isAllowedExternalUrl('https://podman.io.evil.example/'), false);
+  assert.equal(isAllowedExternalUrl('file:///etc/passwd'), false);
+  const opened: string[] = [];
+  const host = createSandboxHost();
+  const table = createHandlers(new Engine(host.ctx), async (u) => { opened.push(u); });
+  assert.equal((await dispatch(table, 'shell:open-external', { url: 'javascript:alert(1)' })).ok, false);
+  assert.equal((await dispatch(table, 'shell:open-external', { url: 'https://github.com/terok-ai' })).ok, true);
+  assert.deepEqual(opened, ['https://github.com/terok-ai']);
+  host.cleanup();
+});
+
+test('buildApi makes one frozen object: a function per method, bound to its channel, plus on()', async () => {
+  const calls: [string, unknown][] = [];
+  const api = buildApi(async (c, p) => { calls.push([c, p]); return { ok: true, value: null }; }, () => () => {});
+  assert.ok(Object.isFrozen(api));
+  assert.deepEqual(Object.keys(api).sort(), [...Object.keys(API_METHODS), 'on'].sort());
+  await api.sweep({ settings: good });
+  assert.deepEqual(calls, [['probe:sweep', { settings: good }]]);
+  assert.throws(() => api.on('evil' as never, () => {}), /unknown event channel/);
+  assert.deepEqual([...EVENT_CHANNELS], ['task:event', 'app:focus']);
+});
