@@ -14,6 +14,7 @@
 import type { Engine } from '../engine.ts';
 import { loadTerokConfig } from '../host/config.ts';
 import { resolvePaths } from '../host/paths.ts';
+import { vaultRoutesStep } from '../roster/vault-routes.ts';
 import type { StepFix } from '../preflight/gate.ts';
 import { runStage } from '../tasks/stages.ts';
 import { TaskError, type TaskContext } from '../tasks/task-manager.ts';
@@ -64,7 +65,8 @@ export function parseUninstallParams(params: unknown): UninstallOptions {
   return { noShield: optionalBool(paramsObject(params, ['noShield']), 'noShield') };
 }
 
-export function register(engine: Engine, deps: SandboxModuleDeps = {}): void {
+/** Routes come from the roster module's stage; tests inject their own. */
+export function register(engine: Engine, deps: SandboxModuleDeps = { vaultRoutes: vaultRoutesStep }): void {
   engine.tasks.register('sandbox.install', (params, task: TaskContext) =>
     ensureSandboxReady({ ctx: engine.ctx, task, vaultRoutes: deps.vaultRoutes }, parseInstallParams(params)));
   engine.tasks.register('sandbox.uninstall', (params, task) => uninstallSandbox(engine.ctx, task, parseUninstallParams(params)));

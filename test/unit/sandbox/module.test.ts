@@ -1,0 +1,97 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createSandboxHost } from '../../support/host.ts';
+import { createTerokFixture } from '../../support/terok-fixture.ts';
+import { failingKeyctl } from '../../support/sandbox-install.ts';
+import { Engine } from '../../../main/core/engine.ts';
+import { parseInstallParams, parseUninstallParams, register } from '../../../main/core/sandbox/module.ts';
+import { main } from '../../../main/cli/index.ts';
+import { resolvePaths } from '../../../main/core/host/paths.ts';
+
+test('install params: untrusted input validated strictly', () => {
+  assert.deepEqual(parseInstallParams(undefined), { noShield: undefined, noVault: undefined });
+  assert.deepEqual(parseInstallParams({ noShield: true, passphraseTier: 'keyring' }), { noShield: true, noVault: undefined, passphraseTier: 'keyring' });
+  assert.throws(() => parseInstallParams({ noShield: 'yes' }), /noShield must be true or false/);
+  assert.throws(() => parseInstallParams({ passphraseTier: 'usb' }), /unknown --passphrase-tier 'usb'/);
+  assert.throws(() => parseInstallParams({ rootDir: '/' }), /unknown parameter\(s\): rootDir/);
+  assert.throws(() => parseInstallParams([]), /must be an object/);
+  assert.deepEqual(parseInstallParams({ noVault: true, passphraseTier: 'usb' }), { noShield: undefined, noVault: true }, 'tier ignored with noVault');
+  assert.throws(() => parseUninstallParams({ noShield: 1 }), /noShield must be true or false/);
+});
+
+test('register: the three task steps and the sandbox gate fix', () => {
+  const host = createSandboxHost();
+  try {
+    const engine = new Engine(host.ctx);
+    register(engine);
+    for (const step of ['sandbox.install', 'sandbox.uninstall', 'vault.acknowledge-recovery']) assert.ok(engine.tasks.hasStep(step), step);
+    assert.equal(typeof engine.fixes.sandbox, 'function');
+  } finally {
+    host.cleanup();
+  }
+});
+
+test('vault.acknowledge-recovery writes the marker; bad params fail the task', async () => {
+  const host = createSandboxHost();
+  try {
+    const engine = new Engine(host.ctx);
+    register(engine);
+    const bad = engine.tasks.start('vault.acknowledge-recovery', { x: 1 });
+    assert.equal(await engine.tasks.wait(bad), 'failed');
+    const id = engine.tasks.start('vault.acknowledge-recovery', {});
+    assert.equal(await engine.tasks.wait(id), 'done');
+    assert.equal(readFileSync(resolvePaths(host.ctx).recoveryMarker, 'utf8'), '');
+  } finally {
+    host.cleanup();
+  }
+});
+
+test('terok-setup install: progressive stage lines in the exact format, passphrase printed once, exit 0; uninstall exit 0', async () => {
+  const host = createSandboxHost({ env: { NO_COLOR: '1' } });
+  try {
+    createTerokFixture(host);
+    failingKeyctl(host);
+    const engine = new Engine(host.ctx);
+    register(engine, { vaultRoutes: async () => 'regenerated' });
+    let out = '';
+    const io = { out: (t: string) => { out += t; }, err: (t: string) => { out += t; }, stdinIsTty: false, readLine: async () => null };
+    assert.equal(await main(['install', '--passphrase-tier', 'kernel-keyring'], io, engine), 0, out);
+    const lines = out.split('\n');
+    assert.ok(lines.includes('  Vault routes          ok (regenerated)'));
+    assert.ok(lines.includes('  Legacy install cleanup ok (swept (legacy units + sockets, if any))'));
+    assert.ok(lines.includes('  Shield hooks          ok (active)'));
+    assert.ok(lines.indexOf('Prerequisites:') < lines.indexOf('Services:'));
+    const passLines = lines.filter((l) => l.startsWith('Vault passphrase: '));
+    assert.equal(passLines.length, 1);
+    assert.equal(out.split(passLines[0]!.slice('Vault passphrase: '.length)).length - 1, 1, 'the passphrase appears exactly once');
+
+    const again = new Engine(host.ctx);
+    register(again, { vaultRoutes: async () => 'regenerated' });
+    out = '';
+    assert.equal(await main(['install'], io, again), 0, out);
+    assert.ok(!out.includes('Vault passphrase:'));
+
+    const un = new Engine(host.ctx);
+    register(un);
+    out = '';
+    assert.equal(await main(['uninstall'], io, un), 0, out);
+    assert.match(out, /Supervisor hooks +ok \(removed\)/);
+  } finally {
+    host.cleanup();
+  }
+});
+
+test('terok-setup install with a bad tier: message on stderr, exit 1, nothing run', async () => {
+  const host = createSandboxHost();
+  try {
+    const engine = new Engine(host.ctx);
+    register(engine, { vaultRoutes: async () => 'regenerated' });
+    let err = '';
+    const io = { out: () => {}, err: (t: string) => { err += t; }, stdinIsTty: false, readLine: async () => null };
+    assert.equal(await main(['install', '--passphrase-tier', 'floppy'], io, engine), 1);
+    assert.match(err, /unknown --passphrase-tier 'floppy'/);
+  } finally {
+    host.cleanup();
+  }
+});
