@@ -17,6 +17,16 @@ export interface RosterProblem {
   message: string;
 }
 
+/** `Agent 'claude'` / `Provider 'anthropic'`: how messages name an entry. */
+export function entryTitle(kind: 'agent' | 'provider', name: string): string {
+  return `${kind === 'agent' ? 'Agent' : 'Provider'} '${name}'`;
+}
+
+/** The header of a schema problem, in terok's words (`Agent 'x': invalid roster YAML`). */
+export function invalidEntrySubject(kind: 'agent' | 'provider', name: string): string {
+  return `${entryTitle(kind, name)}: invalid ${kind === 'agent' ? 'roster' : 'provider'} YAML`;
+}
+
 /** One problem as a single line: `<file>:<line>:<col>: <key path>: <message>`. */
 export function formatProblem(p: RosterProblem): string {
   const where = p.file ? `${p.file}${p.line ? `:${p.line}${p.column ? `:${p.column}` : ''}` : ''}: ` : '';

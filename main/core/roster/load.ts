@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import type { TerokPaths } from '../host/paths.ts';
-import { RosterError, type RosterProblem } from './errors.ts';
+import { invalidEntrySubject, RosterError, type RosterProblem } from './errors.ts';
 import type { AgentEntry, EntryOrigin, ProviderEntry, Roster, WireAuth } from './model.ts';
 import { compareNames, deriveRoster } from './derive.ts';
 import { agentSchema, providerSchema, type ProviderYaml } from './schema.ts';
@@ -45,12 +45,12 @@ export function loadRoster(dirs: RosterDirs): Roster {
   const problems: RosterProblem[] = [];
   const providers = new Map<string, ProviderEntry>();
   for (const [name, group] of groupByName(sources, 'provider')) {
-    const subject = `Provider '${name}': invalid provider YAML`;
+    const subject = invalidEntrySubject('provider', name);
     const spec = validate(group, providerSchema, subject, problems);
     if (!spec) continue;
     const wire = projectWireAuth(spec.auth);
     if (typeof wire === 'string') {
-      problems.push(problemAt(group, subject, ['auth'], false, wire));
+      problems.push(problemAt(group, subject, ['auth'], true, wire));
       continue;
     }
     providers.set(name, { name, spec, wire, harness: spec.opencode !== undefined, origin: originOf(group) });
@@ -58,7 +58,7 @@ export function loadRoster(dirs: RosterDirs): Roster {
   const agents = new Map<string, AgentEntry>();
   const agentSources = groupByName(sources, 'agent');
   for (const [name, group] of agentSources) {
-    const spec = validate(group, agentSchema, `Agent '${name}': invalid roster YAML`, problems);
+    const spec = validate(group, agentSchema, invalidEntrySubject('agent', name), problems);
     if (!spec) continue;
     agents.set(name, {
       name,
@@ -163,7 +163,7 @@ function sameEntries(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, stri
 function checkBindings(agents: ReadonlyMap<string, AgentEntry>, providers: ReadonlyMap<string, ProviderEntry>, sources: ReadonlyMap<string, RosterSource[]>): RosterProblem[] {
   const problems: RosterProblem[] = [];
   const boundBy = new Map<string, string[]>();
-  const at = (agent: string, keyPath: KeyPath, message: string, subject = `Agent '${agent}': invalid roster YAML`) =>
+  const at = (agent: string, keyPath: KeyPath, message: string, subject = invalidEntrySubject('agent', agent)) =>
     problemAt(sources.get(agent) ?? [], subject, keyPath, false, message);
   for (const agent of agents.values()) {
     if (providers.get(agent.name)?.harness) {

@@ -9,7 +9,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { describeFsError } from '../host/fs.ts';
-import type { RosterProblem } from './errors.ts';
+import { entryTitle, invalidEntrySubject, type RosterProblem } from './errors.ts';
 import { ROSTER_VERSION } from './schema.ts';
 import type { KeyPath } from './validate.ts';
 
@@ -100,26 +100,25 @@ function readText(file: string): string {
  * (empty, comments only, or only `roster_version`).
  */
 export function parseRosterFile(file: string, name: string, kind: EntryKind, origin: SourceOrigin): ParseOutcome {
-  const subject = `${kind === 'agent' ? 'Agent' : 'Provider'} '${name}': ${origin} file ${file} is not usable`;
+  const subject = `${entryTitle(kind, name)}: ${origin} file ${file} is not usable`;
   let content: string;
   try {
     content = readText(file);
   } catch (err) {
-    const message = err instanceof TypeError ? 'the file is not UTF-8 text — save it as UTF-8' : describeFsError(err, 'reading the file');
-    return { problem: { subject, file, message } };
+    return { problem: { subject, file, message: unreadableFileMessage(err) } };
   }
   const lines = new LineCounter();
   const doc = parseDocument(content, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const yamlIssue = doc.errors[0] ?? doc.warnings[0];
   if (yamlIssue) {
     const at = lines.linePos(yamlIssue.pos[0]);
-    return { problem: { subject: `${kind === 'agent' ? 'Agent' : 'Provider'} '${name}': ${file} is not valid YAML`, file, line: at.line, column: at.col, message: yamlMessage(yamlIssue.code, yamlIssue.message) } };
+    return { problem: { subject: `${entryTitle(kind, name)}: ${file} is not valid YAML`, file, line: at.line, column: at.col, message: yamlMessage(yamlIssue.code, yamlIssue.message) } };
   }
   if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) return { source: null, warnings: [] };
   if (!isMap(doc.contents)) {
     const found = isSeq(doc.contents) ? 'a list' : 'a single value';
     const at = lines.linePos(doc.contents.range[0]);
-    return { problem: { subject: `${kind === 'agent' ? 'Agent' : 'Provider'} '${name}': invalid ${kind === 'agent' ? 'roster' : 'provider'} YAML`, file, line: at.line, column: at.col, message: `the file must hold a mapping of settings (key: value lines), but it holds ${found}` } };
+    return { problem: { subject: invalidEntrySubject(kind, name), file, line: at.line, column: at.col, message: `the file must hold a mapping of settings (key: value lines), but it holds ${found}` } };
   }
   let data: unknown;
   try {
@@ -147,6 +146,13 @@ export function parseRosterFile(file: string, name: string, kind: EntryKind, ori
   }
   if (map.size === 0) return { source: null, warnings };
   return { source: { name, kind, origin, file, data: map, doc, lines }, warnings };
+}
+
+function unreadableFileMessage(err: unknown): string {
+  if (err instanceof TypeError) return 'the file is not UTF-8 text — save it as UTF-8';
+  // Listed by readdir but missing on stat: a symbolic link whose target is gone.
+  if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'it is a symbolic link to a file that does not exist — fix or remove the link';
+  return describeFsError(err, 'reading the file');
 }
 
 function integerVersion(value: unknown): number | null {

@@ -129,7 +129,7 @@ test('provider rules: URL upstream, at least one auth mode, path prefixes, heade
   assert.match(refusedProvider('path_upstreams:\n  backend/: https://x.example\n', 'openai'), /openai\.yaml:2:3: path_upstreams\.backend\/: path prefix 'backend\/' must start with '\/'/);
   assert.match(refusedProvider('auth:\n  api_key:\n    header: "x api key"\n', 'mistral'), /auth\.api_key\.header: 'x api key' is not a valid HTTP header name/);
   const conflict = refusedProvider('auth:\n  api_key:\n    header: Authorization\n    prefix: "Key "\n');
-  assert.match(conflict, /^Provider 'anthropic': invalid provider YAML\n {2}.*anthropic\.yaml:\d+:\d+: auth: oauth and api_key both use the header 'Authorization' but differ in prefix or extra_headers/);
+  assert.match(conflict, /^Provider 'anthropic': invalid provider YAML\n {2}.*anthropic\.yaml:1:1: auth: oauth and api_key both use the header 'Authorization' but differ in prefix or extra_headers/);
 });
 
 test('every problem in a file is reported at once, grouped by entry', () => {
@@ -175,7 +175,7 @@ test('a symlink loop, a dangling symlink and a directory named *.yaml are reject
   try {
     mkdirSync(dangling.paths.userAgentsDir, { recursive: true });
     symlinkSync('/nonexistent/target.yaml', path.join(dangling.paths.userAgentsDir, 'gone.yaml'));
-    assert.match(refusal(dangling), /^Agent 'gone': user file .*gone\.yaml is not usable\n {2}.*gone\.yaml: reading the file failed/);
+    assert.match(refusal(dangling), /^Agent 'gone': user file .*gone\.yaml is not usable\n {2}.*gone\.yaml: it is a symbolic link to a file that does not exist — fix or remove the link$/);
   } finally {
     dangling.cleanup();
   }
