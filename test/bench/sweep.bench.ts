@@ -8,7 +8,7 @@ import { l1AliasTag } from '../../main/core/images/tags.ts';
 import { makeProbeEnv, runSweep, safeProbe } from '../../main/core/preflight/sweep.ts';
 import { STEPS } from '../../main/core/preflight/steps.ts';
 import { createSandboxHost } from '../support/host.ts';
-import { buildTinyImage, createVaultFixture, installShieldHooksFixture, removeImages } from '../support/fixtures.ts';
+import { buildTinyImage, createVaultFixture, installShieldHooksFixture, removeImages, writeStampFixture } from '../support/fixtures.ts';
 import { median, report } from './stats.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);

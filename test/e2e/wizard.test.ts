@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { l1AliasTag } from '../../main/core/images/tags.ts';
 import { createSandboxHost, type SandboxHost } from '../support/host.ts';
-import { buildTinyImage, createVaultFixture, installShieldHooksFixture, removeImages } from '../support/fixtures.ts';
+import { buildTinyImage, createVaultFixture, installShieldHooksFixture, removeImages, writeStampFixture } from '../support/fixtures.ts';
 import { closeBrowser, openWizard, rendererBuilt } from './harness.ts';
 
 const BASE = `localhost/terok-e2e-${randomBytes(4).toString('hex')}:1`;
@@ -18,6 +18,7 @@ function readyHost(): SandboxHost {
   const host = createSandboxHost();
   host.write('home/.config/terok/config.yml', `image:\n  base_image: ${BASE}\n`);
   installShieldHooksFixture(host);
+  writeStampFixture(host);
   createVaultFixture(host, {
     credentials: [{ set: 'default', provider: 'anthropic', data: { type: 'api_key', key: 'sk-fixture' } }],
     sshKeyScope: 'standalone',
@@ -59,6 +60,7 @@ describe('wizard in Chromium', { skip: !rendererBuilt() && 'renderer not built (
 
       // The user runs the setup in a terminal; the wizard learns it on "Check again".
       installShieldHooksFixture(host);
+      writeStampFixture(host);
       await s.page.getByRole('button', { name: 'Check again' }).click();
       await s.page.getByTestId('verdict').filter({ hasText: /^\s*Ready\s*$/ }).waitFor();
       assert.equal(await s.page.locator('nav [data-page="sandbox"] [role="img"]').getAttribute('aria-label'), 'ok');

@@ -82,3 +82,10 @@ export async function buildTinyImage(tags: string[]): Promise<void> {
 export async function removeImages(tags: string[]): Promise<void> {
   await runCommand('podman', ['image', 'rm', '--force', ...tags], { timeoutMs: 60_000, allowNonZero: true }).catch(() => {});
 }
+
+/** A setup stamp matching the (absent) terok installation of a sandboxed host: verdict "ok". */
+export function writeStampFixture(host: SandboxHost, packages: Record<string, string> = {}): string {
+  const stamp = resolvePaths(host.ctx).setupStamp;
+  host.write(stamp, JSON.stringify({ completed_at: '2026-11-23T00:00:00+00:00', packages, version: 1 }, null, 2));
+  return stamp;
+}

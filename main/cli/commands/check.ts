@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { runGate } from '../../core/preflight/gate.ts';
 import { EXIT_NOT_READY, EXIT_READY, type CliCommand } from '../command.ts';
+import { stampGate } from './stamp-gate.ts';
 import { gateIO, SETTINGS_HELP, SETTINGS_OPTIONS, settingsFrom } from './settings.ts';
 
 export const checkCommand: CliCommand = {
@@ -14,7 +15,7 @@ credentials, in terok's order. Changes nothing.
   --json                 Print the full report as JSON
 ${SETTINGS_HELP}
 
-Exit codes: 0 ready, 3 not ready, 2 usage error.`,
+Exit codes: 0 ready, 3 not ready, 4 downgrade detected, 2 usage error.`,
   async run(engine, args, io) {
     const { values } = parseArgs({ args, options: { ...SETTINGS_OPTIONS, json: { type: 'boolean' } }, strict: true });
     if (values.help) { io.out(this.help + '\n'); return EXIT_READY; }
@@ -25,7 +26,10 @@ Exit codes: 0 ready, 3 not ready, 2 usage error.`,
       return report.verdict.ready ? EXIT_READY : EXIT_NOT_READY;
     }
     const result = await runGate(engine.ctx, settings, { interactive: false, assumeYes: false }, gateIO(io), {});
-    io.out(result.ready ? 'Ready: terok can start an agent.\n' : 'Not ready: run `terok-setup run` or the Terok Setup app to fix the items above.\n');
-    return result.ready ? EXIT_READY : EXIT_NOT_READY;
+    // A failed podman stops everything, as in terok; otherwise the stamp decides too.
+    const stampCode = result.results.podman?.ok ? await stampGate(engine, settings, gateIO(io), { interactive: false, assumeYes: false }) : EXIT_READY;
+    const ready = result.ready && stampCode === EXIT_READY;
+    io.out(ready ? 'Ready: terok can start an agent.\n' : 'Not ready: run `terok-setup run` or the Terok Setup app to fix the items above.\n');
+    return ready ? EXIT_READY : result.ready ? stampCode : EXIT_NOT_READY;
   },
 };

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { runGate } from '../../core/preflight/gate.ts';
 import { EXIT_NOT_READY, EXIT_READY, type CliCommand } from '../command.ts';
+import { stampGate } from './stamp-gate.ts';
 import { gateIO, SETTINGS_HELP, SETTINGS_OPTIONS, settingsFrom } from './settings.ts';
 
 export const runCommand: CliCommand = {
@@ -15,7 +16,7 @@ fixed is offered with a [Y/n] question (Enter means yes).
   --non-interactive      Report each missing item once; fix nothing
 ${SETTINGS_HELP}
 
-Exit codes: 0 ready, 3 not ready, 2 usage error.`,
+Exit codes: 0 ready, 3 not ready, 4 downgrade detected, 2 usage error.`,
   async run(engine, args, io) {
     const { values } = parseArgs({ args, options: { ...SETTINGS_OPTIONS, yes: { type: 'boolean', short: 'y' }, 'non-interactive': { type: 'boolean' } }, strict: true });
     if (values.help) { io.out(this.help + '\n'); return EXIT_READY; }
@@ -27,7 +28,10 @@ Exit codes: 0 ready, 3 not ready, 2 usage error.`,
       io.err('  Or:    terok-setup run --non-interactive\n');
       return EXIT_NOT_READY;
     }
-    const result = await runGate(engine.ctx, settings, { interactive, assumeYes: Boolean(values.yes) }, gateIO(io), engine.fixes);
-    return result.ready ? EXIT_READY : EXIT_NOT_READY;
+    const opts = { interactive, assumeYes: Boolean(values.yes) };
+    const result = await runGate(engine.ctx, settings, opts, gateIO(io), engine.fixes);
+    if (!result.results.podman?.ok) return EXIT_NOT_READY;
+    const stampCode = await stampGate(engine, settings, gateIO(io), opts);
+    return result.ready ? stampCode : EXIT_NOT_READY;
   },
 };

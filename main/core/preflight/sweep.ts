@@ -6,7 +6,8 @@
 import type { HostContext } from '../host/context.ts';
 import { loadTerokConfig, type TerokConfig } from '../host/config.ts';
 import { resolvePaths, type TerokPaths } from '../host/paths.ts';
-import { shieldHealthOf } from '../probes/sandbox.ts';
+import { shieldHealthOf, terokRuntimeOf } from '../probes/sandbox.ts';
+import { classifyStamp, type SetupVerdictReport } from '../sandbox/setup-stamp.ts';
 import { createMemo, type CheckResult, type GateSettings, type ProbeEnv, type ProbeOutcome } from '../probes/types.ts';
 import { countsAgainstReadiness, STEPS, type StepId, type StepKind, type StepSpec } from './steps.ts';
 
@@ -37,6 +38,11 @@ export interface Verdict {
 export interface ReadinessReport {
   settings: GateSettings;
   steps: StepReport[];
+  /**
+   * The setup stamp against the installed terok. terok's own `run` refuses
+   * to start (exit 3/4) unless this is "ok", so "ready" requires it too.
+   */
+  setup: SetupVerdictReport;
   verdict: Verdict;
   durationMs: number;
   checkedAt: string;
@@ -70,8 +76,12 @@ export function buildStepReport(spec: StepSpec, outcome: ProbeOutcome, settings:
   };
 }
 
-/** The single readiness rule: podman must pass, then sandbox services and images. */
-export function verdictOf(results: ReadonlyMap<StepId, CheckResult>, bypass: boolean): Verdict {
+/**
+ * The single readiness rule: podman must pass, then sandbox services and
+ * images (terok's preflight), and the setup stamp must be current (terok's
+ * run-time gate, which runs before its preflight).
+ */
+export function verdictOf(results: ReadonlyMap<StepId, CheckResult>, bypass: boolean, setup?: SetupVerdictReport): Verdict {
   const reasons: string[] = [];
   const podman = results.get('podman');
   if (!podman?.ok) {
@@ -81,7 +91,14 @@ export function verdictOf(results: ReadonlyMap<StepId, CheckResult>, bypass: boo
     const r = results.get(spec.id);
     if (countsAgainstReadiness(spec.kind) && r && !r.ok) reasons.push(`${r.name}: ${r.message}`);
   }
+  if (setup && setup.verdict !== 'ok') reasons.push(`setup stamp: ${setup.message}`);
   return { ready: reasons.length === 0, reasons, bypass };
+}
+
+/** The stamp verdict for this sweep, reusing the sweep's terok runtime lookup. */
+export async function setupVerdictOf(env: ProbeEnv): Promise<SetupVerdictReport> {
+  const runtime = await terokRuntimeOf(env);
+  return classifyStamp(env.paths.setupStamp, runtime.packages as Record<string, string>);
 }
 
 /** Run a probe and turn any unexpected exception into a failed result (never a stack trace). */
@@ -97,7 +114,7 @@ export async function safeProbe(spec: StepSpec, env: ProbeEnv): Promise<ProbeOut
 export async function runSweep(ctx: HostContext, settings: GateSettings, signal?: AbortSignal): Promise<ReadinessReport> {
   const started = performance.now();
   const env = makeProbeEnv(ctx, settings, signal);
-  const outcomes = await Promise.all(STEPS.map((spec) => safeProbe(spec, env)));
+  const [outcomes, setup] = await Promise.all([Promise.all(STEPS.map((spec) => safeProbe(spec, env))), setupVerdictOf(env)]);
   const shield = await shieldHealthOf(env).catch(() => null);
   const podmanOk = outcomes[0]!.result.ok;
   const steps = STEPS.map((spec, i) => buildStepReport(spec, outcomes[i]!, settings, podmanOk));
@@ -105,7 +122,8 @@ export async function runSweep(ctx: HostContext, settings: GateSettings, signal?
   return {
     settings,
     steps,
-    verdict: verdictOf(results, shield?.health === 'bypass'),
+    setup,
+    verdict: verdictOf(results, shield?.health === 'bypass', setup),
     durationMs: Math.round(performance.now() - started),
     checkedAt: new Date().toISOString(),
     warnings: [...env.config.warnings, ...env.paths.warnings],

@@ -7,7 +7,7 @@ import { probePodman } from '../../../main/core/probes/podman.ts';
 import { makeProbeEnv, runSweep } from '../../../main/core/preflight/sweep.ts';
 import { l1AliasTag } from '../../../main/core/images/tags.ts';
 import { createSandboxHost } from '../../support/host.ts';
-import { buildTinyImage, createVaultFixture, installShieldHooksFixture, removeImages } from '../../support/fixtures.ts';
+import { buildTinyImage, createVaultFixture, installShieldHooksFixture, removeImages, writeStampFixture } from '../../support/fixtures.ts';
 
 const base = `localhost/terok-probe-${randomBytes(4).toString('hex')}:1`;
 const settings = { provider: 'claude', baseImage: base, family: null, credentialSet: 'default', mountsDir: null };
@@ -34,6 +34,7 @@ test('the images probe sees a real tag and misses an absent one', async () => {
 test('a full sweep on a ready sandboxed host is ready', async () => {
   const host = createSandboxHost();
   installShieldHooksFixture(host);
+  writeStampFixture(host);
   createVaultFixture(host, { credentials: [{ set: 'default', provider: 'anthropic', data: { type: 'api_key', key: 'x' } }], sshKeyScope: 'standalone' });
   const report = await runSweep(host.ctx, settings);
   assert.deepEqual(report.verdict, { ready: true, reasons: [], bypass: false });

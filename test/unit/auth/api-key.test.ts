@@ -15,7 +15,7 @@ const settings = { provider: 'claude', baseImage: 'ubuntu:24.04', family: null, 
 function assertKeyNowhere(h: AuthHarness, ...texts: string[]): void {
   const seen = JSON.stringify(h.events) + texts.join('');
   assert.ok(!seen.includes(KEY), 'the API key leaked into events or output');
-  assert.ok(!seen.includes(KEY.slice(0, 12)) || !seen.includes(KEY.slice(12)), 'part of the API key leaked');
+  assert.ok(!seen.includes(KEY.slice(-16)), 'the tail of the API key leaked');
 }
 
 const failure = (outcome: unknown) => (outcome as { type: string; error: { code: string; message: string } });

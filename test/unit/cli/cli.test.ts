@@ -7,7 +7,7 @@ import { Engine } from '../../../main/core/engine.ts';
 import { registerSetupModules } from '../../../main/core/modules.ts';
 import { l1AliasTag } from '../../../main/core/images/tags.ts';
 import { createSandboxHost, installFakePodman, type SandboxHost } from '../../support/host.ts';
-import { createVaultFixture, installShieldHooksFixture } from '../../support/fixtures.ts';
+import { createVaultFixture, installShieldHooksFixture, writeStampFixture } from '../../support/fixtures.ts';
 
 let host: SandboxHost;
 afterEach(() => host?.cleanup());
@@ -33,6 +33,7 @@ function readyHost(): SandboxHost {
   installFakePodman(host).addImage(l1AliasTag('ubuntu:24.04'));
   host.writeBin('git', '#!/bin/sh\nexit 0\n');
   installShieldHooksFixture(host);
+  writeStampFixture(host);
   createVaultFixture(host, { credentials: [{ set: 'default', provider: 'anthropic', data: { type: 'api_key', key: 'x' } }], sshKeyScope: 'standalone' });
   return host;
 }
@@ -120,4 +121,23 @@ test('--help for the program and every command; --version', async () => {
   const v = streams();
   assert.equal(await main(['--version'], v.io, engineFor(host)), 0);
   assert.match(v.out(), /^terok-setup \d+\.\d+\.\d+\n$/);
+});
+
+test('hooks installed but no setup stamp: check says terok would refuse to run (exit 3) and names the fix', async () => {
+  readyHost();
+  const { rmSync } = await import('node:fs');
+  rmSync(`${host.home}/.local/share/terok/setup.stamp`);
+  const s = streams();
+  assert.equal(await main(['check'], s.io, engineFor(host)), 3);
+  assert.match(s.err(), /no setup stamp found/);
+  assert.match(s.err(), /Fix: {4}terok-setup install/);
+});
+
+test('a stamp from a newer terok: check exits 4 naming the downgrade and the stamp to remove', async () => {
+  readyHost();
+  writeStampFixture(host, { 'terok-sandbox': '0.5.0' });
+  const s = streams();
+  assert.equal(await main(['check'], s.io, engineFor(host)), 4);
+  assert.match(s.err(), /downgrade detected \(terok-sandbox \(uninstalled\)\)/);
+  assert.match(s.err(), /rm .*setup\.stamp/);
 });

@@ -5,7 +5,7 @@ import { formatStepLine, isYes, runGate, type FixTable, type GateIO } from '../.
 import { runSweep } from '../../../main/core/preflight/sweep.ts';
 import { l1AliasTag } from '../../../main/core/images/tags.ts';
 import { createSandboxHost, installFakePodman, type SandboxHost } from '../../support/host.ts';
-import { createVaultFixture, installShieldHooksFixture } from '../../support/fixtures.ts';
+import { createVaultFixture, installShieldHooksFixture, writeStampFixture } from '../../support/fixtures.ts';
 
 const settings = { provider: 'claude', baseImage: 'ubuntu:24.04', family: null, credentialSet: 'default', mountsDir: null };
 let host: SandboxHost;
@@ -31,7 +31,7 @@ function machine(except: ('podman' | 'git' | 'sandbox' | 'images' | 'ssh' | 'cre
     if (!except.includes('images')) podman.addImage(l1AliasTag(settings.baseImage));
   }
   if (!except.includes('git')) host.writeBin('git', '#!/bin/sh\nexit 0\n');
-  if (!except.includes('sandbox')) installShieldHooksFixture(host);
+  if (!except.includes('sandbox')) { installShieldHooksFixture(host); writeStampFixture(host); }
   createVaultFixture(host, {
     credentials: except.includes('credentials') ? [] : [{ set: 'default', provider: 'anthropic', data: { type: 'api_key', key: 'x' } }],
     sshKeyScope: except.includes('ssh') ? undefined : 'standalone',
@@ -190,7 +190,17 @@ test('sweep: optional failures are "skipped", informational ones "warning", requ
   const report = await runSweep(host.ctx, settings);
   const state = Object.fromEntries(report.steps.map((s) => [s.id, s.state]));
   assert.deepEqual(state, { podman: 'ok', git: 'warning', sandbox: 'failed', images: 'ok', ssh: 'skipped', credentials: 'ok' });
-  assert.deepEqual(report.verdict.reasons, ['sandbox services: missing: shield hooks']);
+  assert.deepEqual(report.verdict.reasons, ['sandbox services: missing: shield hooks', 'setup stamp: Setup has not run on this machine yet.']);
+});
+
+test('sweep: every probe passing is still not ready without a current setup stamp (terok run would refuse)', async () => {
+  machine();
+  const { rmSync } = await import('node:fs');
+  rmSync(`${host.home}/.local/share/terok/setup.stamp`);
+  const report = await runSweep(host.ctx, settings);
+  assert.ok(report.steps.every((s) => s.result.ok));
+  assert.equal(report.setup.verdict, 'first_run');
+  assert.deepEqual(report.verdict, { ready: false, reasons: ['setup stamp: Setup has not run on this machine yet.'], bypass: false });
 });
 
 test('sweep: podman older than 4.3 shows as a warning but does not block', async () => {
