@@ -9,7 +9,7 @@ import type { GateSettings } from './probes/types.ts';
 import { runSweep, type ReadinessReport } from './preflight/sweep.ts';
 import type { FixTable } from './preflight/gate.ts';
 import { resolvePaths } from './host/paths.ts';
-import { knownEntries } from './roster/auth-map.ts';
+import { authenticatableNames, knownEntries } from './roster/auth-map.ts';
 import { TaskManager } from './tasks/task-manager.ts';
 
 /** The seed's default base image, used unless config.yml names one. */
@@ -23,6 +23,8 @@ export interface AppInfoData {
   platform: string;
   defaults: GateSettings;
   agents: string[];
+  /** Entries `auth` accepts (for the Summary's "authenticate other tools"). */
+  authenticatable: string[];
   taskSteps: string[];
 }
 
@@ -50,7 +52,11 @@ export class Engine {
   }
 
   appInfo(): AppInfoData {
-    return { name: APP_NAME, version: APP_VERSION, platform: process.platform, defaults: this.defaultSettings(), agents: knownEntries(resolvePaths(this.ctx)), taskSteps: this.tasks.stepNames() };
+    const paths = resolvePaths(this.ctx);
+    return {
+      name: APP_NAME, version: APP_VERSION, platform: process.platform, defaults: this.defaultSettings(),
+      agents: knownEntries(paths), authenticatable: authenticatableNames(paths), taskSteps: this.tasks.stepNames(),
+    };
   }
 
   sweep(settings: GateSettings, signal?: AbortSignal): Promise<ReadinessReport> {

@@ -7,6 +7,7 @@
 import type { GateSettings } from '../core/probes/types.ts';
 import type { ReadinessReport } from '../core/preflight/sweep.ts';
 import type { TaskEvent } from '../core/tasks/task-manager.ts';
+import type { RosterView } from '../core/roster/view.ts';
 
 export interface AppInfo {
   name: string;
@@ -16,6 +17,8 @@ export interface AppInfo {
   defaults: GateSettings;
   /** Entries the user can prepare, for the agent picker. */
   agents: string[];
+  /** Entries `auth` accepts (for the Summary's "authenticate other tools"). */
+  authenticatable: string[];
   /** Setup steps this build can run as tasks (pages show a button only for these). */
   taskSteps: string[];
 }
@@ -28,6 +31,8 @@ export interface RequestMap {
   'task:cancel': { req: { taskId: string }; res: { cancelled: boolean } };
   'task:events': { req: { taskId: string }; res: TaskEvent[] };
   'shell:open-external': { req: { url: string }; res: { opened: boolean } };
+  /** The roster as the wizard sees it: entries, user overrides, warnings, load errors. */
+  'roster:view': { req: Record<string, never>; res: RosterView };
 }
 
 /** Main → renderer events. */
@@ -59,6 +64,7 @@ export const API_METHODS = {
   cancelTask: 'task:cancel',
   taskEvents: 'task:events',
   openExternal: 'shell:open-external',
+  rosterView: 'roster:view',
 } as const satisfies Record<string, RequestChannel>;
 
 export const REQUEST_CHANNELS = Object.values(API_METHODS) as RequestChannel[];

@@ -6,6 +6,8 @@
 import type { Engine } from '../core/engine.ts';
 import { CommandError } from '../core/host/process.ts';
 import { TaskError } from '../core/tasks/task-manager.ts';
+import { resolvePaths } from '../core/host/paths.ts';
+import { rosterView } from '../core/roster/view.ts';
 import type { Envelope, Req, RequestChannel, Res } from './contract.ts';
 import { ValidationError, validators } from './validate.ts';
 
@@ -30,6 +32,7 @@ export function createHandlers(engine: Engine, openExternal: (url: string) => Pr
     'task:start': async ({ step, params }) => ({ taskId: engine.tasks.start(step, params) }),
     'task:cancel': async ({ taskId }) => ({ cancelled: engine.tasks.cancel(taskId) }),
     'task:events': async ({ taskId }) => engine.tasks.events(taskId),
+    'roster:view': async () => rosterView(resolvePaths(engine.ctx)),
     'shell:open-external': async ({ url }) => {
       if (!isAllowedExternalUrl(url)) throw new ValidationError(`links to ${url} are not opened by Terok Setup`);
       await openExternal(url);

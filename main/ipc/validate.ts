@@ -61,5 +61,6 @@ export const validators: { [C in RequestChannel]: (payload: unknown) => Req<C> }
   },
   'task:cancel': (p) => ({ taskId: str(obj(p, 'payload', ['taskId']).taskId, 'payload.taskId', { pattern: UUID }) }),
   'task:events': (p) => ({ taskId: str(obj(p, 'payload', ['taskId']).taskId, 'payload.taskId', { pattern: UUID }) }),
+  'roster:view': (p) => (obj(p ?? {}, 'payload', []), {}),
   'shell:open-external': (p) => ({ url: str(obj(p, 'payload', ['url']).url, 'payload.url', { max: 2048 }) }),
 };

@@ -1,6 +1,7 @@
 import { checkHostTools } from '../sandbox/prerequisites.ts';
 import { computeShieldHealth, type ShieldHealthReport } from '../sandbox/shield-health.ts';
-import { detectTerokRuntime, type TerokRuntime } from '../sandbox/terok-runtime.ts';
+import { detectTerokRuntime, terokInstallPlan, type TerokRuntime } from '../sandbox/terok-runtime.ts';
+import { planHooksDir } from '../sandbox/containers-conf.ts';
 import type { Probe, ProbeEnv } from './types.ts';
 
 export const terokRuntimeOf = (env: ProbeEnv): Promise<TerokRuntime> =>
@@ -15,6 +16,14 @@ export const shieldHealthOf = (env: ProbeEnv): Promise<ShieldHealthReport> =>
     return computeShieldHealth(env.ctx, env.paths.containersConf, runtime.expectedBundleVersion);
   });
 
+function planContainersConf(env: ProbeEnv): { warning: string | null; error: string | null } {
+  try {
+    return { warning: planHooksDir(env.ctx, env.paths.containersConf, env.paths.shieldHooksDir).warning, error: null };
+  } catch (err) {
+    return { warning: null, error: (err as Error).message };
+  }
+}
+
 export const probeSandboxServices: Probe = async (env) => {
   const [report, runtime] = await Promise.all([shieldHealthOf(env), terokRuntimeOf(env)]);
   const facts = {
@@ -25,7 +34,9 @@ export const probeSandboxServices: Probe = async (env) => {
     expectedBundleVersion: report.expectedVersion,
     issues: report.issues,
     hostTools: checkHostTools(env.ctx),
-    terok: { via: runtime.via, packages: runtime.packages, error: runtime.error ?? null },
+    terok: { via: runtime.via, packages: runtime.packages, error: runtime.error ?? null, install: runtime.via ? null : terokInstallPlan(env.ctx) },
+    // Shown before the install edits the user's containers.conf (or why it cannot).
+    containersConfPlan: planContainersConf(env),
     shieldHooksDir: env.paths.shieldHooksDir,
     containersConf: env.paths.containersConf,
   };

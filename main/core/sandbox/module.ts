@@ -73,7 +73,10 @@ export function register(engine: Engine, deps: SandboxModuleDeps = { vaultRoutes
   engine.tasks.register('vault.acknowledge-recovery', async (params) => {
     paramsObject(params, []);
     const paths = resolvePaths(engine.ctx, loadTerokConfig(engine.ctx));
-    return { marker: acknowledgeRecoveryKey(paths) };
+    const marker = acknowledgeRecoveryKey(paths);
+    // The passphrase was shown once; once saved, no history fetch may replay it.
+    engine.tasks.redactResults('sandbox.install', 'generatedPassphrase');
+    return { marker };
   });
 
   // The gate's "Install shield hooks now?": the same install, stage lines on the gate's stdout.

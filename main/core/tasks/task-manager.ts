@@ -163,6 +163,24 @@ export class TaskManager {
     return t.state;
   }
 
+  /**
+   * Blank a field of every stored result of `step` (e.g. a one-time secret
+   * once the user confirmed saving it), so a later history fetch cannot
+   * replay it. Returns how many results were changed.
+   */
+  redactResults(step: string, field: string): number {
+    let changed = 0;
+    for (const t of this.tasks.values()) {
+      if (t.step !== step) continue;
+      for (const [i, e] of t.events.entries()) {
+        if (e.type !== 'done' || typeof e.result !== 'object' || e.result === null || !(field in e.result)) continue;
+        t.events[i] = { ...e, result: { ...(e.result as Record<string, unknown>), [field]: null } };
+        changed++;
+      }
+    }
+    return changed;
+  }
+
   list(): { id: string; step: string; state: TaskState }[] {
     return [...this.tasks.values()].map(({ id, step, state }) => ({ id, step, state }));
   }

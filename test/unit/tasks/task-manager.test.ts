@@ -67,3 +67,14 @@ test('an unknown step is a TaskError with a clear message', () => {
   const tm = new TaskManager();
   assert.throws(() => tm.start('nope', {}), (e: unknown) => e instanceof TaskError && e.message === "no setup step named 'nope'");
 });
+
+test('redactResults blanks a one-time secret in the stored history of a step', async () => {
+  const tm = new TaskManager();
+  tm.register('install', async () => ({ exitCode: 0, generatedPassphrase: 'one-time-secret' }));
+  const id = tm.start('install', {});
+  await tm.wait(id);
+  assert.equal(tm.redactResults('install', 'generatedPassphrase'), 1);
+  const done = tm.events(id).at(-1);
+  assert.deepEqual(done?.type === 'done' && done.result, { exitCode: 0, generatedPassphrase: null });
+  assert.ok(!JSON.stringify(tm.events(id)).includes('one-time-secret'));
+});
