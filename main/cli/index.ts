@@ -4,6 +4,7 @@
  * 2 usage error.
  */
 import { createInterface } from 'node:readline';
+import { pathToFileURL } from 'node:url';
 import { Engine, APP_VERSION } from '../core/engine.ts';
 import { hostContextFromProcess } from '../core/host/context.ts';
 import { registerSetupModules } from '../core/modules.ts';
@@ -76,6 +77,7 @@ export function processStreams(): CliStreams {
   };
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+// Compare URLs, not strings: the packaged path ("/opt/Terok Setup/…") has a space that a URL encodes.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   main(process.argv.slice(2), processStreams()).then((code) => { process.exitCode = code; });
 }

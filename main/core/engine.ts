@@ -11,11 +11,13 @@ import type { FixTable } from './preflight/gate.ts';
 import { resolvePaths } from './host/paths.ts';
 import { authenticatableNames, knownEntries } from './roster/auth-map.ts';
 import { TaskManager } from './tasks/task-manager.ts';
+import packageJson from '../../package.json' with { type: 'json' };
 
 /** The seed's default base image, used unless config.yml names one. */
 export const SEED_BASE_IMAGE = 'ubuntu:24.04';
 export const APP_NAME = 'Terok Setup';
-export const APP_VERSION = '0.1.0';
+/** package.json is the one source of the version (app, CLI, package metadata); bundled at build time. */
+export const APP_VERSION: string = packageJson.version;
 
 export interface AppInfoData {
   name: string;
