@@ -2,6 +2,9 @@ import { checkHostTools } from '../sandbox/prerequisites.ts';
 import { computeShieldHealth, type ShieldHealthReport } from '../sandbox/shield-health.ts';
 import { detectTerokRuntime, terokInstallPlan, type TerokRuntime } from '../sandbox/terok-runtime.ts';
 import { planHooksDir } from '../sandbox/containers-conf.ts';
+import { tierChoices } from '../vault/provisioning.ts';
+import { vaultSnapshotOf } from './vault.ts';
+import { existsSync } from 'node:fs';
 import type { Probe, ProbeEnv } from './types.ts';
 
 export const terokRuntimeOf = (env: ProbeEnv): Promise<TerokRuntime> =>
@@ -16,6 +19,25 @@ export const shieldHealthOf = (env: ProbeEnv): Promise<ShieldHealthReport> =>
     return computeShieldHealth(env.ctx, env.paths.containersConf, runtime.expectedBundleVersion);
   });
 
+/**
+ * Whether the install will need the user to pick where the vault passphrase
+ * lives: only when no tier holds one yet, no DB exists, and systemd-creds
+ * (which the install uses on its own) is unavailable.
+ */
+async function vaultPlan(env: ProbeEnv) {
+  const snapshot = await vaultSnapshotOf(env);
+  const provisioned = snapshot.status !== 'unavailable' || existsSync(env.paths.credentialDb);
+  const choices = provisioned ? [] : await tierChoices(env.ctx, env.signal);
+  const automatic = choices.some((c) => c.tier === 'systemd-creds' && c.available);
+  return {
+    provisioned,
+    source: snapshot.status === 'unavailable' ? null : snapshot.source,
+    reason: snapshot.status === 'unavailable' ? snapshot.reason : null,
+    needsChoice: !provisioned && !automatic,
+    choices: choices.filter((c) => c.tier !== 'systemd-creds'),
+  };
+}
+
 function planContainersConf(env: ProbeEnv): { warning: string | null; error: string | null } {
   try {
     return { warning: planHooksDir(env.ctx, env.paths.containersConf, env.paths.shieldHooksDir).warning, error: null };
@@ -25,7 +47,7 @@ function planContainersConf(env: ProbeEnv): { warning: string | null; error: str
 }
 
 export const probeSandboxServices: Probe = async (env) => {
-  const [report, runtime] = await Promise.all([shieldHealthOf(env), terokRuntimeOf(env)]);
+  const [report, runtime, vault] = await Promise.all([shieldHealthOf(env), terokRuntimeOf(env), vaultPlan(env)]);
   const facts = {
     health: report.health,
     hooksDirs: report.hooksDirs,
@@ -37,6 +59,7 @@ export const probeSandboxServices: Probe = async (env) => {
     terok: { via: runtime.via, packages: runtime.packages, error: runtime.error ?? null, install: runtime.via ? null : terokInstallPlan(env.ctx) },
     // Shown before the install edits the user's containers.conf (or why it cannot).
     containersConfPlan: planContainersConf(env),
+    vault,
     shieldHooksDir: env.paths.shieldHooksDir,
     containersConf: env.paths.containersConf,
   };

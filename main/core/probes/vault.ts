@@ -7,7 +7,7 @@ import { DEFAULT_SSH_SCOPE, type Probe, type ProbeEnv } from './types.ts';
  * PBKDF2 key derivation (SQLCipher 4: 256 000 rounds, ~¼ s) and runs on the
  * calling thread, so two opens would serialise and double the sweep.
  */
-const vaultSnapshotOf = (env: ProbeEnv) =>
+export const vaultSnapshotOf = (env: ProbeEnv) =>
   env.memo('vault-snapshot', () => {
     const credentialProvider = credentialProviderFor(env.paths, env.settings.provider);
     return readVault(env.ctx, env.paths, env.config, (db) => ({

@@ -4,4 +4,7 @@ export const TASK_STEPS = {
   imagesBuild: 'images.build',
   sshGenerate: 'ssh.generate',
   credentialsApiKey: 'credentials.api-key',
+  credentialsOauthTerminal: 'credentials.oauth-terminal',
+  sandboxUninstall: 'sandbox.uninstall',
+  acknowledgeRecovery: 'vault.acknowledge-recovery',
 } as const;

@@ -71,7 +71,28 @@ class Wizard {
     }
     const s = this.step(id);
     if (!s) return this.checking ? 'checking' : 'pending';
+    // Hooks present but the setup stamp is not current: terok would still refuse to run.
+    if (id === 'sandbox' && s.state === 'ok' && this.report?.setup.verdict !== 'ok') return 'failed';
     return s.state;
+  }
+
+  /** The latest result of a finished task step, if any. */
+  taskResult<T>(step: string): T | null {
+    const done = this.tasks[step]?.events.find((e) => e.type === 'done');
+    return done && done.type === 'done' ? (done.result as T) : null;
+  }
+
+  /** Forget a one-time secret the renderer was shown (after the user saved it). */
+  forgetResultField(step: string, field: string): void {
+    for (const e of this.tasks[step]?.events ?? []) {
+      if (e.type === 'done' && e.result && typeof e.result === 'object' && field in e.result) {
+        (e.result as Record<string, unknown>)[field] = null;
+      }
+    }
+  }
+
+  hasTask(step: string): boolean {
+    return this.info?.taskSteps.includes(step) ?? false;
   }
 
   async start(): Promise<void> {
