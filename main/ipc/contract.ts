@@ -4,24 +4,14 @@
  * renderer and the test bridge all derive from this file (types only cross
  * into the renderer; nothing here imports node or electron).
  */
+import type { AppInfoData } from '../core/engine.ts';
 import type { GateSettings } from '../core/probes/types.ts';
 import type { ReadinessReport } from '../core/preflight/sweep.ts';
 import type { TaskEvent } from '../core/tasks/task-manager.ts';
 import type { RosterView } from '../core/roster/view.ts';
 
-export interface AppInfo {
-  name: string;
-  version: string;
-  platform: string;
-  /** Defaults for the Welcome page (config `image.base_image`, …). */
-  defaults: GateSettings;
-  /** Entries the user can prepare, for the agent picker. */
-  agents: string[];
-  /** Entries `auth` accepts (for the Summary's "authenticate other tools"). */
-  authenticatable: string[];
-  /** Setup steps this build can run as tasks (pages show a button only for these). */
-  taskSteps: string[];
-}
+/** What the Welcome page needs to start: defaults, the agent list, the task steps this build offers. */
+export type AppInfo = AppInfoData;
 
 /** Renderer → main requests (`invoke`). */
 export interface RequestMap {
