@@ -86,6 +86,13 @@ function patchVaultConfig(env: AuthEnv, roster: Roster, name: string, storedType
   }
 }
 
+/** §6.3: a record without `type` counts as an API key unless it has an access token; null when nothing is stored. */
+export function credentialTypeOf(record: Record<string, unknown> | null | undefined): string | null {
+  if (!record) return null;
+  if (typeof record.type === 'string' && record.type) return record.type;
+  return 'access_token' in record ? 'oauth' : 'api_key';
+}
+
 export interface StoredCredential {
   agent: string;
   /** DB key the credential is stored under (anthropic for claude …). */

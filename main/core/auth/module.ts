@@ -12,6 +12,17 @@
  *   `{ agent, provider, credentialSet, credentialType: 'api_key', files }`
  *   (files = the vault config written into the shared mount, if any).
  *
+ * Task step `credentials.oauth-terminal`, params
+ *   `{ agent: string, credentialSet?: string }`: opens the user's terminal
+ *   emulator running `terok-setup auth <agent> --oauth --credential-set S
+ *   --keep-open` (the login container needs a terminal) and finishes as soon
+ *   as the terminal has started. Result: `{ terminal, command }` (terminal
+ *   name, argument words started in it). The login itself finishes later in
+ *   that window; the wizard sees it by re-probing. No terminal found → failure
+ *   `no-terminal` whose message and `detail` carry the exact command to run by
+ *   hand; a terminal that does not start → `terminal-failed`; an agent without
+ *   an OAuth login → `invalid-input`.
+ *
  * Params come from the renderer and are checked here. Failures carry a code
  * (`invalid-input`, `vault-locked`, `vault-no-passphrase`,
  * `vault-unavailable`, `after-store`) and a message that never includes the
@@ -26,10 +37,14 @@ import { effectiveRoster } from '../roster/auth-map.ts';
 import { TaskError, type TaskContext, type TaskFailure } from '../tasks/task-manager.ts';
 import { ensurePrimarySshKey, InvalidScopeError, SSH_KEY_TYPES, type SshKeyInfo, type SshKeyType } from '../vault/ssh-keys.ts';
 import { VaultWriteError, withWritableVault } from '../vault/vault-writer.ts';
-import { AfterStoreError, AuthInputError, DEFAULT_CREDENTIAL_SET, storeApiKey, type AuthEnv, type StoredCredential } from './credentials.ts';
+import { AfterStoreError, AuthInputError, checkCredentialSet, DEFAULT_CREDENTIAL_SET, storeApiKey, type AuthEnv, type StoredCredential } from './credentials.ts';
+import { canExtract } from './extract.ts';
+import { NoTerminalError, oauthCliCommand, openInTerminal, TerminalStartError, type CliRuntime, type OpenedTerminal } from './terminal.ts';
+import { shellQuote } from '../images/podman.ts';
 
 export const SSH_STEP = 'ssh.generate';
 export const API_KEY_STEP = 'credentials.api-key';
+export const OAUTH_TERMINAL_STEP = 'credentials.oauth-terminal';
 
 /** What the SSH key page and the CLI show; never the private key. */
 export type SshKeyResult = Pick<SshKeyInfo, 'keyType' | 'fingerprint' | 'comment' | 'publicLine' | 'created'>;
@@ -39,6 +54,8 @@ export function authFailure(err: unknown): TaskFailure | null {
   if (err instanceof AuthInputError || err instanceof InvalidScopeError) return { code: 'invalid-input', message: err.message };
   if (err instanceof VaultWriteError) return { code: err.code, message: err.message };
   if (err instanceof AfterStoreError) return { code: 'after-store', message: err.message };
+  if (err instanceof NoTerminalError) return { code: 'no-terminal', message: err.message, detail: err.manualCommand };
+  if (err instanceof TerminalStartError) return { code: 'terminal-failed', message: err.message };
   return null;
 }
 
@@ -80,6 +97,45 @@ export function parseApiKeyParams(params: unknown): { agent: string; credentialS
   // Do not name the value in the message: this field holds a secret.
   if (typeof p.apiKey !== 'string') throw new AuthInputError('apiKey must be a string');
   return { agent, credentialSet: optionalString(p, 'credentialSet') ?? DEFAULT_CREDENTIAL_SET, apiKey: p.apiKey };
+}
+
+export function parseOAuthTerminalParams(params: unknown): { agent: string; credentialSet: string } {
+  const p = paramsObject(params, ['agent', 'credentialSet']);
+  const agent = optionalString(p, 'agent');
+  if (!agent) throw new AuthInputError('agent is required (e.g. claude)');
+  return { agent, credentialSet: checkCredentialSet(optionalString(p, 'credentialSet') ?? DEFAULT_CREDENTIAL_SET) };
+}
+
+/** The agent's OAuth login must exist before a terminal is opened for it. */
+export function requireOAuthLogin(engine: Engine, agent: string): void {
+  const paths = resolvePaths(engine.ctx, loadTerokConfig(engine.ctx));
+  const roster = effectiveRoster(paths);
+  const provider = roster.authProviders.get(agent);
+  if (!provider) throw new AuthInputError(`Unknown auth provider: ${agent}. Available: ${[...roster.authProviders.keys()].join(', ')}`);
+  const hasCommand = Boolean(roster.agents.get(agent)?.spec.auth?.command);
+  if (!provider.modes.includes('oauth') || !hasCommand || !canExtract(provider)) {
+    throw new AuthInputError(`${provider.label} has no OAuth login; store an API key for it instead`);
+  }
+}
+
+/** Open a terminal running the CLI's OAuth login; `rt` pins the CLI location in tests. */
+export async function openOAuthTerminal(engine: Engine, agent: string, credentialSet: string, rt?: CliRuntime): Promise<OpenedTerminal> {
+  requireOAuthLogin(engine, agent);
+  const opts = rt ? { rt } : {};
+  return openInTerminal(engine.ctx, oauthCliCommand(agent, credentialSet, { ...opts, keepOpen: true }), oauthCliCommand(agent, credentialSet, opts));
+}
+
+async function oauthTerminalStep(engine: Engine, params: unknown, task: TaskContext, rt?: CliRuntime): Promise<OpenedTerminal> {
+  return asTask(async () => {
+    const { agent, credentialSet } = parseOAuthTerminalParams(params);
+    return task.stage('Credentials', async (stage) => {
+      const opened = await openOAuthTerminal(engine, agent, credentialSet, rt);
+      task.log(`Opened ${opened.terminal} running: ${shellQuote(opened.command)}`);
+      task.log('Finish the login in that window; this page checks again when you come back.');
+      stage.ok(`login running in ${opened.terminal}`);
+      return opened;
+    });
+  });
 }
 
 /** Everything the vault-writing helpers need from the engine, resolved now. */
@@ -176,6 +232,7 @@ export function credentialsFix(engine: Engine) {
 export function register(engine: Engine): void {
   engine.tasks.register(SSH_STEP, (params, task) => sshStep(engine, params, task));
   engine.tasks.register(API_KEY_STEP, (params, task) => apiKeyStep(engine, params, task));
+  engine.tasks.register(OAUTH_TERMINAL_STEP, (params, task) => oauthTerminalStep(engine, params, task));
   engine.fixes.ssh = sshKeyFix(engine);
   engine.fixes.credentials = credentialsFix(engine);
 }

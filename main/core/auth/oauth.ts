@@ -1,8 +1,7 @@
 /**
  * The OAuth login container of `terok-executor auth <name>` (spec §6.4): the
  * exact podman command line and banner, and the capture of what the login
- * left in its temp mount. Running the container in a terminal is the
- * caller's job (it needs a TTY: `-it`).
+ * left in its temp mount. Running it is login-flow.ts.
  */
 import type { AgentEntry, AuthProvider } from '../roster/model.ts';
 import { shellSplit } from '../vault/passphrase.ts';
@@ -27,6 +26,12 @@ export interface OAuthLoginRequest {
   deviceAuth: boolean;
   /** Real root needs no user-namespace mapping. */
   isRealRoot: boolean;
+  /**
+   * Whether our stdin is a terminal (default true). Without one, `-t` is
+   * dropped and `-i` kept: podman refuses a TTY it cannot attach, and scripted
+   * or test runs still feed the login its stdin.
+   */
+  tty?: boolean;
 }
 
 export const authContainerName = (name: string, projectId: string | null) => `${projectId ?? 'host'}-auth-${name}`;
@@ -48,7 +53,7 @@ export function oauthPodmanArgs(req: OAuthLoginRequest): string[] {
   return [
     'run', '--rm',
     ...(req.isRealRoot ? [] : ['--userns=keep-id:uid=1000,gid=1000']),
-    '-it',
+    req.tty === false ? '-i' : '-it',
     ...extra,
     '-v', `${req.tempDir}:${req.provider.containerMount}:Z`,
     '--name', authContainerName(req.provider.name, req.projectId),

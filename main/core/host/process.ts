@@ -53,6 +53,14 @@ export interface RunOptions {
   onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
   /** Resolve instead of throwing on a non-zero exit. */
   allowNonZero?: boolean;
+  /**
+   * Give the child this process's stdin/stdout/stderr (an interactive login
+   * on the user's terminal). The child then stays in our process group, the
+   * terminal's foreground group, so it may read the terminal; a timeout or
+   * cancel signals the child itself. Nothing is captured: stdout/stderr of
+   * the result are empty. Excludes `input` and `onLine`.
+   */
+  inheritStdio?: boolean;
 }
 
 export interface RunResult {
@@ -89,20 +97,21 @@ function splitLines(onLine: NonNullable<RunOptions['onLine']>, stream: 'stdout' 
   };
 }
 
-/** Process groups still running, killed if this process exits first. */
+/** Kill targets still running (-pgid for a group, pid for a single child), killed if this process exits first. */
 const liveGroups = new Set<number>();
 let exitHookInstalled = false;
 
-function killGroup(pid: number, signal: NodeJS.Signals): void {
+/** `target` is a negative process-group id or a positive pid. */
+function killGroup(target: number, signal: NodeJS.Signals): void {
   try {
-    process.kill(-pid, signal);
+    process.kill(target, signal);
   } catch { /* already gone */ }
 }
 
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  process.once('exit', () => { for (const pid of liveGroups) killGroup(pid, 'SIGKILL'); });
+  process.once('exit', () => { for (const target of liveGroups) killGroup(target, 'SIGKILL'); });
 }
 
 /**
@@ -113,34 +122,36 @@ function installExitHook(): void {
 export const runCommand: Runner = async (file, args, opts) => {
   const command = [file, ...args];
   const name = path.basename(file);
+  const inherit = opts.inheritStdio === true;
+  if (inherit && (opts.input !== undefined || opts.onLine)) throw new TypeError('runCommand: inheritStdio excludes input and onLine');
   const subprocess = execa(file, [...args], {
-    detached: true,
+    detached: !inherit,
     cleanup: false,
     env: opts.env,
     extendEnv: opts.extendEnv ?? true,
     cwd: opts.cwd,
-    input: opts.input,
-    stdin: opts.input === undefined ? 'ignore' : 'pipe',
+    ...(inherit ? { stdio: 'inherit' as const } : { input: opts.input, stdin: opts.input === undefined ? 'ignore' as const : 'pipe' as const }),
     reject: false,
     stripFinalNewline: false,
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
   });
   const pid = subprocess.pid;
+  const killTarget = pid === undefined ? undefined : inherit ? pid : -pid;
   let stopped: 'timeout' | 'cancelled' | null = null;
   let forceTimer: NodeJS.Timeout | undefined;
   const stop = (why: 'timeout' | 'cancelled') => {
-    if (stopped || pid === undefined) return;
+    if (stopped || killTarget === undefined) return;
     stopped = why;
-    killGroup(pid, 'SIGTERM');
-    forceTimer = setTimeout(() => killGroup(pid, 'SIGKILL'), 2000);
+    killGroup(killTarget, 'SIGTERM');
+    forceTimer = setTimeout(() => killGroup(killTarget, 'SIGKILL'), 2000);
     forceTimer.unref();
   };
   const timer = setTimeout(() => stop('timeout'), opts.timeoutMs);
   const onAbort = () => stop('cancelled');
   if (opts.signal?.aborted) onAbort();
   else opts.signal?.addEventListener('abort', onAbort, { once: true });
-  if (pid !== undefined) { installExitHook(); liveGroups.add(pid); }
+  if (killTarget !== undefined) { installExitHook(); liveGroups.add(killTarget); }
 
   if (opts.onLine) {
     const out = splitLines(opts.onLine, 'stdout');
@@ -159,7 +170,7 @@ export const runCommand: Runner = async (file, args, opts) => {
     clearTimeout(timer);
     clearTimeout(forceTimer);
     opts.signal?.removeEventListener('abort', onAbort);
-    if (pid !== undefined) liveGroups.delete(pid);
+    if (killTarget !== undefined) liveGroups.delete(killTarget);
   }
   const stdout = typeof result.stdout === 'string' ? result.stdout : '';
   const stderr = typeof result.stderr === 'string' ? result.stderr : '';

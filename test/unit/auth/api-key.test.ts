@@ -178,10 +178,10 @@ test('CLI auth: exit codes and messages for bad input and a locked or missing va
     assert.equal((await run(['auth'])).code, 2);
     const noTty = await run(['auth', 'claude']);
     assert.equal(noTty.code, 2);
-    assert.match(noTty.err, /no API key given: pass --api-key-stdin/);
-    const prompted = await run(['auth', 'claude'], '', [` ${KEY} `]);
+    assert.match(noTty.err, /no API key given and no terminal to ask how to authenticate Claude Code: pass --api-key-stdin \(and pipe the key in\), --oauth\n/);
+    const prompted = await run(['auth', 'claude'], '', ['2', ` ${KEY} `]);
     assert.equal(prompted.code, 0);
-    assert.match(prompted.out, /^Claude Code API key: API key stored for anthropic \(set: default\)\n$/);
+    assert.equal(prompted.out, 'Authenticate Claude Code:\n\n  1. OAuth login\n  2. API key\n\nChoose [1-2] (default 1): Create a key at https://console.anthropic.com/settings/keys\nClaude Code API key: API key stored for anthropic (set: default)\n');
 
     const release = h.lockDb();
     try {

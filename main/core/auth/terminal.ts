@@ -1,0 +1,140 @@
+/**
+ * OAuth from the desktop wizard, which has no terminal of its own: open the
+ * user's terminal emulator running our CLI (`terok-setup auth <agent> --oauth
+ * --credential-set S`), which runs the login container in the foreground
+ * there. The wizard re-probes when its window regains focus, so the stored
+ * login shows up when the user comes back.
+ *
+ * Everything is an argument array: the terminal's "run this" flag followed by
+ * the command words, never a shell string.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { HostContext } from '../host/context.ts';
+import { which } from '../host/which.ts';
+import { shellQuote } from '../images/podman.ts';
+
+/** Terminals we know, in the order we try them, with the flag that precedes the command. */
+export const TERMINALS: readonly { name: string; flag: readonly string[] }[] = [
+  { name: 'x-terminal-emulator', flag: ['-e'] }, // Debian/Ubuntu alternative: the user's chosen terminal
+  { name: 'gnome-terminal', flag: ['--'] },
+  { name: 'konsole', flag: ['-e'] },
+  { name: 'xfce4-terminal', flag: ['-x'] },
+  { name: 'kitty', flag: [] },
+  { name: 'alacritty', flag: ['-e'] },
+  { name: 'xterm', flag: ['-e'] },
+];
+
+export interface FoundTerminal {
+  name: string;
+  path: string;
+  /** Arguments before the command words. */
+  flag: readonly string[];
+}
+
+export function findTerminal(ctx: Pick<HostContext, 'env'>): FoundTerminal | null {
+  for (const t of TERMINALS) {
+    const found = which(ctx, t.name);
+    if (found) return { name: t.name, path: found, flag: t.flag };
+  }
+  return null;
+}
+
+export interface CliRuntime {
+  /** The running executable (node, or the Electron binary). */
+  execPath: string;
+  /** Running inside Electron (process.versions.electron is set). */
+  electron: boolean;
+  /** Directory holding the app's package.json: the repository in development, `resources/app.asar` when packaged. */
+  appRoot: string;
+}
+
+/** The directory with our package.json above this module (works from source and from the bundled out/main). */
+function findAppRoot(start: string): string {
+  let dir = start;
+  for (;;) {
+    if (existsSync(path.join(dir, 'package.json'))) return dir;
+    const up = path.dirname(dir);
+    if (up === dir) return path.resolve(start, '..', '..', '..');
+    dir = up;
+  }
+}
+
+export function currentRuntime(): CliRuntime {
+  return { execPath: process.execPath, electron: typeof process.versions.electron === 'string', appRoot: findAppRoot(import.meta.dirname) };
+}
+
+/**
+ * How to start our own CLI, as argument words (the CLI's arguments follow).
+ *
+ * - Plain Node (development, `npm run cli`, tests): this Node runs the
+ *   TypeScript entry `main/cli/index.ts` directly (Node ≥ 22 strips types);
+ *   from a build without sources it runs the bundled `out/main/cli.js`.
+ * - Electron (the desktop app, dev or packaged): the bundled
+ *   `<app>/out/main/cli.js`, run by the Electron binary itself in Node mode
+ *   (`ELECTRON_RUN_AS_NODE=1`, set through `env` so the variable reaches only
+ *   this command, not the terminal emulator). Electron's Node reads the file
+ *   from inside app.asar. This needs the RunAsNode fuse left on; if packaging
+ *   turns it off, the packaged app must ship another CLI launcher and this is
+ *   the one place to point at it.
+ */
+export function cliInvocation(rt: CliRuntime = currentRuntime()): string[] {
+  const bundled = path.join(rt.appRoot, 'out', 'main', 'cli.js');
+  if (rt.electron) return ['env', 'ELECTRON_RUN_AS_NODE=1', rt.execPath, bundled];
+  const source = path.join(rt.appRoot, 'main', 'cli', 'index.ts');
+  return [rt.execPath, existsSync(source) ? source : bundled];
+}
+
+/** The CLI words for one OAuth login; `keepOpen` waits for Enter at the end so the window does not vanish. */
+export function oauthCliCommand(agent: string, credentialSet: string, opts: { keepOpen?: boolean; rt?: CliRuntime } = {}): string[] {
+  return [...cliInvocation(opts.rt), 'auth', agent, '--oauth', '--credential-set', credentialSet, ...(opts.keepOpen ? ['--keep-open'] : [])];
+}
+
+export class NoTerminalError extends Error {
+  /** The command to run by hand, shell-quoted. */
+  readonly manualCommand: string;
+
+  constructor(manualCommand: string) {
+    super(`No terminal emulator found (looked for ${TERMINALS.map((t) => t.name).join(', ')} on PATH). Open a terminal yourself and run:\n${manualCommand}`);
+    this.name = 'NoTerminalError';
+    this.manualCommand = manualCommand;
+  }
+}
+
+export class TerminalStartError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TerminalStartError';
+  }
+}
+
+export interface OpenedTerminal {
+  /** Terminal name (e.g. gnome-terminal). */
+  terminal: string;
+  /** Argument words started inside it. */
+  command: string[];
+}
+
+/** How long the terminal gets to start (spawn, not the login). */
+export const TERMINAL_START_TIMEOUT_MS = 10_000;
+
+/**
+ * Start `command` in a new terminal window, detached (it outlives this
+ * process and its task), and return once the terminal process has started.
+ */
+export async function openInTerminal(ctx: Pick<HostContext, 'env'>, command: string[], manualCommand: string[] = command): Promise<OpenedTerminal> {
+  const term = findTerminal(ctx);
+  if (!term) throw new NoTerminalError(shellQuote(manualCommand));
+  const child = spawn(term.path, [...term.flag, ...command], { detached: true, stdio: 'ignore', env: { ...ctx.env } as NodeJS.ProcessEnv });
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new TerminalStartError(`${term.name} did not start within ${TERMINAL_START_TIMEOUT_MS / 1000} s; run this in a terminal yourself:\n${shellQuote(manualCommand)}`)), TERMINAL_START_TIMEOUT_MS);
+    child.once('spawn', () => { clearTimeout(timer); resolve(); });
+    child.once('error', (err) => {
+      clearTimeout(timer);
+      reject(new TerminalStartError(`could not start ${term.path}: ${err.message}; run this in a terminal yourself:\n${shellQuote(manualCommand)}`));
+    });
+  });
+  child.unref();
+  return { terminal: term.name, command };
+}
