@@ -124,7 +124,7 @@ export async function ensureLoginImage(podman: Podman, baseImage: string, family
 
 async function removeContainer(podman: Podman, name: string): Promise<void> {
   // No signal: cleanup must also run after a cancel.
-  await podman.run(podman.bin, ['rm', '--force', '--ignore', name], { timeoutMs: PODMAN_QUERY_TIMEOUT_MS, allowNonZero: true }).catch(() => {});
+  await podman.run(podman.bin, ['rm', '--force', '--ignore', '--time', '2', name], { timeoutMs: PODMAN_QUERY_TIMEOUT_MS, allowNonZero: true }).catch(() => {});
 }
 
 async function containerExists(podman: Podman, name: string, signal?: AbortSignal): Promise<boolean> {
