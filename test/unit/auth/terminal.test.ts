@@ -1,0 +1,163 @@
+/**
+ * The wizard's OAuth path: finding a terminal emulator on PATH, the CLI
+ * invocation it runs, and the `credentials.oauth-terminal` task step with a
+ * fake terminal that records the words it was started with.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { OAUTH_TERMINAL_STEP } from '../../../main/core/auth/module.ts';
+import { cliInvocation, currentRuntime, findTerminal, oauthCliCommand } from '../../../main/core/auth/terminal.ts';
+import { runCommand } from '../../../main/core/host/process.ts';
+import { createAuthHarness, type AuthHarness } from '../../support/auth-harness.ts';
+import { createSandboxHost } from '../../support/host.ts';
+
+const REPO = path.resolve(import.meta.dirname, '..', '..', '..');
+
+/** Harness whose PATH is only its own bin dir (this machine has real terminals). */
+function isolatedHarness(): AuthHarness {
+  const h = createAuthHarness();
+  (h.host.ctx.env as Record<string, string>).PATH = h.host.bin;
+  return h;
+}
+
+async function waitForFile(file: string): Promise<string> {
+  const started = Date.now();
+  while (!existsSync(file) || !readFileSync(file, 'utf8').endsWith('END\n')) {
+    assert.ok(Date.now() - started < 10_000, `${file} was not written`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return readFileSync(file, 'utf8');
+}
+
+test('findTerminal: first known terminal on PATH in preference order, executables only', () => {
+  const host = createSandboxHost({ inheritPath: false });
+  try {
+    assert.equal(findTerminal(host.ctx), null);
+    host.write(path.join('bin', 'gnome-terminal'), '#!/bin/sh\n', 0o644); // not executable: skipped
+    host.writeBin('xterm', '#!/bin/sh\n');
+    host.writeBin('konsole', '#!/bin/sh\n');
+    assert.deepEqual(findTerminal(host.ctx), { name: 'konsole', path: path.join(host.bin, 'konsole'), flag: ['-e'] });
+    host.writeBin('gnome-terminal', '#!/bin/sh\n');
+    assert.deepEqual(findTerminal(host.ctx)?.flag, ['--']);
+    host.writeBin('x-terminal-emulator', '#!/bin/sh\n');
+    assert.equal(findTerminal(host.ctx)?.name, 'x-terminal-emulator');
+  } finally {
+    host.cleanup();
+  }
+});
+
+test('cliInvocation: source entry under Node, bundled cli.js without sources, Electron in Node mode', () => {
+  assert.deepEqual(cliInvocation({ execPath: '/opt/node/bin/node', electron: false, appRoot: REPO }), ['/opt/node/bin/node', path.join(REPO, 'main', 'cli', 'index.ts')]);
+  const bare = mkdtempSync(path.join(os.tmpdir(), 'terok-app-'));
+  try {
+    assert.deepEqual(cliInvocation({ execPath: '/usr/bin/node', electron: false, appRoot: bare }), ['/usr/bin/node', path.join(bare, 'out', 'main', 'cli.js')]);
+    assert.deepEqual(
+      cliInvocation({ execPath: '/opt/Terok Setup/terok-setup', electron: true, appRoot: '/opt/Terok Setup/resources/app.asar' }),
+      ['env', 'ELECTRON_RUN_AS_NODE=1', '/opt/Terok Setup/terok-setup', '/opt/Terok Setup/resources/app.asar/out/main/cli.js'],
+    );
+  } finally {
+    rmSync(bare, { recursive: true, force: true });
+  }
+  assert.deepEqual(currentRuntime(), { execPath: process.execPath, electron: false, appRoot: REPO });
+});
+
+test('cliInvocation of this checkout really starts the CLI', async () => {
+  const [file, ...args] = cliInvocation();
+  const { stdout } = await runCommand(file!, [...args, '--version'], { timeoutMs: 30_000 });
+  assert.match(stdout, /^terok-setup \d+\.\d+\.\d+\n$/);
+});
+
+test('oauth-terminal step: opens the terminal with the CLI login as separate words and returns at once', async () => {
+  const h = isolatedHarness();
+  try {
+    const record = path.join(h.host.root, 'argv.txt');
+    // A fake kitty: records every argument on its own line, then ends.
+    h.host.writeBin('kitty', `#!/bin/sh\nfor a in "$@"; do printf '%s\\n' "$a"; done > "${record}.tmp"\necho END >> "${record}.tmp"\n/bin/mv "${record}.tmp" "${record}"\n`);
+    assert.ok(h.engine.tasks.stepNames().includes(OAUTH_TERMINAL_STEP));
+    const { outcome, events } = await h.runStep(OAUTH_TERMINAL_STEP, { agent: 'claude', credentialSet: 'team-a' });
+    const expected = [...cliInvocation(), 'auth', 'claude', '--oauth', '--credential-set', 'team-a', '--keep-open'];
+    assert.equal(outcome.type, 'done');
+    if (outcome.type === 'done') assert.deepEqual(outcome.result, { terminal: 'kitty', command: expected });
+    assert.equal((await waitForFile(record)), [...expected, 'END'].join('\n') + '\n', 'kitty got the command words unchanged (no shell string)');
+    assert.ok(events.some((e) => e.type === 'log' && /Finish the login in that window/.test(e.line)));
+  } finally {
+    h.cleanup();
+  }
+});
+
+test('oauth-terminal step: terminal flag comes before the command (xfce4-terminal -x)', async () => {
+  const h = isolatedHarness();
+  try {
+    const record = path.join(h.host.root, 'argv.txt');
+    h.host.writeBin('xfce4-terminal', `#!/bin/sh\nprintf '%s\\n' "$1" "$2" END > "${record}.tmp"\n/bin/mv "${record}.tmp" "${record}"\n`);
+    const { outcome } = await h.runStep(OAUTH_TERMINAL_STEP, { agent: 'codex' });
+    assert.equal(outcome.type, 'done');
+    assert.equal(await waitForFile(record), `-x\n${cliInvocation()[0]}\nEND\n`);
+  } finally {
+    h.cleanup();
+  }
+});
+
+test('oauth-terminal step: no terminal → clear failure carrying the exact command to run by hand', async () => {
+  const h = isolatedHarness();
+  try {
+    const { outcome } = await h.runStep(OAUTH_TERMINAL_STEP, { agent: 'claude' });
+    assert.equal(outcome.type, 'failed');
+    if (outcome.type !== 'failed') return;
+    const manual = oauthCliCommand('claude', 'default').map((w) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(w) ? w : `'${w}'`)).join(' ');
+    assert.equal(outcome.error.code, 'no-terminal');
+    assert.equal(outcome.error.detail, manual);
+    assert.match(outcome.error.message, /^No terminal emulator found \(looked for x-terminal-emulator, gnome-terminal, konsole, xfce4-terminal, kitty, alacritty, xterm on PATH\)\. Open a terminal yourself and run:\n/);
+    assert.ok(outcome.error.message.endsWith(manual));
+    assert.doesNotMatch(manual, /--keep-open/);
+  } finally {
+    h.cleanup();
+  }
+});
+
+test('oauth-terminal step: params validated, agents without an OAuth login refused before any terminal opens', async () => {
+  const h = isolatedHarness();
+  try {
+    const opened = path.join(h.host.root, 'opened');
+    h.host.writeBin('xterm', `#!/bin/sh\ntouch "${opened}"\n`);
+    const cases: [unknown, RegExp][] = [
+      [{}, /^agent is required/],
+      [{ agent: 'claude', credentialSet: '../x' }, /not a valid credential set name/],
+      [{ agent: 'claude', token: 'x' }, /unexpected parameter\(s\): token/],
+      [{ agent: 'nope' }, /^Unknown auth provider: nope\. Available: /],
+      [{ agent: 'vibe' }, /has no OAuth login; store an API key for it instead$/],
+      ['claude', /expected an object/],
+    ];
+    for (const [params, message] of cases) {
+      const { outcome } = await h.runStep(OAUTH_TERMINAL_STEP, params);
+      assert.equal(outcome.type, 'failed', JSON.stringify(params));
+      if (outcome.type === 'failed') {
+        assert.equal(outcome.error.code, 'invalid-input');
+        assert.match(outcome.error.message, message);
+      }
+    }
+    assert.equal(existsSync(opened), false);
+  } finally {
+    h.cleanup();
+  }
+});
+
+test('oauth-terminal step: a terminal that cannot be executed fails with the manual command', async () => {
+  const h = isolatedHarness();
+  try {
+    mkdirSync(path.join(h.host.root, 'x'), { recursive: true });
+    // Executable bit but an interpreter that does not exist: spawn fails.
+    writeFileSync(path.join(h.host.bin, 'alacritty'), '#!/nonexistent/interpreter\n', { mode: 0o755 });
+    const { outcome } = await h.runStep(OAUTH_TERMINAL_STEP, { agent: 'claude' });
+    assert.equal(outcome.type, 'failed');
+    if (outcome.type === 'failed') {
+      assert.equal(outcome.error.code, 'terminal-failed');
+      assert.match(outcome.error.message, /^could not start .*alacritty: .*; run this in a terminal yourself:\n.* auth claude --oauth --credential-set default$/s);
+    }
+  } finally {
+    h.cleanup();
+  }
+});
