@@ -18,6 +18,7 @@ import { registerSetupModules } from '../../main/core/modules.ts';
 import { API_METHODS, EVENT_CHANNELS } from '../../main/ipc/contract.ts';
 import { createHandlers, dispatch } from '../../main/ipc/handlers.ts';
 import { EventQueue } from '../../main/electron/ipc-bridge.ts';
+import type { StepImpl } from '../../main/core/tasks/task-manager.ts';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const CHROMIUM_ARGS = [
@@ -90,9 +91,16 @@ export async function closeBrowser(): Promise<void> {
   browser = null;
 }
 
-export async function openWizard(ctx: HostContext, opts: { colorScheme?: 'light' | 'dark' } = {}): Promise<WizardSession> {
+export interface OpenOptions {
+  colorScheme?: 'light' | 'dark';
+  /** Replace task steps after the real modules registered (for UI behaviour a real step cannot produce on demand). */
+  steps?: Record<string, StepImpl>;
+}
+
+export async function openWizard(ctx: HostContext, opts: OpenOptions = {}): Promise<WizardSession> {
   const engine = new Engine(ctx);
   registerSetupModules(engine);
+  for (const [name, impl] of Object.entries(opts.steps ?? {})) engine.tasks.register(name, impl);
   const table = createHandlers(engine, async () => {});
   const { server, url } = await serveRenderer();
   const b = await launchBrowser();
@@ -108,7 +116,23 @@ export async function openWizard(ctx: HostContext, opts: { colorScheme?: 'light'
   await page.addInitScript(bridgeScript());
   const events = new EventQueue();
   const unsubscribe = engine.tasks.subscribe((e) => events.emit('task:event', e));
-  page.on('load', () => events.attach({ send: (channel, payload) => void page.evaluate(([c, p]) => (window as unknown as { __terokEmit(c: string, p: unknown): void }).__terokEmit(c, p), [channel, payload] as const).catch(() => {}) }));
+  // Electron's webContents.send is cheap per message; a CDP evaluate is not, so the
+  // bridge ships events in batches (order kept) — the page sees the same stream.
+  let outbox: [string, unknown][] = [];
+  const flush = () => {
+    const batch = outbox;
+    outbox = [];
+    void page.evaluate((items) => {
+      const w = window as unknown as { __terokEmit(c: string, p: unknown): void };
+      for (const [c, p] of items) w.__terokEmit(c, p);
+    }, batch).catch(() => {});
+  };
+  page.on('load', () => events.attach({
+    send: (channel, payload) => {
+      if (!outbox.length) setTimeout(flush, 5);
+      outbox.push([channel, payload]);
+    },
+  }));
   await page.goto(url);
   return {
     page,

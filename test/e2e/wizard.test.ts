@@ -76,12 +76,13 @@ describe('wizard in Chromium', { skip: !rendererBuilt() && 'renderer not built (
     const s = await openWizard(host.ctx);
     try {
       await s.page.locator('nav [data-page="sandbox"]').click();
-      await s.page.getByTestId('page-status').filter({ hasText: 'missing: shield hooks' }).waitFor();
+      await s.page.getByTestId('page-status').filter({ hasText: 'The sandbox services are not installed.' }).waitFor();
       const sweepsBefore = s.requests.filter((r) => r.channel === 'probe:sweep').length;
       installShieldHooksFixture(host);
+      writeStampFixture(host);
       await new Promise((r) => setTimeout(r, 1600)); // focus re-probes are rate-limited
       await s.focus();
-      await s.page.getByTestId('page-status').filter({ hasText: 'Shield ready.' }).waitFor();
+      await s.page.getByTestId('page-status').filter({ hasText: 'Shield ready, setup current.' }).waitFor();
       assert.ok(s.requests.filter((r) => r.channel === 'probe:sweep').length > sweepsBefore);
     } finally {
       await s.close();

@@ -8,7 +8,8 @@ import type { AppInfo } from '../../../main/ipc/contract.ts';
 import type { GateSettings } from '../../../main/core/probes/types.ts';
 import type { ReadinessReport, StepReport, StepState } from '../../../main/core/preflight/sweep.ts';
 import type { StepId } from '../../../main/core/preflight/steps.ts';
-import type { TaskEvent } from '../../../main/core/tasks/task-manager.ts';
+import type { TaskEvent, TaskFailure } from '../../../main/core/tasks/task-manager.ts';
+import type { StageUpdate } from '../../../main/core/tasks/stages.ts';
 import { api, ApiError, unwrap } from './api.ts';
 
 export type PageId = 'welcome' | StepId | 'summary';
@@ -33,12 +34,49 @@ export const PAGES: readonly PageDef[] = [
 
 export type SidebarState = StepState | 'pending' | 'checking';
 
-export interface TaskView {
-  taskId: string;
-  step: string;
-  state: 'running' | 'done' | 'failed' | 'cancelled';
-  events: TaskEvent[];
-  startedAt: number;
+/**
+ * One task as the renderer shows it. Events are applied in batches (once per
+ * frame) and the log lines live in a plain array whose length is published
+ * through `lineCount`, so thousands of lines never make every event a
+ * full re-render.
+ */
+export class TaskView {
+  readonly taskId: string;
+  readonly step: string;
+  readonly startedAt: number;
+  state = $state<'running' | 'done' | 'failed' | 'cancelled'>('running');
+  stages = $state.raw<StageUpdate[]>([]);
+  progress = $state.raw<{ done: number; total: number; label?: string } | null>(null);
+  failure = $state.raw<TaskFailure | null>(null);
+  result = $state.raw<unknown>(null);
+  lastAt = $state(0);
+  lineCount = $state(0);
+  /** Not reactive on purpose: read it together with `lineCount`. */
+  readonly lines: string[] = [];
+
+  constructor(taskId: string, step: string, startedAt: number) {
+    this.taskId = taskId;
+    this.step = step;
+    this.startedAt = startedAt;
+    this.lastAt = startedAt;
+  }
+
+  apply(events: readonly TaskEvent[]): void {
+    let stages: StageUpdate[] | null = null;
+    for (const e of events) {
+      this.lastAt = e.at;
+      if (e.type === 'log') this.lines.push(e.line);
+      else if (e.type === 'stage') {
+        stages ??= [...this.stages];
+        const i = stages.findIndex((x) => x.label === e.stage.label);
+        if (i >= 0) stages[i] = e.stage; else stages.push(e.stage);
+      } else if (e.type === 'progress') this.progress = { done: e.done, total: e.total, ...(e.label ? { label: e.label } : {}) };
+      else if (e.type === 'done') { this.result = e.result; this.state = 'done'; }
+      else if (e.type === 'failed') { this.failure = e.error; this.state = e.error.code === 'cancelled' ? 'cancelled' : 'failed'; }
+    }
+    if (stages) this.stages = stages;
+    this.lineCount = this.lines.length;
+  }
 }
 
 /** Minimum gap between focus-triggered re-probes. */
@@ -52,6 +90,8 @@ class Wizard {
   error = $state<string | null>(null);
   pageIndex = $state(0);
   tasks = $state<Record<string, TaskView>>({});
+  private pendingEvents: TaskEvent[] = [];
+  private flushScheduled = false;
   private lastProbe = 0;
   private pendingRecheck = false;
 
@@ -78,17 +118,14 @@ class Wizard {
 
   /** The latest result of a finished task step, if any. */
   taskResult<T>(step: string): T | null {
-    const done = this.tasks[step]?.events.find((e) => e.type === 'done');
-    return done && done.type === 'done' ? (done.result as T) : null;
+    const t = this.tasks[step];
+    return t?.state === 'done' ? (t.result as T) : null;
   }
 
   /** Forget a one-time secret the renderer was shown (after the user saved it). */
   forgetResultField(step: string, field: string): void {
-    for (const e of this.tasks[step]?.events ?? []) {
-      if (e.type === 'done' && e.result && typeof e.result === 'object' && field in e.result) {
-        (e.result as Record<string, unknown>)[field] = null;
-      }
-    }
+    const t = this.tasks[step];
+    if (t && t.result && typeof t.result === 'object' && field in t.result) t.result = { ...(t.result as Record<string, unknown>), [field]: null };
   }
 
   hasTask(step: string): boolean {
@@ -136,9 +173,7 @@ class Wizard {
 
   async startTask(step: string, params: Record<string, unknown>): Promise<string> {
     const { taskId } = await unwrap(api().startTask({ step, params }));
-    if (!this.tasks[step] || this.tasks[step].taskId !== taskId) {
-      this.tasks[step] = { taskId, step, state: 'running', events: [], startedAt: Date.now() };
-    }
+    if (!this.tasks[step] || this.tasks[step].taskId !== taskId) this.tasks[step] = new TaskView(taskId, step, Date.now());
     return taskId;
   }
 
@@ -148,16 +183,37 @@ class Wizard {
   }
 
   private onTaskEvent(e: TaskEvent): void {
-    let t = this.tasks[e.step];
-    if (!t || t.taskId !== e.taskId) {
-      t = { taskId: e.taskId, step: e.step, state: 'running', events: [], startedAt: e.at };
-      this.tasks[e.step] = t;
+    this.pendingEvents.push(e);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    // One render per frame, however fast a build prints (a hidden window gets a timer instead).
+    const flush = () => this.flushTaskEvents();
+    if (typeof requestAnimationFrame === 'function' && document.visibilityState === 'visible') requestAnimationFrame(flush);
+    else setTimeout(flush, 50);
+  }
+
+  private flushTaskEvents(): void {
+    this.flushScheduled = false;
+    const batch = this.pendingEvents.splice(0);
+    const byTask = new Map<string, TaskEvent[]>();
+    for (const e of batch) {
+      const list = byTask.get(e.taskId) ?? [];
+      list.push(e);
+      byTask.set(e.taskId, list);
     }
-    t.events.push(e);
-    if (e.type === 'done') t.state = 'done';
-    if (e.type === 'failed') t.state = e.error.code === 'cancelled' ? 'cancelled' : 'failed';
+    let finished = false;
+    for (const [taskId, events] of byTask) {
+      const first = events[0]!;
+      let t = this.tasks[first.step];
+      if (!t || t.taskId !== taskId) {
+        t = new TaskView(taskId, first.step, first.at);
+        this.tasks[first.step] = t;
+      }
+      t.apply(events);
+      finished ||= events.some((e) => e.type === 'done' || e.type === 'failed');
+    }
     // One source of truth: after any task ends, the probes run again.
-    if (e.type === 'done' || e.type === 'failed') void this.recheck();
+    if (finished) void this.recheck();
   }
 }
 
