@@ -8,17 +8,10 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import type { StepImpl } from '../../main/core/tasks/task-manager.ts';
 import { createSandboxHost } from '../support/host.ts';
+import { lastLine, noisyBuild } from '../support/noisy-step.ts';
 import { closeBrowser, openWizard, rendererBuilt } from './harness.ts';
 
 const LINES = 5000;
-
-const noisyBuild: StepImpl = async (_params, task) => {
-  for (let i = 1; i <= LINES; i++) {
-    task.log(`STEP ${i}/${LINES}: RUN echo line ${i}`, 'stdout');
-    if (i % 500 === 0) { task.progress(i, LINES, `L1 step ${i}/${LINES}`); await new Promise((r) => setImmediate(r)); }
-  }
-  return { l0: 'terok-l0:x', l1: 'terok-l1-cli:x', cached: false };
-};
 
 const hangingBuild: StepImpl = async (_params, task) => {
   task.log('STEP 1/2: RUN sleep 600', 'stdout');
@@ -36,14 +29,14 @@ describe('task log view', { skip: !rendererBuilt() && 'renderer not built' }, ()
 
   test(`${LINES} log lines arrive in the view, with progress and the finished state`, async () => {
     const host = hostWithUnbuiltImages();
-    const s = await openWizard(host.ctx, { steps: { 'images.build': noisyBuild } });
+    const s = await openWizard(host.ctx, { steps: { 'images.build': noisyBuild(LINES) } });
     try {
       await s.page.locator('nav [data-page="images"]').click();
       await s.page.getByRole('button', { name: 'Build images' }).click();
       const task = s.page.getByTestId('task-images.build');
       await task.getByText('Finished').waitFor();
       const log = task.getByRole('log', { name: 'Output log' });
-      await log.getByText(`STEP ${LINES}/${LINES}: RUN echo line ${LINES}`).waitFor();
+      await log.getByText(lastLine(LINES)).waitFor();
       const text = await log.textContent();
       assert.equal(text?.split('\n').length, LINES);
       assert.equal(await task.getByRole('progressbar', { name: 'Progress' }).getAttribute('value'), String(LINES));
