@@ -5,14 +5,13 @@
  * (registries are unreachable here).
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync, copyFileSync, symlinkSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { runCommand } from '../../main/core/host/process.ts';
 import { resolvePaths } from '../../main/core/host/paths.ts';
 import { CredentialDb } from '../../main/core/vault/credential-db.ts';
 import { sessionDigest } from '../../main/core/vault/passphrase.ts';
 import type { SandboxHost } from './host.ts';
+import { buildBusyboxBase } from './podman-base.ts';
 
 /** Register a shield hooks dir in the sandbox's user containers.conf and put descriptors + ballast in it. */
 export function installShieldHooksFixture(host: SandboxHost, bundleVersion = 12): string {
@@ -65,18 +64,12 @@ export function createVaultFixture(host: SandboxHost, fixture: VaultFixture = {}
   return paths.credentialDb;
 }
 
-/** Build a tiny busybox image from local files and tag it (no registry needed). */
+/** Build a tiny busybox image from local files (no registry needed) under every tag given. */
 export async function buildTinyImage(tags: string[]): Promise<void> {
-  const ctxDir = mkdtempSync(path.join(os.tmpdir(), 'terok-tiny-image-'));
-  try {
-    mkdirSync(path.join(ctxDir, 'bin'));
-    copyFileSync('/bin/busybox', path.join(ctxDir, 'bin', 'busybox'));
-    for (const applet of ['sh', 'true', 'echo', 'cat', 'sleep']) symlinkSync('busybox', path.join(ctxDir, 'bin', applet));
-    writeFileSync(path.join(ctxDir, 'Containerfile'), 'FROM scratch\nCOPY bin /bin\nCMD ["/bin/sh"]\n');
-    await runCommand('podman', ['build', '-q', ...tags.flatMap((t) => ['-t', t]), '-f', path.join(ctxDir, 'Containerfile'), ctxDir], { timeoutMs: 180_000 });
-  } finally {
-    rmSync(ctxDir, { recursive: true, force: true });
-  }
+  const [first, ...more] = tags;
+  if (!first) return;
+  await buildBusyboxBase(first, 'tiny-image');
+  for (const tag of more) await runCommand('podman', ['tag', first, tag], { timeoutMs: 60_000 });
 }
 
 export async function removeImages(tags: string[]): Promise<void> {
