@@ -23,6 +23,8 @@ export interface RequestMap {
   'shell:open-external': { req: { url: string }; res: { opened: boolean } };
   /** The roster as the wizard sees it: entries, user overrides, warnings, load errors. */
   'roster:view': { req: Record<string, never>; res: RosterView };
+  /** "Copy report": a fresh sweep, versions, paths and the last failure as redacted Markdown. */
+  'app:report': { req: { settings?: GateSettings }; res: { markdown: string } };
 }
 
 /** Main → renderer events. */
@@ -55,6 +57,7 @@ export const API_METHODS = {
   taskEvents: 'task:events',
   openExternal: 'shell:open-external',
   rosterView: 'roster:view',
+  report: 'app:report',
 } as const satisfies Record<string, RequestChannel>;
 
 export const REQUEST_CHANNELS = Object.values(API_METHODS) as RequestChannel[];

@@ -8,6 +8,7 @@ import { CommandError } from '../core/host/process.ts';
 import { TaskError } from '../core/tasks/task-manager.ts';
 import { resolvePaths } from '../core/host/paths.ts';
 import { rosterView } from '../core/roster/view.ts';
+import { buildReport } from '../core/report/index.ts';
 import type { Envelope, Req, RequestChannel, Res } from './contract.ts';
 import { ValidationError, validators } from './validate.ts';
 
@@ -33,6 +34,7 @@ export function createHandlers(engine: Engine, openExternal: (url: string) => Pr
     'task:cancel': async ({ taskId }) => ({ cancelled: engine.tasks.cancel(taskId) }),
     'task:events': async ({ taskId }) => engine.tasks.events(taskId),
     'roster:view': async () => rosterView(resolvePaths(engine.ctx)),
+    'app:report': async ({ settings }) => ({ markdown: await buildReport(engine, settings) }),
     'shell:open-external': async ({ url }) => {
       if (!isAllowedExternalUrl(url)) throw new ValidationError(`links to ${url} are not opened by Terok Setup`);
       await openExternal(url);

@@ -62,5 +62,9 @@ export const validators: { [C in RequestChannel]: (payload: unknown) => Req<C> }
   'task:cancel': (p) => ({ taskId: str(obj(p, 'payload', ['taskId']).taskId, 'payload.taskId', { pattern: UUID }) }),
   'task:events': (p) => ({ taskId: str(obj(p, 'payload', ['taskId']).taskId, 'payload.taskId', { pattern: UUID }) }),
   'roster:view': (p) => (obj(p ?? {}, 'payload', []), {}),
+  'app:report': (p) => {
+    const o = obj(p ?? {}, 'payload', ['settings']);
+    return o.settings === undefined ? {} : { settings: validateSettings(o.settings) };
+  },
   'shell:open-external': (p) => ({ url: str(obj(p, 'payload', ['url']).url, 'payload.url', { max: 2048 }) }),
 };
