@@ -208,7 +208,7 @@ export function credentialsFix(engine: Engine) {
       return false;
     }
     if (!auth.modes.includes('api_key')) {
-      io.err(`  ${auth.label} logs in with OAuth only; use the Credentials page of Terok Setup or run: terok-executor auth ${settings.provider}`);
+      io.err(`  ${auth.label} logs in with OAuth only; use the Credentials page of Terok Setup, or run in a terminal: terok-setup auth ${settings.provider} --oauth`);
       return false;
     }
     const hint = roster.agents.get(settings.provider)?.spec.auth?.api_key_hint;
