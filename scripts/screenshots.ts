@@ -4,13 +4,18 @@
  */
 import path from 'node:path';
 import { createSandboxHost } from '../test/support/host.ts';
+import { createTerokFixture } from '../test/support/terok-fixture.ts';
+import { failingKeyctl } from '../test/support/sandbox-install.ts';
 import { closeBrowser, openWizard } from '../test/e2e/harness.ts';
 
 const out = path.resolve(process.argv[2] ?? 'docs/screenshots');
 const pages = process.argv.slice(3).length ? process.argv.slice(3) : ['welcome', 'podman', 'sandbox', 'images', 'credentials', 'summary'];
 
 for (const scheme of ['light', 'dark'] as const) {
+  // A fresh machine with terok installed but not set up (fixture install; keyctl disabled).
   const host = createSandboxHost();
+  createTerokFixture(host);
+  failingKeyctl(host);
   const s = await openWizard(host.ctx, { colorScheme: scheme });
   await s.page.getByTestId('page-status').filter({ hasText: /ready|attention/ }).waitFor();
   for (const id of pages) {
