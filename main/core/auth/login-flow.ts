@@ -153,7 +153,14 @@ export async function runOAuthLogin(env: AuthEnv, req: OAuthFlowRequest, deps: O
   oauthPodmanArgs(probeRequest);
 
   const podman = findPodmanForLogin(env.ctx);
-  const image = await (deps.resolveImage ?? ensureLoginImage)(podman, req.baseImage, req.family, env);
+  let image: string;
+  try {
+    image = await (deps.resolveImage ?? ensureLoginImage)(podman, req.baseImage, req.family, env);
+  } catch (err) {
+    // Ctrl-C while the login image builds: the same outcome as during the login.
+    if (err instanceof ImageBuildError && err.code === 'cancelled') return { status: 'interrupted' };
+    throw err;
+  }
   const name = authContainerName(provider.name, projectId);
   if (await containerExists(podman, name, env.signal)) {
     env.log(`Removing existing auth container: ${name}`);
