@@ -42,10 +42,12 @@ export function findTerminal(ctx: Pick<HostContext, 'env'>): FoundTerminal | nul
 }
 
 export interface CliRuntime {
-  /** The running executable (node, or the Electron binary). */
+  /** The running executable (node, or the app's Electron binary). */
   execPath: string;
   /** Running inside Electron (process.versions.electron is set). */
   electron: boolean;
+  /** Electron started from an installed app (not `electron <dir>` in development). */
+  packaged: boolean;
   /** Directory holding the app's package.json: the repository in development, `resources/app.asar` when packaged. */
   appRoot: string;
 }
@@ -62,8 +64,12 @@ function findAppRoot(start: string): string {
 }
 
 export function currentRuntime(): CliRuntime {
-  return { execPath: process.execPath, electron: typeof process.versions.electron === 'string', appRoot: findAppRoot(import.meta.dirname) };
+  const electron = typeof process.versions.electron === 'string';
+  return { execPath: process.execPath, electron, packaged: electron && !(process as { defaultApp?: boolean }).defaultApp, appRoot: findAppRoot(import.meta.dirname) };
 }
+
+/** What build/linux/terok-setup passes the app binary for CLI mode (main/electron/cli-mode.ts). */
+export const ELECTRON_CLI_SWITCHES = ['--ozone-platform=headless', '--disable-gpu', '--no-sandbox', '--terok-cli', '--'] as const;
 
 /**
  * How to start our own CLI, as argument words (the CLI's arguments follow).
@@ -71,19 +77,25 @@ export function currentRuntime(): CliRuntime {
  * - Plain Node (development, `npm run cli`, tests): this Node runs the
  *   TypeScript entry `main/cli/index.ts` directly (Node ≥ 22 strips types);
  *   from a build without sources it runs the bundled `out/main/cli.js`.
- * - Electron (the desktop app, dev or packaged): the bundled
- *   `<app>/out/main/cli.js`, run by the Electron binary itself in Node mode
- *   (`ELECTRON_RUN_AS_NODE=1`, set through `env` so the variable reaches only
- *   this command, not the terminal emulator). Electron's Node reads the file
- *   from inside app.asar. This needs the RunAsNode fuse left on; if packaging
- *   turns it off, the packaged app must ship another CLI launcher and this is
- *   the one place to point at it.
+ * - Packaged app: the `terok-setup` launcher installed next to the app
+ *   binary (build/linux/terok-setup); without it, the app binary itself in
+ *   CLI mode with the launcher's switches. The binary's RunAsNode fuse is
+ *   off, so it cannot run out/main/cli.js as a plain node — CLI mode runs
+ *   that same code in the main process.
+ * - Electron in development (`electron <dir>`): the same CLI mode, with the
+ *   app directory as Electron's first argument.
  */
 export function cliInvocation(rt: CliRuntime = currentRuntime()): string[] {
-  const bundled = path.join(rt.appRoot, 'out', 'main', 'cli.js');
-  if (rt.electron) return ['env', 'ELECTRON_RUN_AS_NODE=1', rt.execPath, bundled];
+  if (rt.electron) {
+    if (rt.packaged) {
+      const launcher = path.join(path.dirname(rt.execPath), 'terok-setup');
+      if (launcher !== rt.execPath && existsSync(launcher)) return [launcher];
+      return [rt.execPath, ...ELECTRON_CLI_SWITCHES];
+    }
+    return [rt.execPath, rt.appRoot, ...ELECTRON_CLI_SWITCHES];
+  }
   const source = path.join(rt.appRoot, 'main', 'cli', 'index.ts');
-  return [rt.execPath, existsSync(source) ? source : bundled];
+  return [rt.execPath, existsSync(source) ? source : path.join(rt.appRoot, 'out', 'main', 'cli.js')];
 }
 
 /** The CLI words for one OAuth login; `keepOpen` waits for Enter at the end so the window does not vanish. */

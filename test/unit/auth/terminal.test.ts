@@ -49,19 +49,27 @@ test('findTerminal: first known terminal on PATH in preference order, executable
   }
 });
 
-test('cliInvocation: source entry under Node, bundled cli.js without sources, Electron in Node mode', () => {
-  assert.deepEqual(cliInvocation({ execPath: '/opt/node/bin/node', electron: false, appRoot: REPO }), ['/opt/node/bin/node', path.join(REPO, 'main', 'cli', 'index.ts')]);
+test('cliInvocation: source entry under Node, bundled cli.js without sources, the packaged launcher or CLI mode under Electron', () => {
+  assert.deepEqual(cliInvocation({ execPath: '/opt/node/bin/node', electron: false, packaged: false, appRoot: REPO }), ['/opt/node/bin/node', path.join(REPO, 'main', 'cli', 'index.ts')]);
   const bare = mkdtempSync(path.join(os.tmpdir(), 'terok-app-'));
   try {
-    assert.deepEqual(cliInvocation({ execPath: '/usr/bin/node', electron: false, appRoot: bare }), ['/usr/bin/node', path.join(bare, 'out', 'main', 'cli.js')]);
+    assert.deepEqual(cliInvocation({ execPath: '/usr/bin/node', electron: false, packaged: false, appRoot: bare }), ['/usr/bin/node', path.join(bare, 'out', 'main', 'cli.js')]);
+    // Packaged: the app binary, with or without the terok-setup launcher beside it.
+    const app = path.join(bare, 'Terok Setup', 'terok-setup-app');
+    const rt = { execPath: app, electron: true, packaged: true, appRoot: path.join(bare, 'Terok Setup', 'resources', 'app.asar') };
+    assert.deepEqual(cliInvocation(rt), [app, '--ozone-platform=headless', '--disable-gpu', '--no-sandbox', '--terok-cli', '--']);
+    mkdirSync(path.dirname(app), { recursive: true });
+    writeFileSync(path.join(path.dirname(app), 'terok-setup'), '#!/bin/sh\n', { mode: 0o755 });
+    assert.deepEqual(cliInvocation(rt), [path.join(bare, 'Terok Setup', 'terok-setup')]);
+    // Development Electron: the app directory comes first.
     assert.deepEqual(
-      cliInvocation({ execPath: '/opt/Terok Setup/terok-setup', electron: true, appRoot: '/opt/Terok Setup/resources/app.asar' }),
-      ['env', 'ELECTRON_RUN_AS_NODE=1', '/opt/Terok Setup/terok-setup', '/opt/Terok Setup/resources/app.asar/out/main/cli.js'],
+      cliInvocation({ execPath: '/repo/node_modules/electron/dist/electron', electron: true, packaged: false, appRoot: REPO }),
+      ['/repo/node_modules/electron/dist/electron', REPO, '--ozone-platform=headless', '--disable-gpu', '--no-sandbox', '--terok-cli', '--'],
     );
   } finally {
     rmSync(bare, { recursive: true, force: true });
   }
-  assert.deepEqual(currentRuntime(), { execPath: process.execPath, electron: false, appRoot: REPO });
+  assert.deepEqual(currentRuntime(), { execPath: process.execPath, electron: false, packaged: false, appRoot: REPO });
 });
 
 test('cliInvocation of this checkout really starts the CLI', async () => {
