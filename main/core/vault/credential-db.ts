@@ -5,6 +5,7 @@
  */
 import Database from 'better-sqlite3-multiple-ciphers';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
+import { createHash, pbkdf2 } from 'node:crypto';
 import path from 'node:path';
 import { pemToPkcs8Der, sshFingerprint } from './openssh-key.ts';
 
@@ -83,14 +84,56 @@ CREATE TABLE IF NOT EXISTS proxy_tokens (
 );
 `;
 
-function keyed(dbPath: string, passphrase: string, readonly: boolean): DB {
+/** SQLCipher 4's KDF: PBKDF2-HMAC-SHA512, 256 000 rounds, 32-byte key, the file's first 16 bytes as salt. */
+const KDF_ROUNDS = 256_000;
+const derivedKeys = new Map<string, Buffer>();
+
+/**
+ * Derive the page key the way SQLCipher 4 would, but asynchronously (node's
+ * thread pool) and once per process for a given passphrase and file salt:
+ * the ~¼ s derivation then never blocks the main process, and later probe
+ * sweeps skip it. Null when the file has no salt to read (absent, too short,
+ * or plaintext SQLite).
+ */
+export async function deriveRawKey(dbPath: string, passphrase: string): Promise<string | null> {
   if (!passphrase) throw new Error('refusing an empty vault passphrase (it would mean "unencrypted")');
+  let salt: Buffer;
+  try {
+    const fd = openSync(dbPath, 'r');
+    try {
+      salt = Buffer.alloc(16);
+      if (readSync(fd, salt, 0, 16, 0) < 16) return null;
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return null;
+  }
+  if (salt.toString('latin1') === SQLITE_MAGIC) return null;
+  const cacheKey = createHash('sha256').update(passphrase).update('\0').update(salt).digest('hex');
+  let key = derivedKeys.get(cacheKey);
+  if (!key) {
+    key = await new Promise<Buffer>((resolve, reject) => pbkdf2(passphrase, salt, KDF_ROUNDS, 32, 'sha512', (e, k) => (e ? reject(e) : resolve(k))));
+    if (derivedKeys.size > 16) derivedKeys.clear();
+    derivedKeys.set(cacheKey, key);
+  }
+  return `x'${key.toString('hex')}${salt.toString('hex')}'`;
+}
+
+/** Forget derived keys (the vault was locked, or a benchmark wants a cold start). */
+export function forgetDerivedKeys(): void {
+  derivedKeys.clear();
+}
+
+/** `secret` is a passphrase, or a raw key literal (`x'…'`) from deriveRawKey. */
+function keyed(dbPath: string, secret: string, readonly: boolean, raw = false): DB {
+  if (!secret) throw new Error('refusing an empty vault passphrase (it would mean "unencrypted")');
   const db = new Database(dbPath, { readonly, fileMustExist: readonly, timeout: 2000 });
   try {
     db.pragma(`cipher='sqlcipher'`);
     db.pragma('legacy=4');
     // The key goes through a bound-free pragma; escape single quotes SQL-style.
-    db.pragma(`key='${passphrase.replace(/'/g, "''")}'`);
+    db.pragma(raw ? `key="${secret}"` : `key='${secret.replace(/'/g, "''")}'`);
     db.prepare('SELECT count(*) FROM sqlite_master').get();
     return db;
   } catch (err) {
@@ -183,6 +226,12 @@ export class CredentialDb {
   /** Read-only open of an existing DB (probes: never creates, never migrates). */
   static openReadOnly(dbPath: string, passphrase: string): CredentialDb {
     return new CredentialDb(keyed(dbPath, passphrase, true), dbPath);
+  }
+
+  /** Read-only open that derives the key off the main thread (and reuses it): what probes use. */
+  static async openReadOnlyAsync(dbPath: string, passphrase: string): Promise<CredentialDb> {
+    const raw = await deriveRawKey(dbPath, passphrase);
+    return new CredentialDb(raw ? keyed(dbPath, raw, true, true) : keyed(dbPath, passphrase, true), dbPath);
   }
 
   /**

@@ -33,7 +33,7 @@ export async function readVault<T>(
   if (!existsSync(paths.credentialDb)) return { status: 'empty', source: pass.source };
   let db: CredentialDb;
   try {
-    db = CredentialDb.openReadOnly(paths.credentialDb, pass.value);
+    db = await CredentialDb.openReadOnlyAsync(paths.credentialDb, pass.value);
   } catch (err) {
     return { status: 'unavailable', reason: (err as Error).message };
   }
