@@ -32,6 +32,8 @@ export interface EventMap {
   'task:event': TaskEvent;
   /** The window regained focus: pages re-probe. */
   'app:focus': Record<string, never>;
+  /** Menu → Re-run setup: go to the first page and sweep again. */
+  'app:rerun': Record<string, never>;
 }
 
 export type RequestChannel = keyof RequestMap;
@@ -61,7 +63,7 @@ export const API_METHODS = {
 } as const satisfies Record<string, RequestChannel>;
 
 export const REQUEST_CHANNELS = Object.values(API_METHODS) as RequestChannel[];
-export const EVENT_CHANNELS: readonly EventChannel[] = ['task:event', 'app:focus'];
+export const EVENT_CHANNELS: readonly EventChannel[] = ['task:event', 'app:focus', 'app:rerun'];
 
 type Methods = typeof API_METHODS;
 

@@ -1,0 +1,125 @@
+/**
+ * The desktop face: single instance, the window (with remembered state),
+ * the application menu, the log file, and the IPC binding. Deliberately
+ * thin — everything that decides anything lives in `core` (the engine) or
+ * `ipc` (the contract); this file only wires them to Electron.
+ */
+import { app, BrowserWindow, clipboard, ipcMain, Menu, session, shell } from 'electron';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { APP_VERSION, Engine } from '../core/engine.ts';
+import { hostContextFromProcess } from '../core/host/context.ts';
+import { registerSetupModules } from '../core/modules.ts';
+import { buildReport, createRedactor, secretsFromEnv } from '../core/report/index.ts';
+import { createHandlers, isAllowedExternalUrl } from '../ipc/handlers.ts';
+import { AppLog } from './app-log.ts';
+import { appDirs } from './app-dirs.ts';
+import { bindRequests, EventQueue } from './ipc-bridge.ts';
+import { menuTemplate } from './menu.ts';
+import { CONTENT_SECURITY_POLICY, hardenWebContents, SECURE_WEB_PREFERENCES } from './security.ts';
+import { captureWindowState, loadWindowState, MIN_WINDOW_SIZE, saveWindowState } from './window-state.ts';
+
+export interface DesktopOptions {
+  engine?: Engine;
+  /** Where the renderer is served from (dev server or the built files). */
+  rendererUrl?: () => string;
+}
+
+export interface DesktopApp {
+  engine: Engine;
+  events: EventQueue;
+  log: AppLog;
+  /** The window, once created (null before ready and after close). */
+  window(): BrowserWindow | null;
+  copyReport(): Promise<void>;
+}
+
+const SAVE_STATE_DELAY_MS = 500;
+
+export function startDesktopApp(opts: DesktopOptions = {}): DesktopApp | null {
+  if (!app.requestSingleInstanceLock()) {
+    // Another Terok Setup is running; it gets our 'second-instance' and comes to the front.
+    app.quit();
+    return null;
+  }
+  const engine = opts.engine ?? new Engine(hostContextFromProcess());
+  if (!opts.engine) registerSetupModules(engine);
+  const dirs = appDirs(engine.ctx.env, engine.ctx.home);
+  const log = new AppLog({ dir: dirs.logs, redact: createRedactor({ home: engine.ctx.home, secrets: secretsFromEnv(engine.ctx.env) }) });
+  log.write('info', `Terok Setup ${APP_VERSION} started (electron ${process.versions.electron ?? '?'})`);
+  const events = new EventQueue();
+  engine.tasks.subscribe((e) => { log.taskEvent(e); events.emit('task:event', e); });
+
+  let win: BrowserWindow | null = null;
+  const rendererUrl = opts.rendererUrl ?? (() =>
+    process.env.ELECTRON_RENDERER_URL ?? pathToFileURL(path.join(import.meta.dirname, '../renderer/index.html')).href);
+  const openExternal = async (url: string): Promise<void> => {
+    if (isAllowedExternalUrl(url)) await shell.openExternal(url);
+  };
+
+  const copyReport = async (): Promise<void> => {
+    try {
+      clipboard.writeText(await buildReport(engine));
+      log.write('info', 'diagnostics report copied to the clipboard');
+    } catch (err) {
+      log.write('error', `diagnostics report failed: ${(err as Error).message}`);
+    }
+  };
+
+  function createWindow(): void {
+    const state = loadWindowState(dirs.config);
+    const w = new BrowserWindow({
+      ...(state.x !== undefined && state.y !== undefined ? { x: state.x, y: state.y } : {}),
+      width: state.width,
+      height: state.height,
+      minWidth: MIN_WINDOW_SIZE.width,
+      minHeight: MIN_WINDOW_SIZE.height,
+      show: false,
+      title: 'Terok Setup',
+      autoHideMenuBar: true,
+      webPreferences: { ...SECURE_WEB_PREFERENCES, preload: path.join(import.meta.dirname, '../preload/index.cjs') },
+    });
+    win = w;
+    if (state.maximized) w.maximize();
+    hardenWebContents(w.webContents, (url) => void openExternal(url));
+    w.once('ready-to-show', () => w.show());
+    w.webContents.on('did-finish-load', () => events.attach({ send: (c, p) => w.webContents.send(c, p) }));
+    w.webContents.on('did-start-loading', () => events.detach());
+    w.on('focus', () => events.emit('app:focus', {}));
+    let saveTimer: NodeJS.Timeout | undefined;
+    const saveState = () => {
+      clearTimeout(saveTimer);
+      try { saveWindowState(dirs.config, captureWindowState(w)); } catch (err) { log.write('warn', `window state not saved: ${(err as Error).message}`); }
+    };
+    const saveSoon = () => { clearTimeout(saveTimer); saveTimer = setTimeout(saveState, SAVE_STATE_DELAY_MS); };
+    w.on('resize', saveSoon);
+    w.on('move', saveSoon);
+    w.on('maximize', saveSoon);
+    w.on('unmaximize', saveSoon);
+    w.on('close', saveState);
+    w.on('closed', () => { events.detach(); win = null; });
+    void w.loadURL(rendererUrl());
+  }
+
+  app.on('second-instance', () => {
+    if (win) { if (win.isMinimized()) win.restore(); win.focus(); }
+  });
+  app.on('web-contents-created', (_e, contents) => hardenWebContents(contents, (url) => void openExternal(url)));
+  void app.whenReady().then(() => {
+    session.defaultSession.setPermissionRequestHandler((_wc, _perm, callback) => callback(false));
+    session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
+      callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });
+    });
+    Menu.setApplicationMenu(Menu.buildFromTemplate(menuTemplate({
+      rerunSetup: () => events.emit('app:rerun', {}),
+      copyReport: () => void copyReport(),
+      openLogs: () => void shell.openPath(dirs.logs),
+      quit: () => app.quit(),
+    })));
+    bindRequests(ipcMain, createHandlers(engine, openExternal), rendererUrl);
+    createWindow();
+  });
+  app.on('window-all-closed', () => app.quit());
+  app.on('before-quit', () => { log.write('info', 'quitting'); engine.dispose(); });
+  return { engine, events, log, window: () => win, copyReport };
+}

@@ -1,0 +1,168 @@
+/**
+ * The desktop shell with Electron mocked (no Electron binary runs here):
+ * single instance, the menu's wiring (Re-run setup → app:rerun to the page,
+ * Copy report → clipboard, Quit), window state restored and saved, the log
+ * file, and CLI mode. The engine, report, log and state files are real.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { mock, test } from 'node:test';
+import type { MenuItemConstructorOptions } from 'electron';
+import { Engine } from '../../../main/core/engine.ts';
+import { appDirs } from '../../../main/electron/app-dirs.ts';
+import { LOG_FILE_NAME } from '../../../main/electron/app-log.ts';
+import { cliArgsOf, runCliMode } from '../../../main/electron/cli-mode.ts';
+import { saveWindowState, WINDOW_STATE_FILE } from '../../../main/electron/window-state.ts';
+import { createSandboxHost, installFakePodman } from '../../support/host.ts';
+
+type Listener = (...args: unknown[]) => void;
+
+/** Electron, as far as desktop.ts touches it, recording what it is asked to do. */
+function fakeElectron() {
+  const appListeners = new Map<string, Listener[]>();
+  const calls: string[] = [];
+  let lockGranted = true;
+  let ready: () => void = () => {};
+  const readyPromise = new Promise<void>((r) => { ready = r; });
+  const windows: FakeWindow[] = [];
+  const sent: [string, unknown][] = [];
+  let menu: MenuItemConstructorOptions[] = [];
+  let clipboardText = '';
+
+  class FakeWindow {
+    readonly options: Record<string, unknown>;
+    readonly listeners = new Map<string, Listener[]>();
+    readonly contentsListeners = new Map<string, Listener[]>();
+    minimized = true;
+    maximized = false;
+    focused = 0;
+    bounds = { x: 40, y: 50, width: 1200, height: 800 };
+    readonly webContents = {
+      on: (ev: string, l: Listener) => { this.contentsListeners.set(ev, [...(this.contentsListeners.get(ev) ?? []), l]); },
+      setWindowOpenHandler: () => {},
+      send: (channel: string, payload: unknown) => { sent.push([channel, payload]); },
+    };
+    constructor(options: Record<string, unknown>) { this.options = options; windows.push(this); }
+    on(ev: string, l: Listener) { this.listeners.set(ev, [...(this.listeners.get(ev) ?? []), l]); return this; }
+    once(ev: string, l: Listener) { return this.on(ev, l); }
+    emit(ev: string) { for (const l of this.listeners.get(ev) ?? []) l(); }
+    emitContents(ev: string) { for (const l of this.contentsListeners.get(ev) ?? []) l(); }
+    loadURL() { return Promise.resolve(); }
+    show() {}
+    maximize() { this.maximized = true; }
+    isMaximized() { return this.maximized; }
+    isMinimized() { return this.minimized; }
+    restore() { this.minimized = false; calls.push('restore'); }
+    focus() { this.focused++; calls.push('focus'); }
+    getNormalBounds() { return this.bounds; }
+  }
+
+  const electron = {
+    app: {
+      requestSingleInstanceLock: () => { calls.push('lock'); return lockGranted; },
+      quit: () => { calls.push('quit'); },
+      exit: (code: number) => { calls.push(`exit ${code}`); },
+      on: (ev: string, l: Listener) => { appListeners.set(ev, [...(appListeners.get(ev) ?? []), l]); },
+      whenReady: () => readyPromise,
+    },
+    BrowserWindow: FakeWindow,
+    clipboard: { writeText: (t: string) => { clipboardText = t; } },
+    ipcMain: { handle: () => {}, removeHandler: () => {} },
+    Menu: {
+      buildFromTemplate: (t: MenuItemConstructorOptions[]) => t,
+      setApplicationMenu: (m: MenuItemConstructorOptions[]) => { menu = m; },
+    },
+    session: { defaultSession: { setPermissionRequestHandler: () => {}, webRequest: { onHeadersReceived: () => {} } } },
+    shell: { openExternal: async () => {}, openPath: async (p: string) => { calls.push(`open ${p}`); return ''; } },
+  };
+  return {
+    electron, calls, windows, sent,
+    setLock: (granted: boolean) => { lockGranted = granted; },
+    ready: async () => { ready(); await readyPromise; await new Promise((r) => setImmediate(r)); },
+    emitApp: (ev: string) => { for (const l of appListeners.get(ev) ?? []) l(); },
+    menuItem: (id: string) => menu.flatMap((m) => (m.submenu as MenuItemConstructorOptions[] | undefined) ?? []).find((i) => i.id === id),
+    clipboard: () => clipboardText,
+  };
+}
+
+const fake = fakeElectron();
+mock.module('electron', { namedExports: fake.electron });
+const { startDesktopApp } = await import('../../../main/electron/desktop.ts');
+
+test('a second launch quits itself; the first one restores and focuses its window', async () => {
+  const host = createSandboxHost();
+  installFakePodman(host);
+  const engine = new Engine(host.ctx);
+  saveWindowState(appDirs(host.ctx.env, host.home).config, { x: 10, y: 20, width: 900, height: 600, maximized: true });
+  const desktop = startDesktopApp({ engine, rendererUrl: () => 'file:///app/index.html' })!;
+  await fake.ready();
+  const win = fake.windows.at(-1)!;
+  assert.deepEqual([win.options.x, win.options.y, win.options.width, win.options.height, win.maximized], [10, 20, 900, 600, true], 'window state restored');
+
+  fake.emitApp('second-instance');
+  assert.deepEqual(fake.calls.filter((c) => c === 'restore' || c === 'focus'), ['restore', 'focus']);
+
+  fake.setLock(false);
+  fake.calls.length = 0;
+  assert.equal(startDesktopApp({ engine }), null);
+  assert.deepEqual(fake.calls, ['lock', 'quit'], 'the second instance asks for the lock, gets none, and quits');
+  fake.setLock(true);
+
+  // The menu of the first instance.
+  win.emitContents('did-finish-load');
+  fake.sent.length = 0;
+  fake.menuItem('rerun-setup')!.click!({} as never, undefined, {} as never);
+  assert.deepEqual(fake.sent, [['app:rerun', {}]], 'Re-run setup tells the page to start over');
+
+  await desktop.copyReport();
+  assert.match(fake.clipboard(), /^# Terok Setup report/);
+  assert.ok(!fake.clipboard().includes(host.home));
+  assert.equal(typeof fake.menuItem('copy-report')!.click, 'function');
+
+  fake.menuItem('open-logs')!.click!({} as never, undefined, {} as never);
+  assert.ok(fake.calls.includes(`open ${appDirs(host.ctx.env, host.home).logs}`));
+  fake.calls.length = 0;
+  fake.menuItem('quit')!.click!({} as never, undefined, {} as never);
+  assert.deepEqual(fake.calls, ['quit']);
+
+  // Window state is written when the window closes.
+  win.bounds = { x: 5, y: 6, width: 1111, height: 777 };
+  win.maximized = false;
+  win.emit('close');
+  const saved = JSON.parse(readFileSync(path.join(appDirs(host.ctx.env, host.home).config, WINDOW_STATE_FILE), 'utf8'));
+  assert.deepEqual(saved, { x: 5, y: 6, width: 1111, height: 777, maximized: false });
+  host.cleanup();
+});
+
+test('task events are logged under the XDG state dir without results and with secrets redacted', async () => {
+  const host = createSandboxHost({ env: { ANTHROPIC_API_KEY: 'sk-ant-seeded-0123456789' } });
+  installFakePodman(host);
+  const engine = new Engine(host.ctx);
+  engine.tasks.register('sandbox.install', async (_p, task) => {
+    task.log('using sk-ant-seeded-0123456789 for the test');
+    return { generatedPassphrase: 'one-time-passphrase-abcdef' };
+  });
+  const desktop = startDesktopApp({ engine, rendererUrl: () => 'file:///app/index.html' })!;
+  await engine.tasks.wait(engine.tasks.start('sandbox.install', {}));
+  const logFile = path.join(host.home, '.local', 'state', 'terok-setup', 'logs', LOG_FILE_NAME);
+  assert.equal(desktop.log.file, logFile);
+  const text = readFileSync(logFile, 'utf8');
+  assert.match(text, /\[sandbox\.install [0-9a-f]{8}\] using \[redacted\] for the test/);
+  assert.match(text, /\[sandbox\.install [0-9a-f]{8}\] done$/m);
+  assert.ok(!text.includes('sk-ant-seeded') && !text.includes('one-time-passphrase'));
+  host.cleanup();
+});
+
+test('CLI mode: arguments after --terok-cli -- go to the CLI, the app exits with its code', async () => {
+  assert.equal(cliArgsOf(['/opt/Terok Setup/terok-setup-app']), null);
+  assert.deepEqual(cliArgsOf(['/x/terok-setup-app', '--ozone-platform=headless', '--terok-cli', '--', 'check', '--json']), ['check', '--json']);
+  assert.deepEqual(cliArgsOf(['/x/app', '--terok-cli', '--version']), ['--version']);
+  const calls: string[] = [];
+  const code = await runCliMode({ whenReady: async () => { calls.push('ready'); }, exit: (c) => { calls.push(`exit ${c}`); } }, ['check'],
+    async (args) => { calls.push(`cli ${args.join(' ')}`); return 3; });
+  assert.equal(code, 3);
+  assert.deepEqual(calls, ['ready', 'cli check', 'exit 3']);
+  await assert.rejects(runCliMode({ whenReady: async () => {}, exit: (c) => { calls.push(`exit ${c}`); } }, [], async () => { throw new Error('boom'); }));
+  assert.equal(calls.at(-1), 'exit 1', 'a crash still exits, with failure');
+});
