@@ -143,3 +143,38 @@ describe('wizard in Chromium', { skip: !rendererBuilt() && 'renderer not built (
     }
   });
 });
+
+describe('summary report and menu events', { skip: !rendererBuilt() && 'renderer not built' }, () => {
+  after(async () => { await closeBrowser(); });
+
+  test('Copy report puts the main-built, redacted report on the clipboard', async () => {
+    const host = createSandboxHost();
+    const s = await openWizard(host.ctx);
+    try {
+      await s.page.locator('nav [data-page="summary"]').click();
+      await s.page.getByRole('button', { name: 'Copy report' }).click();
+      await s.page.getByRole('button', { name: 'Copied' }).waitFor();
+      const text = await s.page.evaluate(() => navigator.clipboard.readText());
+      assert.match(text, /^# Terok Setup report/);
+      assert.match(text, /sandbox services/);
+      assert.ok(!text.includes(host.home), 'the home directory is redacted');
+    } finally {
+      await s.close();
+      host.cleanup();
+    }
+  });
+
+  test('menu "Re-run setup" returns to the first page', async () => {
+    const host = createSandboxHost();
+    const s = await openWizard(host.ctx);
+    try {
+      await s.page.locator('nav [data-page="images"]').click();
+      await s.page.getByRole('heading', { name: 'Container images' }).waitFor();
+      await s.page.evaluate(() => (window as unknown as { __terokEmit(c: string, p: unknown): void }).__terokEmit('app:rerun', {}));
+      await s.page.getByRole('heading', { name: 'Welcome' }).waitFor();
+    } finally {
+      await s.close();
+      host.cleanup();
+    }
+  });
+});

@@ -144,6 +144,11 @@ class Wizard {
     api().on('app:focus', () => {
       if (Date.now() - this.lastProbe > FOCUS_REPROBE_MS) void this.recheck();
     });
+    // Menu → Re-run setup: back to the start, everything checked afresh.
+    api().on('app:rerun', () => {
+      this.go(0);
+      void this.recheck();
+    });
     await this.recheck();
   }
 
