@@ -5,6 +5,7 @@
  *   sandbox.install            { noShield?, noVault?, passphraseTier? } → InstallResult
  *   sandbox.uninstall          { noShield? }                           → UninstallResult
  *   vault.acknowledge-recovery {}                                      → { marker }
+ *   terok.install              {}                                      → { command }  (pipx, live output)
  *
  * Params arrive from the renderer, so they are validated here, strictly.
  * An install always ends as `done` with its exit code — even when a stage
@@ -22,6 +23,7 @@ import { acknowledgeRecoveryKey, tierValidationError, type ProvisionableTier } f
 import { createStagePrinter } from './stage-printer.ts';
 import { ensureSandboxReady, type InstallOptions, type VaultRoutesStep } from './install.ts';
 import { uninstallSandbox, type UninstallOptions } from './uninstall.ts';
+import { terokInstallPlan } from './terok-runtime.ts';
 
 export interface SandboxModuleDeps {
   /** The roster module's routes.json stage. */
@@ -70,6 +72,7 @@ export function register(engine: Engine, deps: SandboxModuleDeps = { vaultRoutes
   engine.tasks.register('sandbox.install', (params, task: TaskContext) =>
     ensureSandboxReady({ ctx: engine.ctx, task, vaultRoutes: deps.vaultRoutes }, parseInstallParams(params)));
   engine.tasks.register('sandbox.uninstall', (params, task) => uninstallSandbox(engine.ctx, task, parseUninstallParams(params)));
+  engine.tasks.register('terok.install', (params, task) => installTerok(engine, params, task));
   engine.tasks.register('vault.acknowledge-recovery', async (params) => {
     paramsObject(params, []);
     const paths = resolvePaths(engine.ctx, loadTerokConfig(engine.ctx));
@@ -96,4 +99,28 @@ export function register(engine: Engine, deps: SandboxModuleDeps = { vaultRoutes
     return result.exitCode === 0;
   };
   engine.fixes.sandbox = fix;
+}
+
+/** pipx can take a while on a slow mirror; it still gets a ceiling. */
+const TEROK_INSTALL_TIMEOUT_MS = 15 * 60_000;
+
+/**
+ * Installs terok with pipx, streaming its output. Without pipx there is
+ * nothing safe to run for the user (installing pipx needs sudo), so the step
+ * fails with the exact commands to run in a terminal.
+ */
+async function installTerok(engine: Engine, params: unknown, task: TaskContext): Promise<{ command: string }> {
+  paramsObject(params, []);
+  const plan = terokInstallPlan(engine.ctx);
+  if (!plan.argv) {
+    throw new TaskError({
+      code: 'pipx-missing',
+      message: 'pipx is not installed, so terok cannot be installed from here.',
+      detail: `Run in a terminal:\n  ${plan.prerequisite}\n  ${plan.display}`,
+    });
+  }
+  const [file, ...args] = plan.argv;
+  task.log(`$ ${plan.display}`);
+  await engine.ctx.run(file!, args, { timeoutMs: TEROK_INSTALL_TIMEOUT_MS, signal: task.signal, onLine: (line, stream) => task.log(line, stream) });
+  return { command: plan.display };
 }

@@ -7,4 +7,5 @@ export const TASK_STEPS = {
   credentialsOauthTerminal: 'credentials.oauth-terminal',
   sandboxUninstall: 'sandbox.uninstall',
   acknowledgeRecovery: 'vault.acknowledge-recovery',
+  terokInstall: 'terok.install',
 } as const;

@@ -95,3 +95,29 @@ test('terok-setup install with a bad tier: message on stderr, exit 1, nothing ru
     host.cleanup();
   }
 });
+
+test('terok.install runs pipx with live output; without pipx it names the commands to run', async () => {
+  // PyPI is unreachable here: pipx is a stand-in on the sandbox PATH that prints like pipx and records its arguments.
+  const host = createSandboxHost({ inheritPath: false });
+  try {
+    const engine = new Engine(host.ctx);
+    register(engine);
+    const missing = engine.tasks.start('terok.install', {});
+    assert.equal(await engine.tasks.wait(missing), 'failed');
+    const failure = engine.tasks.events(missing).at(-1);
+    assert.ok(failure?.type === 'failed' && failure.error.code === 'pipx-missing');
+    assert.match(failure.error.detail ?? '', /pipx install --include-deps terok-executor/);
+
+    const argsFile = `${host.root}/pipx-args`;
+    host.writeBin('pipx', `#!/bin/sh\necho "$@" > '${argsFile}'\necho "  installed package terok-executor 0.4.0a22"\necho "done! ✨"\n`);
+    const id = engine.tasks.start('terok.install', {});
+    assert.equal(await engine.tasks.wait(id), 'done');
+    assert.equal(readFileSync(argsFile, 'utf8').trim(), 'install --include-deps terok-executor');
+    const logs = engine.tasks.events(id).filter((e) => e.type === 'log').map((e) => (e.type === 'log' ? e.line : ''));
+    assert.deepEqual(logs, ['$ pipx install --include-deps terok-executor', '  installed package terok-executor 0.4.0a22', 'done! ✨']);
+    const bad = engine.tasks.start('terok.install', { pkg: 'evil' });
+    assert.equal(await engine.tasks.wait(bad), 'failed');
+  } finally {
+    host.cleanup();
+  }
+});
