@@ -182,6 +182,63 @@ class Wizard {
     return taskId;
   }
 
+  /** Resolves with the task's final state once it has ended (and the probes have run again). */
+  waitForTask(step: string): Promise<TaskView['state']> {
+    return new Promise((resolve) => {
+      const check = () => {
+        const t = this.tasks[step];
+        if (t && t.state !== 'running' && !this.checking) resolve(t.state);
+        else setTimeout(check, 100);
+      };
+      check();
+    });
+  }
+
+  /**
+   * "Fix everything for me" — the assume-yes path: every fix this build has,
+   * in terok's order (terok itself, sandbox services, images, SSH key),
+   * each only when its probe says so, each re-probed before the next.
+   * Stops at the first required fix that fails; credentials need the user.
+   */
+  fixing = $state<string | null>(null);
+
+  async fixEverything(): Promise<void> {
+    if (this.fixing) return;
+    const run = async (page: PageId, step: string, params: Record<string, unknown> = {}): Promise<boolean> => {
+      if (!this.hasTask(step)) return true;
+      this.fixing = step;
+      this.goTo(page);
+      await this.startTask(step, params);
+      return (await this.waitForTask(step)) === 'done';
+    };
+    try {
+      await this.recheck();
+      const sandbox = () => this.step('sandbox');
+      const facts = () => (sandbox()?.facts ?? {}) as { terok?: { via: string | null; install: { argv: string[] | null } | null }; vault?: { needsChoice: boolean; choices: { tier: string; available: boolean }[] } };
+      if (this.step('podman')?.result.ok !== true) { this.goTo('podman'); return; }
+      if (facts().terok && !facts().terok?.via && facts().terok?.install?.argv) {
+        if (!(await run('sandbox', 'terok.install'))) return;
+      }
+      const setupCurrent = () => this.report?.setup.verdict === 'ok';
+      if (!sandbox()?.result.ok || !setupCurrent()) {
+        const vault = facts().vault;
+        const tier = vault?.needsChoice ? vault.choices.find((c) => c.available)?.tier : undefined;
+        if (!(await run('sandbox', 'sandbox.install', tier ? { passphraseTier: tier } : {}))) return;
+        // A new recovery key is shown once: wait on its page until the user has saved it.
+        this.fixing = 'recovery-key';
+        await until(() => !this.taskResult<{ generatedPassphrase: string | null }>('sandbox.install')?.generatedPassphrase);
+        if (!this.step('sandbox')?.result.ok) return;
+      }
+      if (!this.step('images')?.result.ok) {
+        if (!(await run('images', 'images.build', { baseImage: this.settings.baseImage, family: this.settings.family }))) return;
+      }
+      if (!this.step('ssh')?.result.ok) await run('ssh', 'ssh.generate', {});
+      this.goTo(this.step('credentials')?.result.ok ? 'summary' : 'credentials');
+    } finally {
+      this.fixing = null;
+    }
+  }
+
   async cancelTask(step: string): Promise<void> {
     const t = this.tasks[step];
     if (t) await unwrap(api().cancelTask({ taskId: t.taskId }));
@@ -220,6 +277,13 @@ class Wizard {
     // One source of truth: after any task ends, the probes run again.
     if (finished) void this.recheck();
   }
+}
+
+function until(condition: () => boolean, everyMs = 150): Promise<void> {
+  return new Promise((resolve) => {
+    const check = () => (condition() ? resolve() : setTimeout(check, everyMs));
+    check();
+  });
 }
 
 export function messageOf(err: unknown): string {

@@ -1,0 +1,58 @@
+/**
+ * "Fix everything for me" on a fresh machine with terok installed (fixture;
+ * PyPI is unreachable): the real sandbox install and the real SSH-key step
+ * run in order from the Welcome page; the image build step is replaced by a
+ * local busybox build tagged as the images probe expects (the real build
+ * needs registries — it is covered by the images integration tests).
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, describe, test } from 'node:test';
+import { l1AliasTag } from '../../main/core/images/tags.ts';
+import type { StepImpl } from '../../main/core/tasks/task-manager.ts';
+import { createSandboxHost } from '../support/host.ts';
+import { buildTinyImage, removeImages } from '../support/fixtures.ts';
+import { createTerokFixture } from '../support/terok-fixture.ts';
+import { failingKeyctl } from '../support/sandbox-install.ts';
+import { closeBrowser, openWizard, rendererBuilt } from './harness.ts';
+
+const BASE = `localhost/terok-fixall-${randomBytes(4).toString('hex')}:1`;
+
+const localBuild: StepImpl = async (_params, task) => {
+  task.log('building from local files', 'info');
+  await buildTinyImage([l1AliasTag(BASE)]);
+  return { alias: l1AliasTag(BASE), cached: false };
+};
+
+describe('fix everything', { skip: !rendererBuilt() && 'renderer not built' }, () => {
+  after(async () => { await removeImages([l1AliasTag(BASE)]); await closeBrowser(); });
+
+  test('runs sandbox install, image build and SSH key in order, then asks only for credentials', async () => {
+    const host = createSandboxHost({ env: { NO_COLOR: '1' } });
+    host.write('home/.config/terok/config.yml', `image:\n  base_image: ${BASE}\n`);
+    createTerokFixture(host);
+    failingKeyctl(host);
+    const s = await openWizard(host.ctx, { steps: { 'images.build': localBuild } });
+    try {
+      await s.page.getByTestId('page-status').filter({ hasText: 'need attention' }).waitFor();
+      await s.page.getByRole('button', { name: 'Fix everything for me' }).click();
+      // The one-time recovery key holds the flow until it is saved.
+      await s.page.getByRole('heading', { name: 'Your vault recovery key' }).waitFor({ timeout: 60_000 });
+      await s.page.waitForTimeout(500);
+      assert.equal(await s.page.getByRole('heading', { name: 'Sandbox services' }).count(), 1, 'still on the Sandbox page');
+      assert.deepEqual(s.requests.filter((r) => r.channel === 'task:start').map((r) => (r.payload as { step: string }).step), ['sandbox.install']);
+      await s.page.getByRole('button', { name: 'I have saved it' }).click();
+      await s.page.getByRole('heading', { name: 'Credentials' }).waitFor({ timeout: 120_000 });
+      const started = s.requests.filter((r) => r.channel === 'task:start').map((r) => (r.payload as { step: string }).step);
+      assert.deepEqual(started, ['sandbox.install', 'vault.acknowledge-recovery', 'images.build', 'ssh.generate']);
+      for (const id of ['sandbox', 'images', 'ssh']) {
+        assert.equal(await s.page.locator(`nav [data-page="${id}"] [role="img"]`).getAttribute('aria-label'), 'ok', id);
+      }
+      await s.page.locator('nav [data-page="summary"]').click();
+      await s.page.getByTestId('verdict').filter({ hasText: /^\s*Ready\s*$/ }).waitFor();
+    } finally {
+      await s.close();
+      host.cleanup();
+    }
+  });
+});
