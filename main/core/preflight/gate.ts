@@ -15,7 +15,7 @@ import { shieldHealthOf } from '../probes/sandbox.ts';
 import type { CheckResult, GateSettings, ProbeOutcome } from '../probes/types.ts';
 import { authenticatableNames } from '../roster/auth-map.ts';
 import { STEPS, countsAgainstReadiness, type StepId } from './steps.ts';
-import { makeProbeEnv, safeProbe } from './sweep.ts';
+import { launchProbes, makeProbeEnv } from './sweep.ts';
 
 export const CHECK_NAME_WIDTH = 22;
 
@@ -55,7 +55,7 @@ export async function runGate(ctx: HostContext, settings: GateSettings, opts: Ga
   const sweep = new AbortController();
   const signal = opts.signal ? AbortSignal.any([opts.signal, sweep.signal]) : sweep.signal;
   let env = makeProbeEnv(ctx, settings, signal);
-  let pending = new Map(STEPS.map((spec) => [spec.id, safeProbe(spec, env)] as const));
+  let pending = launchProbes(env);
   const results: GateResult['results'] = {};
   let allReady = true;
 
@@ -84,8 +84,7 @@ export async function runGate(ctx: HostContext, settings: GateSettings, opts: Ga
           if (fixed) {
             // Fresh probes for this and every later step.
             env = makeProbeEnv(ctx, settings, signal);
-            const rest = STEPS.slice(STEPS.indexOf(spec));
-            pending = new Map(rest.map((s) => [s.id, safeProbe(s, env)] as const));
+            pending = launchProbes(env, STEPS.slice(STEPS.indexOf(spec)));
             outcome = await pending.get(spec.id)!;
           }
         }

@@ -111,10 +111,24 @@ export async function safeProbe(spec: StepSpec, env: ProbeEnv): Promise<ProbeOut
   }
 }
 
+/**
+ * Probes that wait on external processes start first, so their processes run
+ * while the in-process probes do their file reads; results still come back
+ * in terok's order.
+ */
+const LAUNCH_ORDER: readonly StepId[] = ['podman', 'images', 'credentials', 'ssh', 'sandbox', 'git'];
+
+/** Start every probe at once (process-bound ones first); the map is in launch order, read it by id. */
+export function launchProbes(env: ProbeEnv, specs: readonly StepSpec[] = STEPS): Map<StepId, Promise<ProbeOutcome>> {
+  const ordered = [...specs].sort((a, b) => LAUNCH_ORDER.indexOf(a.id) - LAUNCH_ORDER.indexOf(b.id));
+  return new Map(ordered.map((spec) => [spec.id, safeProbe(spec, env)] as const));
+}
+
 export async function runSweep(ctx: HostContext, settings: GateSettings, signal?: AbortSignal): Promise<ReadinessReport> {
   const started = performance.now();
   const env = makeProbeEnv(ctx, settings, signal);
-  const [outcomes, setup] = await Promise.all([Promise.all(STEPS.map((spec) => safeProbe(spec, env))), setupVerdictOf(env)]);
+  const launched = launchProbes(env);
+  const [outcomes, setup] = await Promise.all([Promise.all(STEPS.map((spec) => launched.get(spec.id)!)), setupVerdictOf(env)]);
   const shield = await shieldHealthOf(env).catch(() => null);
   const podmanOk = outcomes[0]!.result.ok;
   const steps = STEPS.map((spec, i) => buildStepReport(spec, outcomes[i]!, settings, podmanOk));

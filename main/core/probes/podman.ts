@@ -12,21 +12,20 @@ export function parsePodmanVersion(text: string): [number, number] | null {
   return m ? [Number(m[1]), Number(m[2])] : null;
 }
 
-export const probePodman: Probe = async ({ ctx, signal }) => {
+/** Install hints, computed while podman answers (they never delay the spawn). */
+function installFacts() {
   const distro = detectDistro();
-  const facts = {
-    distro: distro.name,
-    installCommand: installCommand(distro.family, 'podman'),
-    otherInstallCommands: allInstallCommands('podman'),
-    version: null as string | null,
-    path: null as string | null,
-  };
+  return { distro: distro.name, installCommand: installCommand(distro.family, 'podman'), otherInstallCommands: allInstallCommands('podman') };
+}
+
+export const probePodman: Probe = async ({ ctx, signal }) => {
   const bin = which(ctx, 'podman');
-  if (!bin) return { result: { name: 'podman', ok: false, message: 'not found on PATH' }, facts };
-  facts.path = bin;
+  if (!bin) return { result: { name: 'podman', ok: false, message: 'not found on PATH' }, facts: { ...installFacts(), version: null, path: null } };
+  const answer = ctx.run(bin, ['version', '--format', '{{.Client.Version}}'], { timeoutMs: PODMAN_TIMEOUT_MS, signal });
+  const facts = { ...installFacts(), version: null as string | null, path: bin };
   let stdout: string;
   try {
-    ({ stdout } = await ctx.run(bin, ['version', '--format', '{{.Client.Version}}'], { timeoutMs: PODMAN_TIMEOUT_MS, signal }));
+    ({ stdout } = await answer);
   } catch (err) {
     const detail = err instanceof CommandError && err.reason === 'exit'
       ? err.stderrTail.trim() || 'non-zero exit'
