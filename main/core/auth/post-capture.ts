@@ -13,6 +13,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { AuthProvider } from '../roster/model.ts';
 import { mountFilePath, readMountFile, writeMountFile } from './mount-files.ts';
+import { toPlain, type Plain } from './plain.ts';
 
 export interface PostCaptureResult {
   /** Files whose content changed. */
@@ -23,16 +24,6 @@ export interface PostCaptureResult {
   warnings: string[];
 }
 
-type Plain = string | number | boolean | null | Plain[] | { [key: string]: Plain };
-
-/** Roster values arrive as YAML Maps; files hold plain JSON. */
-function toPlain(value: unknown): Plain {
-  if (value instanceof Map) return Object.fromEntries([...value].map(([k, v]) => [String(k), toPlain(v)]));
-  if (Array.isArray(value)) return value.map(toPlain);
-  if (value === undefined) return null;
-  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toPlain(v)]));
-  return value as Plain;
-}
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 

@@ -10,6 +10,7 @@ import type { TerokConfig } from '../host/config.ts';
 import { configString } from '../host/config.ts';
 import type { Roster } from '../roster/model.ts';
 import { mountFilePath, readMountFile, writeMountFile } from './mount-files.ts';
+import { toPlain, type Plain } from './plain.ts';
 
 /** The in-container loopback bridge to the vault (both transports). */
 export const VAULT_URL = 'http://localhost:9419';
@@ -34,16 +35,6 @@ export class VaultConfigError extends Error {
   }
 }
 
-type Plain = string | number | boolean | null | Plain[] | { [key: string]: Plain };
-
-/** Roster values arrive as YAML Maps; patches work on plain objects. */
-function toPlain(value: unknown): Plain {
-  if (value instanceof Map) return Object.fromEntries([...value].map(([k, v]) => [String(k), toPlain(v)]));
-  if (Array.isArray(value)) return value.map(toPlain);
-  if (value === undefined) return null;
-  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toPlain(v)]));
-  return value as Plain;
-}
 
 function substitute(value: Plain, transport: VaultTransport): Plain {
   if (typeof value === 'string') {
