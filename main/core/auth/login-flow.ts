@@ -17,7 +17,7 @@ import type { HostContext } from '../host/context.ts';
 import { detectDistro, installCommand } from '../host/distro.ts';
 import { CommandError } from '../host/process.ts';
 import { which } from '../host/which.ts';
-import { buildImages } from '../images/build.ts';
+import { buildImages, type BuildDeps } from '../images/build.ts';
 import { ImageBuildError } from '../images/errors.ts';
 import { FIRST_BUILD_POSTAMBLE, FIRST_BUILD_PREAMBLE } from '../images/module.ts';
 import { imageExists, PODMAN_QUERY_TIMEOUT_MS, type Podman } from '../images/podman.ts';
@@ -78,9 +78,14 @@ export type OAuthOutcome =
   | { status: 'stopped' }
   | { status: 'interrupted' };
 
+/** What building the default L1 alias uses instead of the roster on disk and the bundled templates (tests inject fixtures). */
+export type LoginImageBuild = Partial<Pick<BuildDeps, 'roster' | 'templates' | 'tmpRoot'>>;
+
 export interface OAuthFlowDeps {
   /** Turns a base image into a runnable login image (default: the L1 alias, built when absent). */
   resolveImage?(podman: Podman, baseImage: string, family: PackageFamily | null, env: AuthEnv): Promise<string>;
+  /** For the default resolveImage: roster/templates/temp root of the alias build. */
+  imageBuild?: LoginImageBuild;
   /** Parent of the login's temp dir (default: the OS temp dir). */
   tmpRoot?: string;
   loginTimeoutMs?: number;
@@ -100,13 +105,13 @@ export function findPodmanForLogin(ctx: Pick<HostContext, 'env' | 'run'>): Podma
  * when it is absent, build L0 + L1 with every agent (ensure_default_l1), with
  * podman's output as progress lines.
  */
-export async function ensureLoginImage(podman: Podman, baseImage: string, family: PackageFamily | null, env: AuthEnv): Promise<string> {
+export async function ensureLoginImage(podman: Podman, baseImage: string, family: PackageFamily | null, env: AuthEnv, build: LoginImageBuild = {}): Promise<string> {
   const alias = l1AliasTag(baseImage);
   if (await imageExists(podman, alias, env.signal)) return alias;
   env.log(`The login runs in ${alias}, which is not built yet; building it now.`);
   for (const line of FIRST_BUILD_PREAMBLE) env.log(line);
   try {
-    const result = await buildImages({ baseImage, family, agents: 'all' }, { ctx: env.ctx, roster: loadImageRoster(env.ctx) }, {
+    const result = await buildImages({ baseImage, family, agents: 'all' }, { ...build, ctx: env.ctx, roster: build.roster ?? loadImageRoster(env.ctx) }, {
       ...(env.signal ? { signal: env.signal } : {}),
       log: (line) => env.log(line),
     });
@@ -155,7 +160,9 @@ export async function runOAuthLogin(env: AuthEnv, req: OAuthFlowRequest, deps: O
   const podman = findPodmanForLogin(env.ctx);
   let image: string;
   try {
-    image = await (deps.resolveImage ?? ensureLoginImage)(podman, req.baseImage, req.family, env);
+    image = deps.resolveImage
+      ? await deps.resolveImage(podman, req.baseImage, req.family, env)
+      : await ensureLoginImage(podman, req.baseImage, req.family, env, deps.imageBuild);
   } catch (err) {
     // Ctrl-C while the login image builds: the same outcome as during the login.
     if (err instanceof ImageBuildError && err.code === 'cancelled') return { status: 'interrupted' };
