@@ -51,8 +51,9 @@ export function startDesktopApp(opts: DesktopOptions = {}): DesktopApp | null {
   engine.tasks.subscribe((e) => { log.taskEvent(e); events.emit('task:event', e); });
 
   let win: BrowserWindow | null = null;
-  const rendererUrl = opts.rendererUrl ?? (() =>
-    process.env.ELECTRON_RENDERER_URL ?? pathToFileURL(path.join(import.meta.dirname, '../renderer/index.html')).href);
+  // The dev server URL is honoured only in development: a packaged app never loads a page named by the environment.
+  const devUrl = app.isPackaged ? undefined : process.env.ELECTRON_RENDERER_URL;
+  const rendererUrl = opts.rendererUrl ?? (() => devUrl ?? pathToFileURL(path.join(import.meta.dirname, '../renderer/index.html')).href);
   const openExternal = async (url: string): Promise<void> => {
     if (isAllowedExternalUrl(url)) await shell.openExternal(url);
   };
@@ -116,7 +117,7 @@ export function startDesktopApp(opts: DesktopOptions = {}): DesktopApp | null {
       openLogs: () => void shell.openPath(dirs.logs),
       quit: () => app.quit(),
     })));
-    bindRequests(ipcMain, createHandlers(engine, openExternal), rendererUrl);
+    bindRequests(ipcMain, createHandlers(engine, { openExternal, writeClipboard: (text) => clipboard.writeText(text) }), rendererUrl);
     createWindow();
   });
   app.on('window-all-closed', () => app.quit());

@@ -21,6 +21,8 @@ export interface RequestMap {
   'task:cancel': { req: { taskId: string }; res: { cancelled: boolean } };
   'task:events': { req: { taskId: string }; res: TaskEvent[] };
   'shell:open-external': { req: { url: string }; res: { opened: boolean } };
+  /** Copy text to the system clipboard (main does it: the renderer gets no clipboard permission). */
+  'clipboard:write': { req: { text: string }; res: { copied: true } };
   /** The roster as the wizard sees it: entries, user overrides, warnings, load errors. */
   'roster:view': { req: Record<string, never>; res: RosterView };
   /** "Copy report": a fresh sweep, versions, paths and the last failure as redacted Markdown. */
@@ -58,6 +60,7 @@ export const API_METHODS = {
   cancelTask: 'task:cancel',
   taskEvents: 'task:events',
   openExternal: 'shell:open-external',
+  copyText: 'clipboard:write',
   rosterView: 'roster:view',
   report: 'app:report',
 } as const satisfies Record<string, RequestChannel>;

@@ -26,7 +26,14 @@ export function isAllowedExternalUrl(raw: string): boolean {
   }
 }
 
-export function createHandlers(engine: Engine, openExternal: (url: string) => Promise<void>): HandlerTable {
+/** What the handlers need from the desktop around them (Electron's shell and clipboard in the app). */
+export interface DesktopBridge {
+  openExternal(url: string): Promise<void>;
+  /** Never logs the text: it may be a recovery key. */
+  writeClipboard(text: string): void;
+}
+
+export function createHandlers(engine: Engine, desktop: DesktopBridge): HandlerTable {
   return {
     'app:info': async () => engine.appInfo(),
     'probe:sweep': async ({ settings }) => engine.sweep(settings),
@@ -35,9 +42,13 @@ export function createHandlers(engine: Engine, openExternal: (url: string) => Pr
     'task:events': async ({ taskId }) => engine.tasks.events(taskId),
     'roster:view': async () => rosterView(resolvePaths(engine.ctx)),
     'app:report': async ({ settings }) => ({ markdown: await buildReport(engine, settings) }),
+    'clipboard:write': async ({ text }) => {
+      desktop.writeClipboard(text);
+      return { copied: true };
+    },
     'shell:open-external': async ({ url }) => {
       if (!isAllowedExternalUrl(url)) throw new ValidationError(`links to ${url} are not opened by Terok Setup`);
-      await openExternal(url);
+      await desktop.openExternal(url);
       return { opened: true };
     },
   };

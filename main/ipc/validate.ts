@@ -61,6 +61,7 @@ export const validators: { [C in RequestChannel]: (payload: unknown) => Req<C> }
   },
   'task:cancel': (p) => ({ taskId: str(obj(p, 'payload', ['taskId']).taskId, 'payload.taskId', { pattern: UUID }) }),
   'task:events': (p) => ({ taskId: str(obj(p, 'payload', ['taskId']).taskId, 'payload.taskId', { pattern: UUID }) }),
+  'clipboard:write': (p) => ({ text: str(obj(p, 'payload', ['text']).text, 'payload.text', { max: 1_000_000 }) }),
   'roster:view': (p) => (obj(p ?? {}, 'payload', []), {}),
   'app:report': (p) => {
     const o = obj(p ?? {}, 'payload', ['settings']);

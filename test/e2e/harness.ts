@@ -19,6 +19,7 @@ import { API_METHODS, EVENT_CHANNELS } from '../../main/ipc/contract.ts';
 import { createHandlers, dispatch } from '../../main/ipc/handlers.ts';
 import { EventQueue } from '../../main/electron/ipc-bridge.ts';
 import type { StepImpl } from '../../main/core/tasks/task-manager.ts';
+import { recordingDesktop, type RecordingDesktop } from '../support/desktop.ts';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const CHROMIUM_ARGS = [
@@ -72,6 +73,8 @@ function bridgeScript(): string {
 export interface WizardSession {
   page: Page;
   engine: Engine;
+  /** Clipboard writes and opened links the page asked main for. */
+  desktop: RecordingDesktop;
   /** Requests the page made, by channel (to assert on traffic). */
   requests: { channel: string; payload: unknown }[];
   /** Fire the window-focus event, as main does when the window regains focus. */
@@ -101,11 +104,12 @@ export async function openWizard(ctx: HostContext, opts: OpenOptions = {}): Prom
   const engine = new Engine(ctx);
   registerSetupModules(engine);
   for (const [name, impl] of Object.entries(opts.steps ?? {})) engine.tasks.register(name, impl);
-  const table = createHandlers(engine, async () => {});
+  const desktop = recordingDesktop();
+  const table = createHandlers(engine, desktop);
   const { server, url } = await serveRenderer();
   const b = await launchBrowser();
   const context = await b.newContext({ viewport: { width: 1100, height: 760 }, colorScheme: opts.colorScheme ?? 'light' });
-  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: url.slice(0, -1) });
+  // No clipboard permission, as in the app (main denies every permission): copying goes through IPC.
   const page = await context.newPage();
   const requests: WizardSession['requests'] = [];
   await page.exposeBinding('__terokInvoke', async (source, channel: string, payload: unknown) => {
@@ -137,6 +141,7 @@ export async function openWizard(ctx: HostContext, opts: OpenOptions = {}): Prom
   return {
     page,
     engine,
+    desktop,
     requests,
     focus: async () => { await page.evaluate(() => (window as unknown as { __terokEmit(c: string, p: unknown): void }).__terokEmit('app:focus', {})); },
     close: async () => {

@@ -4,6 +4,7 @@
  * take Electron-shaped objects (bridge, security). What is real: the handler
  * table, the validators and the engine behind them.
  */
+import { NO_DESKTOP } from '../../support/desktop.ts';
 import assert from 'node:assert/strict';
 import { mock, test } from 'node:test';
 import { bindRequests, EventQueue, UNTRUSTED_SENDER, type IpcMainLike } from '../../../main/electron/ipc-bridge.ts';
@@ -40,7 +41,7 @@ test('bindRequests registers every channel; untrusted senders are refused before
   const host = createSandboxHost({ inheritPath: false });
   const handlers = new Map<string, (e: { senderFrame: { url: string; parent: unknown } | null }, p: unknown) => Promise<unknown>>();
   const ipcMain: IpcMainLike = { handle: (c, l) => void handlers.set(c, l), removeHandler: (c) => void handlers.delete(c) };
-  const unbind = bindRequests(ipcMain, createHandlers(new Engine(host.ctx), async () => {}), () => APP);
+  const unbind = bindRequests(ipcMain, createHandlers(new Engine(host.ctx), NO_DESKTOP), () => APP);
   assert.deepEqual([...handlers.keys()].sort(), [...REQUEST_CHANNELS].sort());
   const info = handlers.get('app:info')!;
   assert.deepEqual(await info({ senderFrame: { url: 'https://evil.example/', parent: null } }, {}), UNTRUSTED_SENDER);

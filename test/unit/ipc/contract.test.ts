@@ -1,4 +1,5 @@
 /** The typed IPC contract: validation, envelopes, and the API object built from it. */
+import { NO_DESKTOP } from '../../support/desktop.ts';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { API_METHODS, buildApi, EVENT_CHANNELS, REQUEST_CHANNELS } from '../../../main/ipc/contract.ts';
@@ -11,7 +12,7 @@ const good = { provider: 'claude', baseImage: 'ubuntu:24.04', family: null, cred
 
 test('every request channel has a validator and a handler', () => {
   const host = createSandboxHost();
-  const table = createHandlers(new Engine(host.ctx), async () => {});
+  const table = createHandlers(new Engine(host.ctx), NO_DESKTOP);
   assert.deepEqual(Object.keys(validators).sort(), [...REQUEST_CHANNELS].sort());
   assert.deepEqual(Object.keys(table).sort(), [...REQUEST_CHANNELS].sort());
   host.cleanup();
@@ -36,7 +37,7 @@ test('task ids must be UUIDs; step names a plain identifier', () => {
 
 test('dispatch wraps results and every error in an envelope, never throwing', async () => {
   const host = createSandboxHost({ inheritPath: false });
-  const table = createHandlers(new Engine(host.ctx), async () => {});
+  const table = createHandlers(new Engine(host.ctx), NO_DESKTOP);
   const ok = await dispatch(table, 'app:info', {});
   assert.equal(ok.ok, true);
   assert.deepEqual(await dispatch(table, 'nope:channel', {}), { ok: false, error: { code: 'unknown-channel', message: "unknown request channel 'nope:channel'" } });
@@ -54,7 +55,7 @@ test('only allow-listed https links may be opened externally', async () => {
   assert.equal(isAllowedExternalUrl('file:///etc/passwd'), false);
   const opened: string[] = [];
   const host = createSandboxHost();
-  const table = createHandlers(new Engine(host.ctx), async (u) => { opened.push(u); });
+  const table = createHandlers(new Engine(host.ctx), { ...NO_DESKTOP, openExternal: async (u) => { opened.push(u); } });
   assert.equal((await dispatch(table, 'shell:open-external', { url: 'javascript:alert(1)' })).ok, false);
   assert.equal((await dispatch(table, 'shell:open-external', { url: 'https://github.com/terok-ai' })).ok, true);
   assert.deepEqual(opened, ['https://github.com/terok-ai']);

@@ -4,6 +4,7 @@
  * environment, files on disk, a failed task's log, a generated passphrase in
  * a task result — never appear in it, nor does the home directory path.
  */
+import { NO_DESKTOP } from '../../support/desktop.ts';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Engine } from '../../../main/core/engine.ts';
@@ -87,7 +88,7 @@ test('with no failure the report says so', async () => {
 test('app:report answers through the handler table with redacted Markdown, and validates its payload', async () => {
   const { host, engine } = seededEngine();
   await runTasks(engine);
-  const table = createHandlers(engine, async () => {});
+  const table = createHandlers(engine, NO_DESKTOP);
   const answer = (await dispatch(table, 'app:report', {})) as { ok: true; value: { markdown: string } };
   assert.equal(answer.ok, true);
   assert.match(answer.value.markdown, /^# Terok Setup report/);
