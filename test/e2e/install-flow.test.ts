@@ -43,8 +43,9 @@ describe('sandbox install from the wizard', { skip: !rendererBuilt() && 'rendere
       const key = (await s.page.getByLabel('Recovery key', { exact: true }).textContent())?.trim() ?? '';
       assert.match(key, /^[A-Za-z0-9_-]{43}$/);
       // Copy works without any clipboard permission in the page (main writes the clipboard).
-      await s.page.getByRole('button', { name: 'Copy recovery key' }).click();
-      await s.page.getByRole('button', { name: 'Copied' }).first().waitFor();
+      const copy = s.page.getByRole('button', { name: 'Copy recovery key' });
+      await copy.click();
+      await copy.getByText('Copied').waitFor();
       assert.deepEqual(s.desktop.clipboard, [key]);
       await s.page.getByRole('button', { name: 'I have saved it' }).click();
       await s.page.getByRole('heading', { name: 'Your vault recovery key' }).waitFor({ state: 'detached' });
