@@ -4,7 +4,7 @@
  * thin — everything that decides anything lives in `core` (the engine) or
  * `ipc` (the contract); this file only wires them to Electron.
  */
-import { app, BrowserWindow, clipboard, ipcMain, Menu, session, shell } from 'electron';
+import { app, BrowserWindow, clipboard, dialog, ipcMain, Menu, session, shell } from 'electron';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { APP_VERSION, Engine } from '../core/engine.ts';
@@ -35,6 +35,17 @@ export interface DesktopApp {
 }
 
 const SAVE_STATE_DELAY_MS = 500;
+
+/** Asked when the window would close while a new recovery key is still unsaved; button 1 closes. */
+export const UNSAVED_KEY_DIALOG = {
+  type: 'warning' as const,
+  buttons: ['Stay and save it', 'Close anyway'],
+  defaultId: 0,
+  cancelId: 0,
+  title: 'Recovery key not saved',
+  message: 'Your vault recovery key has not been saved yet.',
+  detail: 'It is shown only once. Without it, your stored credentials cannot be recovered on a rebuilt or another computer.',
+};
 
 export function startDesktopApp(opts: DesktopOptions = {}): DesktopApp | null {
   if (!app.requestSingleInstanceLock()) {
@@ -83,6 +94,11 @@ export function startDesktopApp(opts: DesktopOptions = {}): DesktopApp | null {
     win = w;
     if (state.maximized) w.maximize();
     hardenWebContents(w.webContents, (url) => void openExternal(url));
+    // The page refuses to unload while a newly generated recovery key is unsaved: ask before it is lost.
+    w.webContents.on('will-prevent-unload', (event: { preventDefault(): void }) => {
+      const choice = dialog.showMessageBoxSync(w, UNSAVED_KEY_DIALOG);
+      if (choice === 1) event.preventDefault();
+    });
     w.once('ready-to-show', () => w.show());
     w.webContents.on('did-finish-load', () => events.attach({ send: (c, p) => w.webContents.send(c, p) }));
     w.webContents.on('did-start-loading', () => events.detach());

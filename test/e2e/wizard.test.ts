@@ -40,7 +40,7 @@ describe('wizard in Chromium', { skip: !rendererBuilt() && 'renderer not built (
       }
       await s.page.locator('nav [data-page="summary"]').click();
       assert.equal((await s.page.getByTestId('verdict').textContent())?.trim(), 'Ready');
-      await s.page.getByText('terok-executor run claude .').waitFor();
+      await s.page.getByText(`terok-executor run claude . --base ${BASE}`, { exact: true }).waitFor();
     } finally {
       await s.close();
       host.cleanup();

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { runGate } from '../../core/preflight/gate.ts';
 import { EXIT_NOT_READY, EXIT_READY, type CliCommand } from '../command.ts';
 import { stampGate } from './stamp-gate.ts';
+import { nextRunCommand } from '../../core/preflight/next-command.ts';
 import { gateIO, SETTINGS_HELP, SETTINGS_OPTIONS, settingsFrom } from './settings.ts';
 
 export const checkCommand: CliCommand = {
@@ -29,7 +30,7 @@ Exit codes: 0 ready, 3 not ready, 4 downgrade detected, 2 usage error.`,
     // A failed podman stops everything, as in terok; otherwise the stamp decides too.
     const stampCode = result.results.podman?.ok ? await stampGate(engine, settings, gateIO(io), { interactive: false, assumeYes: false }) : EXIT_READY;
     const ready = result.ready && stampCode === EXIT_READY;
-    io.out(ready ? 'Ready: terok can start an agent.\n' : 'Not ready: run `terok-setup run` or the Terok Setup app to fix the items above.\n');
+    io.out(ready ? `Ready: terok can start an agent.\nTry:  ${nextRunCommand(settings)}\n` : 'Not ready: run `terok-setup run` or the Terok Setup app to fix the items above.\n');
     return ready ? EXIT_READY : result.ready ? stampCode : EXIT_NOT_READY;
   },
 };

@@ -8,6 +8,7 @@ import { loadTerokConfig, type TerokConfig } from '../host/config.ts';
 import { resolvePaths, type TerokPaths } from '../host/paths.ts';
 import { shieldHealthOf, terokRuntimeOf } from '../probes/sandbox.ts';
 import { classifyStamp, type SetupVerdictReport } from '../sandbox/setup-stamp.ts';
+import { nextRunCommand } from './next-command.ts';
 import { createMemo, type CheckResult, type GateSettings, type ProbeEnv, type ProbeOutcome } from '../probes/types.ts';
 import { countsAgainstReadiness, STEPS, type StepId, type StepKind, type StepSpec } from './steps.ts';
 
@@ -43,6 +44,8 @@ export interface ReadinessReport {
    * to start (exit 3/4) unless this is "ok", so "ready" requires it too.
    */
   setup: SetupVerdictReport;
+  /** What to run once ready (names the base image when it is not terok's default). */
+  nextCommand: string;
   verdict: Verdict;
   durationMs: number;
   checkedAt: string;
@@ -137,6 +140,7 @@ export async function runSweep(ctx: HostContext, settings: GateSettings, signal?
     settings,
     steps,
     setup,
+    nextCommand: nextRunCommand(settings),
     verdict: verdictOf(results, shield?.health === 'bypass', setup),
     durationMs: Math.round(performance.now() - started),
     checkedAt: new Date().toISOString(),

@@ -90,6 +90,11 @@ class Wizard {
   error = $state<string | null>(null);
   pageIndex = $state(0);
   tasks = $state<Record<string, TaskView>>({});
+  /**
+   * A newly generated vault passphrase, held here (not in a task view, which a
+   * new run would replace) until the user confirms saving it.
+   */
+  recoveryKey = $state<string | null>(null);
   private pendingEvents: TaskEvent[] = [];
   private flushScheduled = false;
   private lastProbe = 0;
@@ -226,7 +231,7 @@ class Wizard {
         if (!(await run('sandbox', 'sandbox.install', tier ? { passphraseTier: tier } : {}))) return;
         // A new recovery key is shown once: wait on its page until the user has saved it.
         this.fixing = 'recovery-key';
-        await until(() => !this.taskResult<{ generatedPassphrase: string | null }>('sandbox.install')?.generatedPassphrase);
+        await until(() => this.recoveryKey === null);
         if (!this.step('sandbox')?.result.ok) return;
       }
       if (!this.step('images')?.result.ok) {
@@ -237,6 +242,15 @@ class Wizard {
     } finally {
       this.fixing = null;
     }
+  }
+
+  /** "I have saved it": the key is forgotten only once main has written the marker. */
+  async acknowledgeRecoveryKey(): Promise<void> {
+    await this.startTask('vault.acknowledge-recovery', {});
+    const state = await this.waitForTask('vault.acknowledge-recovery');
+    if (state !== 'done') throw new Error(this.tasks['vault.acknowledge-recovery']?.failure?.message ?? 'the confirmation could not be saved');
+    this.recoveryKey = null;
+    this.forgetResultField('sandbox.install', 'generatedPassphrase');
   }
 
   async cancelTask(step: string): Promise<void> {
@@ -272,6 +286,10 @@ class Wizard {
         this.tasks[first.step] = t;
       }
       t.apply(events);
+      for (const e of events) {
+        const key = e.type === 'done' ? (e.result as { generatedPassphrase?: unknown } | null)?.generatedPassphrase : null;
+        if (typeof key === 'string' && key) this.recoveryKey = key;
+      }
       finished ||= events.some((e) => e.type === 'done' || e.type === 'failed');
     }
     // One source of truth: after any task ends, the probes run again.

@@ -43,7 +43,7 @@ test('check on a ready host: exit 0, step lines, the verdict', async () => {
   const s = streams();
   assert.equal(await main(['check'], s.io, engineFor(host)), 0);
   assert.match(s.out(), /^\n  podman                 ok \(ok\)\n/);
-  assert.match(s.out(), /Ready: terok can start an agent\.\n$/);
+  assert.match(s.out(), /Ready: terok can start an agent\.\nTry:  terok-executor run claude \. --base ubuntu:24\.04\n$/);
 });
 
 test('check on a host without shield hooks: exit 3 and the fix hint on stderr', async () => {

@@ -29,6 +29,7 @@ function fakeElectron() {
   const sent: [string, unknown][] = [];
   let menu: MenuItemConstructorOptions[] = [];
   let clipboardText = '';
+  let dialogAnswer = 0;
 
   class FakeWindow {
     readonly options: Record<string, unknown>;
@@ -47,7 +48,7 @@ function fakeElectron() {
     on(ev: string, l: Listener) { this.listeners.set(ev, [...(this.listeners.get(ev) ?? []), l]); return this; }
     once(ev: string, l: Listener) { return this.on(ev, l); }
     emit(ev: string) { for (const l of this.listeners.get(ev) ?? []) l(); }
-    emitContents(ev: string) { for (const l of this.contentsListeners.get(ev) ?? []) l(); }
+    emitContents(ev: string, ...args: unknown[]) { for (const l of this.contentsListeners.get(ev) ?? []) l(...args); }
     loadURL() { return Promise.resolve(); }
     show() {}
     maximize() { this.maximized = true; }
@@ -68,6 +69,7 @@ function fakeElectron() {
     },
     BrowserWindow: FakeWindow,
     clipboard: { writeText: (t: string) => { clipboardText = t; } },
+    dialog: { showMessageBoxSync: (_w: unknown, opts: { buttons: string[] }) => { calls.push(`dialog ${opts.buttons.join('|')}`); return dialogAnswer; } },
     ipcMain: { handle: () => {}, removeHandler: () => {} },
     Menu: {
       buildFromTemplate: (t: MenuItemConstructorOptions[]) => t,
@@ -79,6 +81,7 @@ function fakeElectron() {
   return {
     electron, calls, windows, sent,
     setLock: (granted: boolean) => { lockGranted = granted; },
+    setDialogAnswer: (n: number) => { dialogAnswer = n; },
     ready: async () => { ready(); await readyPromise; await new Promise((r) => setImmediate(r)); },
     emitApp: (ev: string) => { for (const l of appListeners.get(ev) ?? []) l(); },
     menuItem: (id: string) => menu.flatMap((m) => (m.submenu as MenuItemConstructorOptions[] | undefined) ?? []).find((i) => i.id === id),
@@ -165,4 +168,22 @@ test('CLI mode: arguments after --terok-cli -- go to the CLI, the app exits with
   assert.deepEqual(calls, ['ready', 'cli check', 'exit 3']);
   await assert.rejects(runCliMode({ whenReady: async () => {}, exit: (c) => { calls.push(`exit ${c}`); } }, [], async () => { throw new Error('boom'); }));
   assert.equal(calls.at(-1), 'exit 1', 'a crash still exits, with failure');
+});
+
+test('closing with an unsaved recovery key asks first; only "Close anyway" lets the page unload', async () => {
+  const host = createSandboxHost();
+  installFakePodman(host);
+  startDesktopApp({ engine: new Engine(host.ctx), rendererUrl: () => 'file:///app/index.html' });
+  await fake.ready();
+  const win = fake.windows.at(-1)!;
+  let prevented = 0;
+  const event = { preventDefault: () => { prevented++; } };
+  fake.setDialogAnswer(0);
+  win.emitContents('will-prevent-unload', event);
+  assert.equal(prevented, 0, 'Stay: the unload stays blocked');
+  fake.setDialogAnswer(1);
+  win.emitContents('will-prevent-unload', event);
+  assert.equal(prevented, 1, 'Close anyway: the beforeunload veto is overridden');
+  assert.ok(fake.calls.includes('dialog Stay and save it|Close anyway'));
+  host.cleanup();
 });
