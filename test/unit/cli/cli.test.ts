@@ -141,3 +141,15 @@ test('a stamp from a newer terok: check exits 4 naming the downgrade and the sta
   assert.match(s.err(), /downgrade detected \(terok-sandbox \(uninstalled\)\)/);
   assert.match(s.err(), /rm .*setup\.stamp/);
 });
+
+test('a downgrade outranks other problems: exit 4 in text and JSON modes', async () => {
+  readyHost();
+  writeStampFixture(host, { 'terok-sandbox': '0.5.0' });
+  const { rmSync } = await import('node:fs');
+  rmSync(`${host.home}/.config/containers/containers.conf`);
+  const text = streams();
+  assert.equal(await main(['check'], text.io, engineFor(host)), 4);
+  const json = streams();
+  assert.equal(await main(['check', '--json'], json.io, engineFor(host)), 4);
+  assert.equal(JSON.parse(json.out()).setup.verdict, 'stale_after_downgrade');
+});
