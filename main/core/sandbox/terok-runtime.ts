@@ -77,8 +77,10 @@ export async function detectTerokRuntime(ctx: HostContext, signal?: AbortSignal)
   const empty: TerokRuntime = { python: null, via: null, packages: {}, shieldDir: null, sandboxDir: null, expectedBundleVersion: null };
   let via: string | null = null;
   let python: string | null = null;
+  // pipx puts commands in ~/.local/bin, which a desktop session's PATH often lacks right after install.
+  const pipxBin = ctx.env.PIPX_BIN_DIR || `${ctx.home}/.local/bin`;
   for (const cmd of TEROK_COMMANDS) {
-    const found = which(ctx, cmd);
+    const found = which(ctx, cmd, [pipxBin]);
     if (!found) continue;
     const interp = shebangInterpreter(ctx, found);
     if (interp) { via = found; python = interp; break; }

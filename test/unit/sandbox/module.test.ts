@@ -121,3 +121,20 @@ test('terok.install runs pipx with live output; without pipx it names the comman
     host.cleanup();
   }
 });
+
+test('terok installed by pipx is found in ~/.local/bin even when that is not on PATH', async () => {
+  const { detectTerokRuntime } = await import('../../../main/core/sandbox/terok-runtime.ts');
+  const host = createSandboxHost({ inheritPath: false });
+  try {
+    const fixture = createTerokFixture(host);
+    const { renameSync, mkdirSync } = await import('node:fs');
+    mkdirSync(`${host.home}/.local/bin`, { recursive: true });
+    renameSync(`${host.bin}/terok-executor`, `${host.home}/.local/bin/terok-executor`);
+    renameSync(`${host.bin}/terok-sandbox`, `${host.home}/.local/bin/terok-sandbox`);
+    const runtime = await detectTerokRuntime(host.ctx);
+    assert.equal(runtime.via, `${host.home}/.local/bin/terok-executor`);
+    assert.deepEqual(runtime.packages, fixture.versions);
+  } finally {
+    host.cleanup();
+  }
+});
