@@ -2,7 +2,8 @@
  * Builds terok's L0 and L1 images (spec §5.4): resolve the selection, skip
  * when both tags exist, otherwise stage a build context in a temp dir (always
  * removed), build L0 then L1 with podman, streaming every output line and
- * step progress to the caller.
+ * step progress to the caller. The optional L1 sidecar (§5.6, `buildSidecar`)
+ * goes through the same staging and podman machinery (`runStagedBuild`).
  *
  * Alias decision (spec §10.1 item 1): terok's preflight probes only the
  * unsuffixed alias `terok-l1-cli:<slug>`, while its setup builds only the
@@ -26,12 +27,12 @@ import { knownFamily, parseFamilyOverride, resolveFamily } from './family.ts';
 import { renderFragment } from './fragments.ts';
 import {
   buildCommandArgs, findPodman, imageExists, imageId, listWorkingContainers, podmanVersion, PODMAN_BUILD_TIMEOUT_MS,
-  removeContainers, shellQuote, tagImage, type Podman,
+  removeContainers, shellQuote, tagImage, type BuildCommand, type Podman,
 } from './podman.ts';
 import { BuildProgressTracker, countBuildSteps, type BuildProgress, type ImageLayer } from './progress.ts';
 import type { ImageRoster, ImageRosterEntry } from './roster-view.ts';
-import { l0Tag, l1AliasTag, l1Tag, normaliseBaseImage } from './tags.ts';
-import { DEFAULT_TEMPLATES } from './templates/index.ts';
+import { l0Tag, l1AliasTag, l1SidecarTag, l1Tag, normaliseBaseImage } from './tags.ts';
+import { DEFAULT_TEMPLATES, renderSidecar } from './templates/index.ts';
 import { CONTEXT_PATHS, IN_IMAGE_PATHS, type ImageTemplateSource, type InstallSnippet, type StagedFile } from './templates/types.ts';
 
 export const DEFAULT_AGENT_SELECTION = 'all';
@@ -176,7 +177,7 @@ export async function buildImages(request: BuildRequest, deps: BuildDeps, observ
   const now = deps.now ?? Date.now;
   const startedAt = now();
   const { signal } = observer;
-  const log = (line: string, stream: 'stdout' | 'stderr' | 'info' = 'info') => observer.log?.(line, stream);
+  const log = logTo(observer);
   const familyOverride = parseFamilyOverride(request.family);
   const podman = findPodman(deps.ctx);
   const baseImage = normaliseBaseImage(request.baseImage);
@@ -199,46 +200,212 @@ export async function buildImages(request: BuildRequest, deps: BuildDeps, observ
   const family = resolveFamily(baseImage, familyOverride);
   const templates = deps.templates ?? DEFAULT_TEMPLATES;
   const rendered = renderBuildContext(deps.roster, templates, baseImage, family, agents);
+  const cacheBust = String(Math.floor(now() / 1000));
+  const pull = await pullPolicy(podman, request.fullRebuild, signal);
+  await runStagedBuild(podman, deps, observer, {
+    baseImage,
+    contextName: `base build context for '${tags.l1}'`,
+    files: rendered.files,
+    layers: [
+      l0Layer(baseImage, tags.l0, rendered.l0Dockerfile, request.fullRebuild, pull),
+      {
+        image: 'L1',
+        dockerfile: CONTEXT_PATHS.l1Dockerfile,
+        dockerfileText: rendered.l1Dockerfile,
+        buildArgs: { BASE_IMAGE: tags.l0, AGENT_CACHE_BUST: cacheBust },
+        tags: [tags.l1, tags.alias],
+        noCache: request.fullRebuild,
+      },
+    ],
+  });
+  log(`Built ${tags.l0} and ${tags.l1} (also tagged ${tags.alias}) in ${Math.round((now() - startedAt) / 1000)} s`);
+  return result(false, family);
+}
+
+// ── L1 sidecar (spec §5.1, §5.6) ───────────────────────────────────────────
+
+export const DEFAULT_SIDECAR_TOOL = 'coderabbit';
+
+export interface SidecarRequest {
+  baseImage?: string | null;
+  /** Override; null/undefined = detect from the base image. */
+  family?: PackageFamily | null;
+  /** A roster entry with a `sidecar:` section; default `coderabbit`. */
+  toolName?: string;
+  /** Build even when the sidecar tag exists (the tool install re-runs). */
+  rebuild?: boolean;
+  /**
+   * `--no-cache` for the sidecar. L0 is only built here when it is missing
+   * (then also with `--no-cache` and a fresh pull); refreshing an existing
+   * L0 is `buildImages`' job, so `build --full-rebuild --sidecar` does not
+   * build L0 twice.
+   */
+  fullRebuild?: boolean;
+}
+
+export interface SidecarResult {
+  l0: string;
+  /** `terok-l1-sidecar:<slug>` (one per base image, whatever the tool). */
+  sidecar: string;
+  /** The roster entry asked for. */
+  toolName: string;
+  /** True when the sidecar existed and no podman build ran. */
+  cached: boolean;
+  /** True when L0 was missing and was built first. */
+  builtL0: boolean;
+  baseImage: string;
+  /** Null only on a cache hit for a base the family table does not know. */
+  family: PackageFamily | null;
+  elapsedMs: number;
+}
+
+/** Checks the tool against the roster's sidecar entries; returns the name the template installs. */
+export function resolveSidecarTool(roster: ImageRoster, toolName: string | undefined): { name: string; installs: string } {
+  const name = toolName?.trim() || DEFAULT_SIDECAR_TOOL;
+  const tools = roster.sidecarTools?.() ?? {};
+  const installs = Object.hasOwn(tools, name) ? tools[name] : undefined;
+  if (installs) return { name, installs };
+  const valid = Object.keys(tools).sort();
+  throw new ImageBuildError('unknown-sidecar-tool', valid.length
+    ? `Unknown sidecar tool '${name}'. Valid sidecar tools: ${valid.join(', ')}`
+    : `Unknown sidecar tool '${name}': the agent roster defines no sidecar tools.`, {
+    hint: 'A sidecar tool is a roster entry with a sidecar: section (the bundled roster has coderabbit).',
+  });
+}
+
+/**
+ * Builds `terok-l1-sidecar:<slug>`: L0 plus one tool. Skips when the sidecar
+ * tag exists (unless rebuild/fullRebuild); builds L0 first when it is
+ * missing. Same staging, runner, progress and failure handling as buildImages.
+ */
+export async function buildSidecar(request: SidecarRequest, deps: BuildDeps, observer: BuildObserver = {}): Promise<SidecarResult> {
+  const now = deps.now ?? Date.now;
+  const startedAt = now();
+  const { signal } = observer;
+  const log = logTo(observer);
+  const familyOverride = parseFamilyOverride(request.family);
+  const podman = findPodman(deps.ctx);
+  const baseImage = normaliseBaseImage(request.baseImage);
+  const tool = resolveSidecarTool(deps.roster, request.toolName);
+  const l0 = l0Tag(baseImage);
+  const sidecar = l1SidecarTag(baseImage);
+  const result = (cached: boolean, builtL0: boolean, family: PackageFamily | null): SidecarResult => ({
+    l0, sidecar, toolName: tool.name, cached, builtL0, baseImage, family, elapsedMs: now() - startedAt,
+  });
+
+  if (!request.rebuild && !request.fullRebuild && await imageExists(podman, sidecar, signal)) {
+    log(`Sidecar image already built: ${sidecar}`);
+    return result(true, false, familyOverride ?? knownFamily(baseImage));
+  }
+
+  const family = resolveFamily(baseImage, familyOverride);
+  const buildL0 = !(await imageExists(podman, l0, signal));
+  const templates = deps.templates ?? DEFAULT_TEMPLATES;
+  const sidecarDockerfile = (templates.sidecar ?? renderSidecar)({ baseImage: l0, family, toolName: tool.installs });
+  const l0Dockerfile = buildL0 ? templates.l0({ baseImage, family }) : '';
+  const cacheBust = String(Math.floor(now() / 1000));
+  const pull = buildL0 ? await pullPolicy(podman, request.fullRebuild, signal) : undefined;
+  if (buildL0) log(`${l0} is missing; building it first`);
+  await runStagedBuild(podman, deps, observer, {
+    baseImage,
+    contextName: `sidecar build context for '${sidecar}'`,
+    files: [
+      ...(buildL0 ? [{ path: CONTEXT_PATHS.l0Dockerfile, content: l0Dockerfile }, ...templates.contextFiles(family)] : []),
+      { path: CONTEXT_PATHS.sidecarDockerfile, content: sidecarDockerfile },
+    ],
+    layers: [
+      ...(buildL0 ? [l0Layer(baseImage, l0, l0Dockerfile, request.fullRebuild, pull)] : []),
+      {
+        image: 'L1 sidecar',
+        dockerfile: CONTEXT_PATHS.sidecarDockerfile,
+        dockerfileText: sidecarDockerfile,
+        buildArgs: { BASE_IMAGE: l0, TOOL_CACHE_BUST: cacheBust },
+        tags: [sidecar],
+        noCache: request.fullRebuild,
+      },
+    ],
+  });
+  log(`Built ${sidecar}${buildL0 ? ` (and ${l0})` : ''} in ${Math.round((now() - startedAt) / 1000)} s`);
+  return result(false, buildL0, family);
+}
+
+// ── shared build machinery ─────────────────────────────────────────────────
+
+function logTo(observer: BuildObserver) {
+  return (line: string, stream: 'stdout' | 'stderr' | 'info' = 'info') => observer.log?.(line, stream);
+}
+
+/** Full rebuilds re-pull the base; podman < 4.0 spells the flag differently. */
+async function pullPolicy(podman: Podman, fullRebuild: boolean | undefined, signal?: AbortSignal): Promise<BuildCommand['pull']> {
+  if (!fullRebuild) return undefined;
+  const version = await podmanVersion(podman, signal);
+  return version && version[0] < 4 ? 'legacy-always' : 'always';
+}
+
+/** One image of a staged build, in build order. */
+interface LayerPlan {
+  image: ImageLayer;
+  /** Context-relative Dockerfile name. */
+  dockerfile: string;
+  /** Its text, for the step estimate before podman prints markers. */
+  dockerfileText: string;
+  buildArgs: Record<string, string>;
+  /** First is the primary tag (named in messages). */
+  tags: string[];
+  noCache?: boolean | undefined;
+  pull?: BuildCommand['pull'];
+}
+
+interface StagedBuild {
+  baseImage: string;
+  /** For the staging failure message, e.g. `base build context for '<tag>'`. */
+  contextName: string;
+  files: StagedFile[];
+  layers: LayerPlan[];
+}
+
+/** `podman build -f <ctx>/L0.Dockerfile --build-arg BASE_IMAGE=<base> -t <l0> [--no-cache] [--pull…]`. */
+function l0Layer(baseImage: string, tag: string, dockerfileText: string, fullRebuild: boolean | undefined, pull: BuildCommand['pull']): LayerPlan {
+  return {
+    image: 'L0', dockerfile: CONTEXT_PATHS.l0Dockerfile, dockerfileText, buildArgs: { BASE_IMAGE: baseImage }, tags: [tag], noCache: fullRebuild, pull,
+  };
+}
+
+/**
+ * Stages the files in a fresh temp dir (always removed), then runs each
+ * layer's podman build in order through the runner, with one progress
+ * tracker across all layers and one snapshot of pre-existing build
+ * containers for cancel cleanup.
+ */
+async function runStagedBuild(podman: Podman, deps: BuildDeps, observer: BuildObserver, plan: StagedBuild): Promise<void> {
+  const log = logTo(observer);
   const contextDir = mkdtempSync(path.join(deps.tmpRoot ?? os.tmpdir(), 'terok-setup-build-'));
   try {
     try {
-      stageBuildContext(contextDir, rendered.files);
+      stageBuildContext(contextDir, plan.files);
     } catch (err) {
-      throw new ImageBuildError('staging-failed', `Image build failed preparing base build context for '${tags.l1}' at ${contextDir}: ${(err as Error).message}`, {
+      throw new ImageBuildError('staging-failed', `Image build failed preparing ${plan.contextName} at ${contextDir}: ${(err as Error).message}`, {
         hint: 'Check free space and permissions of the temporary directory, then build again.',
       });
     }
-    const cacheBust = String(Math.floor(now() / 1000));
-    let pull: 'always' | 'legacy-always' | undefined;
-    if (request.fullRebuild) {
-      const version = await podmanVersion(podman, signal);
-      pull = version && version[0] < 4 ? 'legacy-always' : 'always';
+    const tracker = new BuildProgressTracker(
+      plan.layers.map((l) => ({ image: l.image, tag: l.tags[0]!, estimatedSteps: countBuildSteps(l.dockerfileText) })),
+      deps.now ?? Date.now,
+    );
+    const leftoversBefore = await listWorkingContainers(podman, observer.signal);
+    for (const layer of plan.layers) {
+      const args = buildCommandArgs({
+        dockerfile: path.join(contextDir, layer.dockerfile),
+        context: contextDir,
+        buildArgs: layer.buildArgs,
+        tags: layer.tags,
+        noCache: layer.noCache,
+        pull: layer.pull,
+      });
+      await runPodmanBuild(podman, layer.image, args, {
+        tracker, observer, log, baseImage: plan.baseImage, tag: layer.tags[0]!, timeoutMs: deps.buildTimeoutMs ?? PODMAN_BUILD_TIMEOUT_MS, leftoversBefore,
+      });
     }
-    const tracker = new BuildProgressTracker([
-      { image: 'L0', tag: tags.l0, estimatedSteps: countBuildSteps(rendered.l0Dockerfile) },
-      { image: 'L1', tag: tags.l1, estimatedSteps: countBuildSteps(rendered.l1Dockerfile) },
-    ], now);
-    const leftoversBefore = await listWorkingContainers(podman, signal);
-    const run = (image: ImageLayer, args: string[]) =>
-      runPodmanBuild(podman, image, args, { tracker, observer, log, baseImage, tag: image === 'L0' ? tags.l0 : tags.l1, timeoutMs: deps.buildTimeoutMs ?? PODMAN_BUILD_TIMEOUT_MS, leftoversBefore });
-
-    await run('L0', buildCommandArgs({
-      dockerfile: path.join(contextDir, CONTEXT_PATHS.l0Dockerfile),
-      context: contextDir,
-      buildArgs: { BASE_IMAGE: baseImage },
-      tags: [tags.l0],
-      noCache: request.fullRebuild,
-      pull,
-    }));
-    await run('L1', buildCommandArgs({
-      dockerfile: path.join(contextDir, CONTEXT_PATHS.l1Dockerfile),
-      context: contextDir,
-      buildArgs: { BASE_IMAGE: tags.l0, AGENT_CACHE_BUST: cacheBust },
-      tags: [tags.l1, tags.alias],
-      noCache: request.fullRebuild,
-    }));
-    log(`Built ${tags.l0} and ${tags.l1} (also tagged ${tags.alias}) in ${Math.round((now() - startedAt) / 1000)} s`);
-    return result(false, family);
   } finally {
     rmSync(contextDir, { recursive: true, force: true });
   }

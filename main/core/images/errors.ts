@@ -9,6 +9,7 @@ export type ImageErrorCode =
   | 'invalid-family'
   | 'unknown-family'
   | 'unknown-agents'
+  | 'unknown-sidecar-tool'
   | 'invalid-selection'
   | 'roster-invalid'
   | 'template-error'

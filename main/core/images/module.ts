@@ -10,20 +10,35 @@
  * {done, total, label} with done/total counted in build steps across L0+L1
  * and a label like `L1 step 4/9 · RUN npm install -g … · 1:05`;
  * one stage `Container images`. Result: BuildResult (see build.ts).
+ *
+ * Task step `images.build-sidecar`, params (all optional, validated here):
+ *   { baseImage?: string, family?: 'deb'|'rpm'|null, toolName?: string
+ *     (default 'coderabbit'), rebuild?: boolean, fullRebuild?: boolean }
+ * Same events (progress counts L0 steps too when L0 is built first); one
+ * stage `Sidecar image`. Result: SidecarResult (see build.ts).
+ *
+ * Why a separate step rather than `sidecar: true` on `images.build`: the
+ * sidecar is optional and independent of the agent selection — it has its
+ * own parameter (toolName), its own skip check (the sidecar tag alone) and
+ * its own result shape. Folding it in would make `agents` meaningless for
+ * half the calls, make every BuildResult field conditional, and tie the
+ * readiness gate's fix (which never wants a sidecar) to a flag. The CLI's
+ * `build --sidecar` is simply the two calls in a row.
  */
 import type { Engine } from '../engine.ts';
 import type { GateIO } from '../preflight/gate.ts';
 import type { GateSettings } from '../probes/types.ts';
 import { TaskError, type TaskContext, type TaskFailure } from '../tasks/task-manager.ts';
-import { buildImages, type BuildDeps, type BuildRequest, type BuildResult } from './build.ts';
+import { buildImages, buildSidecar, type BuildDeps, type BuildObserver, type BuildRequest, type BuildResult, type SidecarResult } from './build.ts';
 import { ImageBuildError } from './errors.ts';
-import { parseBuildParams } from './params.ts';
+import { parseBuildParams, parseSidecarParams } from './params.ts';
 import { progressLabel } from './progress.ts';
 import { loadImageRoster } from './roster-source.ts';
 import type { ImageRoster } from './roster-view.ts';
 import type { ImageTemplateSource } from './templates/types.ts';
 
 export const BUILD_STEP = 'images.build';
+export const SIDECAR_STEP = 'images.build-sidecar';
 
 const RULE = '  ' + '─'.repeat(60);
 export const FIRST_BUILD_PREAMBLE = [
@@ -59,22 +74,43 @@ function depsFor(engine: Engine, options: ImagesModuleOptions): BuildDeps {
   return { ctx: engine.ctx, roster, ...(options.templates ? { templates: options.templates } : {}) };
 }
 
-async function buildStep(engine: Engine, options: ImagesModuleOptions, params: unknown, task: TaskContext): Promise<BuildResult> {
+/**
+ * One image build as a task: params validated first (a bad request opens no
+ * stage), then one stage with podman lines as log events and steps as
+ * progress; build errors become task failures.
+ */
+async function imageStep<Q, R extends { cached: boolean }>(
+  task: TaskContext, label: string, parse: () => Q, build: (request: Q, observer: BuildObserver) => Promise<R>, tagOf: (result: R) => string,
+): Promise<R> {
   try {
-    const request = parseBuildParams(params, engine.defaultSettings().baseImage);
-    return await task.stage('Container images', async (stage) => {
-      const result = await buildImages(request, depsFor(engine, options), {
+    const request = parse();
+    return await task.stage(label, async (stage) => {
+      const result = await build(request, {
         signal: task.signal,
         log: (line, stream) => task.log(line, stream),
         progress: (p) => task.progress(p.overallDone, p.overallTotal, progressLabel(p)),
       });
-      stage.ok(result.cached ? `already built: ${result.l1}` : `built ${result.l1}`);
+      stage.ok(result.cached ? `already built: ${tagOf(result)}` : `built ${tagOf(result)}`);
       return result;
     });
   } catch (err) {
     if (err instanceof ImageBuildError) throw new TaskError(imageFailure(err));
     throw err;
   }
+}
+
+function buildStep(engine: Engine, options: ImagesModuleOptions, params: unknown, task: TaskContext): Promise<BuildResult> {
+  return imageStep(task, 'Container images',
+    () => parseBuildParams(params, engine.defaultSettings().baseImage),
+    (request, observer) => buildImages(request, depsFor(engine, options), observer),
+    (result) => result.l1);
+}
+
+function sidecarStep(engine: Engine, options: ImagesModuleOptions, params: unknown, task: TaskContext): Promise<SidecarResult> {
+  return imageStep(task, 'Sidecar image',
+    () => parseSidecarParams(params, engine.defaultSettings().baseImage),
+    (request, observer) => buildSidecar(request, depsFor(engine, options), observer),
+    (result) => result.sidecar);
 }
 
 /** terok's `_fix_images`: preamble, build all agents, postamble; a build error prints and returns false. */
@@ -102,6 +138,7 @@ export function createImagesModule(options: ImagesModuleOptions = {}) {
   return {
     register(engine: Engine): void {
       engine.tasks.register(BUILD_STEP, (params, task) => buildStep(engine, options, params, task));
+      engine.tasks.register(SIDECAR_STEP, (params, task) => sidecarStep(engine, options, params, task));
       engine.fixes.images = imagesFix(engine, options);
     },
   };

@@ -4,7 +4,7 @@
  */
 import { ImageBuildError } from './errors.ts';
 import { parseFamilyOverride } from './family.ts';
-import { DEFAULT_AGENT_SELECTION, type BuildRequest } from './build.ts';
+import { DEFAULT_AGENT_SELECTION, DEFAULT_SIDECAR_TOOL, type BuildRequest, type SidecarRequest } from './build.ts';
 
 /** Registry/name[:tag][@digest] characters only; podman rejects anything stranger anyway. */
 const IMAGE_REFERENCE = /^[A-Za-z0-9][A-Za-z0-9._\/:@-]*$/;
@@ -12,8 +12,12 @@ const MAX_IMAGE_REFERENCE = 255;
 /** Names, commas, `-` exclusions and spaces. */
 const SELECTION = /^[A-Za-z0-9_,\s-]*$/;
 const MAX_SELECTION = 2000;
+/** A roster entry name; whether it has a sidecar is the roster's call. */
+const TOOL_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+const MAX_TOOL_NAME = 100;
 
-const KNOWN_KEYS = new Set(['baseImage', 'family', 'agents', 'rebuild', 'fullRebuild']);
+const BUILD_KEYS = new Set(['baseImage', 'family', 'agents', 'rebuild', 'fullRebuild']);
+const SIDECAR_KEYS = new Set(['baseImage', 'family', 'toolName', 'rebuild', 'fullRebuild']);
 
 function invalid(message: string): ImageBuildError {
   return new ImageBuildError('invalid-params', message, { hint: 'This is a bug in the caller; the build was not started.' });
@@ -40,30 +44,53 @@ export function checkSelection(value: string): string {
   return value;
 }
 
-/** Validates task-step params; `defaultBase` fills a missing or blank base image. */
-export function parseBuildParams(raw: unknown, defaultBase: string): Required<BuildRequest> {
+/** Typed readers over an untrusted params object; unknown keys are rejected up front. */
+function reader(raw: unknown, known: ReadonlySet<string>) {
   const params = raw ?? {};
   if (typeof params !== 'object' || Array.isArray(params)) throw invalid('build parameters must be an object');
   const p = params as Record<string, unknown>;
-  for (const key of Object.keys(p)) if (!KNOWN_KEYS.has(key)) throw invalid(`unknown build parameter '${key}'`);
-  const str = (key: string): string | undefined => {
-    const v = p[key];
-    if (v === undefined || v === null) return undefined;
-    if (typeof v !== 'string') throw invalid(`build parameter '${key}' must be text`);
-    return v;
+  for (const key of Object.keys(p)) if (!known.has(key)) throw invalid(`unknown build parameter '${key}'`);
+  return {
+    raw: (key: string): unknown => p[key],
+    str(key: string): string | undefined {
+      const v = p[key];
+      if (v === undefined || v === null) return undefined;
+      if (typeof v !== 'string') throw invalid(`build parameter '${key}' must be text`);
+      return v;
+    },
+    bool(key: string): boolean {
+      const v = p[key];
+      if (v === undefined || v === null) return false;
+      if (typeof v !== 'boolean') throw invalid(`build parameter '${key}' must be true or false`);
+      return v;
+    },
   };
-  const bool = (key: string): boolean => {
-    const v = p[key];
-    if (v === undefined || v === null) return false;
-    if (typeof v !== 'boolean') throw invalid(`build parameter '${key}' must be true or false`);
-    return v;
-  };
-  const base = checkImageReference(str('baseImage') ?? '');
+}
+
+/** Validates `images.build` params; `defaultBase` fills a missing or blank base image. */
+export function parseBuildParams(raw: unknown, defaultBase: string): Required<BuildRequest> {
+  const r = reader(raw, BUILD_KEYS);
+  const base = checkImageReference(r.str('baseImage') ?? '');
   return {
     baseImage: base || defaultBase,
-    family: parseFamilyOverride(p.family),
-    agents: checkSelection(str('agents') ?? DEFAULT_AGENT_SELECTION),
-    rebuild: bool('rebuild'),
-    fullRebuild: bool('fullRebuild'),
+    family: parseFamilyOverride(r.raw('family')),
+    agents: checkSelection(r.str('agents') ?? DEFAULT_AGENT_SELECTION),
+    rebuild: r.bool('rebuild'),
+    fullRebuild: r.bool('fullRebuild'),
+  };
+}
+
+/** Validates `images.build-sidecar` params; the tool's existence is checked against the roster at build time. */
+export function parseSidecarParams(raw: unknown, defaultBase: string): Required<SidecarRequest> {
+  const r = reader(raw, SIDECAR_KEYS);
+  const base = checkImageReference(r.str('baseImage') ?? '');
+  const tool = (r.str('toolName') ?? '').trim() || DEFAULT_SIDECAR_TOOL;
+  if (tool.length > MAX_TOOL_NAME || !TOOL_NAME.test(tool)) throw invalid(`'${tool}' is not a valid sidecar tool name`);
+  return {
+    baseImage: base || defaultBase,
+    family: parseFamilyOverride(r.raw('family')),
+    toolName: tool,
+    rebuild: r.bool('rebuild'),
+    fullRebuild: r.bool('fullRebuild'),
   };
 }

@@ -1,7 +1,8 @@
 /**
  * Turns podman's build output into progress: `STEP n/m: <instruction>` lines
  * mark the start of step n of m. Progress is reported per image and overall
- * (L0 steps + L1 steps), with the time since the build started.
+ * (L0 steps + L1 steps, or L0 + sidecar steps), with the time since the
+ * build started.
  */
 export interface StepMarker {
   step: number;
@@ -36,7 +37,7 @@ export function countBuildSteps(dockerfile: string): number {
   return count;
 }
 
-export type ImageLayer = 'L0' | 'L1';
+export type ImageLayer = 'L0' | 'L1' | 'L1 sidecar';
 
 export interface BuildProgress {
   image: ImageLayer;

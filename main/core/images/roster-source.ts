@@ -19,7 +19,13 @@ export function imageRosterOf(roster: Roster, resolve: SelectionResolver): Image
     resolveSelection: (selection) => [...resolve(roster, selection)],
     entries: (names) => names.map((name) => entryOf(roster, name)),
     providerProtocols: () => providerProtocolsOf(roster),
+    sidecarTools: () => sidecarToolsOf(roster),
   };
+}
+
+/** Entry name → the sidecar's tool name, sorted by entry name. */
+export function sidecarToolsOf(roster: Roster): Record<string, string> {
+  return Object.fromEntries([...roster.sidecars.keys()].sort().map((name) => [name, roster.sidecars.get(name)!.tool_name?.trim() || name]));
 }
 
 function entryOf(roster: Roster, name: string): ImageRosterEntry {

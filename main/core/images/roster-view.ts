@@ -32,4 +32,11 @@ export interface ImageRoster {
   entries(names: readonly string[]): ImageRosterEntry[];
   /** Wire protocol → sorted provider names serving it (provider-protocols.json). */
   providerProtocols(): Record<string, string[]>;
+  /**
+   * Entries with a `sidecar:` section, by entry name → the tool name the
+   * sidecar template installs (`sidecar.tool_name`, else the entry name).
+   * Optional so L0/L1-only views (test fixtures) need not spell it out;
+   * absent means the roster has no sidecar tools.
+   */
+  sidecarTools?(): Readonly<Record<string, string>>;
 }

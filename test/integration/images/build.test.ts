@@ -1,6 +1,8 @@
 /**
- * Real podman builds of L0 + L1 from a local busybox base (no registry),
- * through the real build engine with fixture templates and roster.
+ * Real podman builds of L0 + L1, and of the L1 sidecar, from local busybox
+ * bases (no registry), through the real build engine with fixture templates
+ * and roster. One file on purpose: the cancel test counts the host's build
+ * containers, so no other build of this suite may run beside it.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,10 +11,12 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runCommand, type Runner } from '../../../main/core/host/process.ts';
-import { buildImages, type BuildDeps, type BuildRequest } from '../../../main/core/images/build.ts';
+import { buildImages, buildSidecar, type BuildDeps, type BuildRequest } from '../../../main/core/images/build.ts';
 import { ImageBuildError } from '../../../main/core/images/errors.ts';
 import { imageAgents, imageExists, listWorkingContainers } from '../../../main/core/images/podman.ts';
 import type { BuildProgress } from '../../../main/core/images/progress.ts';
+import type { ImageRoster } from '../../../main/core/images/roster-view.ts';
+import type { ImageTemplateSource, SidecarVars } from '../../../main/core/images/templates/types.ts';
 import { probeImages } from '../../../main/core/probes/images.ts';
 import type { ProbeEnv } from '../../../main/core/probes/types.ts';
 import { fixtureRoster, fixtureTemplates } from '../../support/images-fixtures.ts';
@@ -20,18 +24,35 @@ import { buildBusyboxBase, podmanUsable, removeTestImages } from '../../support/
 
 const RUN_ID = `${process.pid}-${randomBytes(3).toString('hex')}`;
 const BASE = `localhost/terok-test-base-${RUN_ID}:latest`;
+/** Its own base, so the sidecar build finds no L0 and builds it first. */
+const SIDECAR_BASE = `localhost/terok-test-sidecar-base-${RUN_ID}:latest`;
 const podman = { bin: 'podman', run: runCommand };
 const skip = podmanUsable() ? false : 'podman or busybox-static not available';
 
-const created = new Set<string>([BASE]);
+const created = new Set<string>([BASE, SIDECAR_BASE]);
 let tmpRoot = '';
+
+/** Fixture templates plus a sidecar whose "installer" writes a script named after the tool, after TOOL_CACHE_BUST. */
+const templates: ImageTemplateSource = {
+  ...fixtureTemplates(RUN_ID),
+  sidecar: (v: SidecarVars) => `ARG BASE_IMAGE=${v.baseImage}
+FROM \${BASE_IMAGE}
+LABEL terok.test.run="${RUN_ID}"
+USER root
+RUN echo "sidecar prelude for ${v.family}"
+ARG TOOL_CACHE_BUST=0
+RUN echo "installing ${v.toolName} $TOOL_CACHE_BUST" && mkdir -p /usr/local/bin && echo 'echo ${v.toolName} ready' > /usr/local/bin/${v.toolName} && chmod 0755 /usr/local/bin/${v.toolName}
+USER dev
+`,
+};
+const roster: ImageRoster = { ...fixtureRoster(), sidecarTools: () => ({ coderabbit: 'coderabbit' }) };
 
 function recordingRunner(calls: string[][]): Runner {
   return (file, args, opts) => { calls.push([...args]); return runCommand(file, args, opts); };
 }
 
 function deps(calls: string[][] = []): BuildDeps {
-  return { ctx: { env: process.env, run: recordingRunner(calls) }, roster: fixtureRoster(), templates: fixtureTemplates(RUN_ID), tmpRoot };
+  return { ctx: { env: process.env, run: recordingRunner(calls) }, roster, templates, tmpRoot };
 }
 
 async function build(request: BuildRequest, d = deps(), observer = {}) {
@@ -45,7 +66,7 @@ const probe = (baseImage: string) => probeImages({ ctx: { env: process.env, run:
 before(async () => {
   if (skip) return;
   tmpRoot = mkdtempSync(path.join(os.tmpdir(), 'terok-images-it-'));
-  await buildBusyboxBase(BASE, RUN_ID);
+  await Promise.all([buildBusyboxBase(BASE, RUN_ID), buildBusyboxBase(SIDECAR_BASE, RUN_ID)]);
 });
 
 after(async () => {
@@ -127,4 +148,35 @@ test('an unreachable base image is reported as a pull failure with the fix', { s
   const base = `localhost:1/terok-no-such-image-${RUN_ID}:1`;
   await assert.rejects(buildImages({ baseImage: base, family: 'deb', agents: 'alpha' }, deps()), (e: unknown) =>
     e instanceof ImageBuildError && e.code === 'pull-failed' && e.message.includes(base) && /podman pull/.test(e.hint ?? ''));
+});
+
+async function sidecar(calls: string[][], logs: string[] = []) {
+  const result = await buildSidecar({ baseImage: SIDECAR_BASE, family: 'deb' }, deps(calls), { log: (l: string) => logs.push(l) });
+  created.add(result.l0).add(result.sidecar);
+  return result;
+}
+
+test('real sidecar build: L0 first (missing), then terok-l1-sidecar:<slug> with the tool installed', { skip }, async () => {
+  const calls: string[][] = [];
+  const logs: string[] = [];
+  const result = await sidecar(calls, logs);
+  assert.equal(result.cached, false);
+  assert.equal(result.builtL0, true);
+  assert.match(result.sidecar, /^terok-l1-sidecar:localhost-terok-test-sidecar-base-/);
+  const builds = calls.filter((c) => c[0] === 'build');
+  assert.deepEqual(builds.map((c) => path.basename(c[2]!)), ['L0.Dockerfile', 'L1.sidecar.Dockerfile']);
+  assert.ok(await imageExists(podman, result.l0), result.l0);
+  assert.ok(await imageExists(podman, result.sidecar), result.sidecar);
+  const tool = await runCommand('podman', ['run', '--rm', result.sidecar, 'sh', '/usr/local/bin/coderabbit'], { timeoutMs: 60_000 });
+  assert.equal(tool.stdout, 'coderabbit ready\n');
+  assert.ok(logs.some((l) => /^STEP \d+\/\d+: RUN echo "installing coderabbit/.test(l)), 'podman output streamed');
+  assert.deepEqual(readdirSync(tmpRoot), [], 'build context removed');
+});
+
+test('second sidecar call is a cache hit: only `image exists`, no podman build', { skip }, async () => {
+  const calls: string[][] = [];
+  const result = await sidecar(calls);
+  assert.equal(result.cached, true);
+  assert.equal(result.builtL0, false);
+  assert.deepEqual(calls, [['image', 'exists', result.sidecar]]);
 });

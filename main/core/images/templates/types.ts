@@ -42,6 +42,11 @@ export interface SidecarVars {
 export interface ImageTemplateSource {
   l0(vars: L0Vars): string;
   l1(vars: L1Vars): string;
+  /**
+   * The L1 sidecar. Optional so a source made only for L0/L1 (test fixtures)
+   * stays valid; the engine falls back to our own sidecar template.
+   */
+  sidecar?(vars: SidecarVars): string;
   /** Helper files the templates COPY from the context. */
   contextFiles(family: PackageFamily): StagedFile[];
 }
