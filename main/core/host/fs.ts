@@ -54,6 +54,12 @@ export function atomicWriteFile(target: string, data: string | Uint8Array, opts:
     throw err;
   }
   closeSync(fd);
+  // Checked again right before the rename: a directory that containers can write
+  // to may have been swapped for a link while we were writing.
+  if (opts.refuseSymlinks && (isSymlink(dir) || isSymlink(target))) {
+    try { unlinkSync(tmp); } catch { /* already gone */ }
+    throw new UnsafePathError(target, 'it (or its directory) became a symbolic link while it was being written');
+  }
   try {
     renameSync(tmp, target);
   } catch (err) {
