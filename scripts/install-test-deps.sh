@@ -3,7 +3,7 @@
 # with runc, busybox-static to build tiny local images (registries are not
 # reachable in CI), Chromium for the renderer tests, OpenSSH for key checks.
 set -euo pipefail
-packages=(podman runc uidmap slirp4netns fuse-overlayfs busybox-static chromium openssh-client openssl keyutils libsecret-tools nftables python3 python3-venv git)
+packages=(podman gcc libc6-dev runc uidmap slirp4netns fuse-overlayfs busybox-static chromium openssh-client openssl keyutils libsecret-tools nftables python3 python3-venv git)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if ((${#missing[@]})); then
