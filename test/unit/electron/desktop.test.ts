@@ -139,11 +139,13 @@ test('a second launch quits itself; the first one restores and focuses its windo
 });
 
 test('task events are logged under the XDG state dir without results and with secrets redacted', async () => {
-  const host = createSandboxHost({ env: { ANTHROPIC_API_KEY: 'sk-ant-seeded-0123456789' } });
+  // One secret with a known key prefix, one without: the second is only caught by the env-derived redaction.
+  const host = createSandboxHost({ env: { ANTHROPIC_API_KEY: 'sk-ant-seeded-0123456789', TEROK_VAULT_PASSPHRASE: 'plain words without any prefix 42' } });
   installFakePodman(host);
   const engine = new Engine(host.ctx);
   engine.tasks.register('sandbox.install', async (_p, task) => {
     task.log('using sk-ant-seeded-0123456789 for the test');
+    task.log('unlocking with plain words without any prefix 42');
     return { generatedPassphrase: 'one-time-passphrase-abcdef' };
   });
   const desktop = startDesktopApp({ engine, rendererUrl: () => 'file:///app/index.html' })!;
@@ -153,7 +155,8 @@ test('task events are logged under the XDG state dir without results and with se
   const text = readFileSync(logFile, 'utf8');
   assert.match(text, /\[sandbox\.install [0-9a-f]{8}\] using \[redacted\] for the test/);
   assert.match(text, /\[sandbox\.install [0-9a-f]{8}\] done$/m);
-  assert.ok(!text.includes('sk-ant-seeded') && !text.includes('one-time-passphrase'));
+  assert.match(text, /unlocking with \[redacted\]/);
+  assert.ok(!text.includes('sk-ant-seeded') && !text.includes('one-time-passphrase') && !text.includes('without any prefix'));
   host.cleanup();
 });
 
