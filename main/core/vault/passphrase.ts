@@ -129,16 +129,20 @@ async function trySystemdCreds(ctx: HostContext, paths: TerokPaths, signal?: Abo
   }
 }
 
-/** Secret Service lookup; skipped (fail-open) without a session bus, time-boxed to 3 s. */
+/**
+ * Secret Service read; skipped (fail-open) without a session bus, time-boxed
+ * to 3 s. `secret-tool search` (unlike `lookup`) never asks to unlock a
+ * locked keyring, so a probe on window focus cannot pop up a dialog — and
+ * a locked keyring simply yields nothing, as terok's non-interactive read does.
+ */
 async function tryKeyring(ctx: HostContext, config: TerokConfig, signal?: AbortSignal): Promise<string | null> {
   if (!configBool(config, 'credentials', 'use_keyring', true)) return null;
   if (!ctx.env.DBUS_SESSION_BUS_ADDRESS) return null;
   const bin = which(ctx, 'secret-tool');
   if (!bin) return null;
   try {
-    const { stdout } = await ctx.run(bin, ['lookup', 'service', KEYRING_SERVICE, 'username', KEYRING_USER], { timeoutMs: 3000, signal, allowNonZero: true });
-    const value = stdout.replace(/[\r\n]+$/, '');
-    return value || null;
+    const { stdout } = await ctx.run(bin, ['search', 'service', KEYRING_SERVICE, 'username', KEYRING_USER], { timeoutMs: 3000, signal, allowNonZero: true });
+    return /^secret = (.+)$/m.exec(stdout)?.[1] ?? null;
   } catch {
     return null;
   }

@@ -29,10 +29,10 @@ function withHost(body: (host: SandboxHost) => Promise<void>, env: Record<string
   };
 }
 
-/** A Secret Service stand-in: `store` reads stdin into a file, `lookup` prints it. */
+/** A Secret Service stand-in: `store` reads stdin into a file, `lookup` and `search` print it as secret-tool does. */
 function fakeSecretTool(host: SandboxHost): string {
   const store = path.join(host.root, 'fake-keyring');
-  host.writeBin('secret-tool', `#!/bin/sh\necho "$@" >> ${store}.args\ncase "$1" in\n  store) cat > ${store} ;;\n  lookup) [ -f ${store} ] && cat ${store} ;;\nesac\n`);
+  host.writeBin('secret-tool', `#!/bin/sh\necho "$@" >> ${store}.args\ncase "$1" in\n  store) cat > ${store} ;;\n  lookup) [ -f ${store} ] && cat ${store} ;;\n  search) [ -f ${store} ] && { echo "[/org/freedesktop/secrets/collection/login/7]"; echo "label = terok-sandbox"; printf "secret = "; cat ${store}; echo; echo "attribute.service = terok-sandbox"; } ;;\nesac\n`);
   return store;
 }
 
@@ -74,6 +74,10 @@ test('keyring tier (fake daemon): stored under terok\'s names, use_keyring persi
   assert.equal(statSync(cfgFile).mode & 0o777, 0o600);
   const resolved = await resolvePassphrase(host.ctx, paths, loadTerokConfig(host.ctx));
   assert.equal(resolved?.source, 'keyring');
+  assert.equal(resolved?.value, out.generatedPassphrase);
+  // Reads use `search`, which never raises an unlock dialog (lookup would on a locked keyring).
+  assert.match(readFileSync(store + '.args', 'utf8'), /^search service terok-sandbox username credentials-db$/m);
+  assert.doesNotMatch(readFileSync(store + '.args', 'utf8'), /^lookup /m);
 }, { DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent' }));
 
 test('keyring tier without a session bus: clear refusal naming the alternative', withHost(async (host) => {
