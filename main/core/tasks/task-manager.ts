@@ -121,17 +121,22 @@ export class TaskManager {
       progress: (done, total, label) => emit({ type: 'progress', done, total, ...(label ? { label } : {}) }),
       stage: (label, body) => runStage((stage) => emit({ type: 'stage', stage }), label, body),
     };
+    // A step that returns ends `done` with its result, even when cancel came
+    // late: the result may be the only copy of something the user must see
+    // (the sandbox install's one-time passphrase). Only a throw while aborted
+    // is `cancelled`; a step that honours cancel returns or throws as it sees fit.
     record.finished = (async () => {
+      let result: unknown;
       try {
-        const result = await impl(params, ctx);
-        if (controller.signal.aborted) throw new CancelledError();
-        record.state = 'done';
-        emit({ type: 'done', result });
+        result = await impl(params, ctx);
       } catch (err) {
         const failure = controller.signal.aborted ? toFailure(new CancelledError()) : toFailure(err);
         record.state = failure.code === 'cancelled' ? 'cancelled' : 'failed';
         emit({ type: 'failed', error: failure });
+        return;
       }
+      record.state = 'done';
+      emit({ type: 'done', result });
     })();
     return id;
   }

@@ -78,3 +78,41 @@ test('redactResults blanks a one-time secret in the stored history of a step', a
   assert.deepEqual(done?.type === 'done' && done.result, { exitCode: 0, generatedPassphrase: null });
   assert.ok(!JSON.stringify(tm.events(id)).includes('one-time-secret'));
 });
+
+test('a step that returns after cancel ends done with its result (it may hold a one-time secret)', async () => {
+  const tm = new TaskManager();
+  let release!: () => void;
+  const gate = new Promise<void>((r) => { release = r; });
+  tm.register('late', async (_p, t) => {
+    await gate;
+    return { aborted: t.signal.aborted, generatedPassphrase: 'shown-once' };
+  });
+  const id = tm.start('late', {});
+  assert.equal(tm.cancel(id), true);
+  release();
+  assert.equal(await tm.wait(id), 'done');
+  const last = tm.events(id).at(-1);
+  assert.deepEqual(last?.type === 'done' && last.result, { aborted: true, generatedPassphrase: 'shown-once' });
+});
+
+test('a step that throws after cancel ends cancelled, whatever it threw', async () => {
+  const tm = new TaskManager();
+  tm.register('throws', async (_p, t) => {
+    await new Promise<void>((resolve) => t.signal.addEventListener('abort', () => resolve()));
+    throw new Error('some unrelated failure while stopping');
+  });
+  const id = tm.start('throws', {});
+  setTimeout(() => tm.cancel(id), 10);
+  assert.equal(await tm.wait(id), 'cancelled');
+  const last = tm.events(id).at(-1);
+  assert.equal(last?.type === 'failed' && last.error.code, 'cancelled');
+});
+
+test('a step that throws without cancel still fails with its own error', async () => {
+  const tm = new TaskManager();
+  tm.register('bad', async () => { throw new TaskError({ code: 'nope', message: 'no good' }); });
+  const id = tm.start('bad', {});
+  assert.equal(await tm.wait(id), 'failed');
+  const last = tm.events(id).at(-1);
+  assert.equal(last?.type === 'failed' && last.error.code, 'nope');
+});
