@@ -12,14 +12,20 @@
  * fails the shield stage cleanly instead of crashing setup; the credentials
  * phase is a stage line (the wizard has no free-form column) and it checks
  * that an existing encrypted DB really opens, instead of assuming it does.
+ *
+ * Beyond terok: one install at a time per state root (`setup.lock`, shared by
+ * the wizard and the CLI); a cancelled task stops before the next phase and
+ * returns what it has (never a stamp); and a passphrase this run mints is in
+ * the result from the moment it exists, whatever fails or is cancelled later.
  */
 import type { HostContext } from '../host/context.ts';
 import { loadTerokConfig, type TerokConfig } from '../host/config.ts';
 import { detectDistro, installCommand } from '../host/distro.ts';
 import { resolvePaths, type TerokPaths } from '../host/paths.ts';
 import { which } from '../host/which.ts';
+import { withSetupLock } from '../host/lock.ts';
 import type { TaskContext } from '../tasks/task-manager.ts';
-import type { StageHandle } from '../tasks/stages.ts';
+import { errorText, type StageHandle } from '../tasks/stages.ts';
 import { ensureCredentials, recoveryAcknowledged, tierValidationError, SYSTEMD_CREDS_UNAVAILABLE, type CredentialsOutcome, type ProvisionableTier } from '../vault/provisioning.ts';
 import { systemdCredsAvailability } from '../vault/passphrase.ts';
 import { planHooksDir } from './containers-conf.ts';
@@ -55,8 +61,15 @@ export interface InstallDeps {
   sysRoot?: string;
 }
 
+/** The recovery-key commands, named the same way by the CLI and the install log. */
+export const RECOVERY_REVEAL_COMMAND = 'terok-sandbox vault passphrase reveal';
+export const RECOVERY_ACK_COMMAND = 'terok-sandbox vault passphrase acknowledge';
+
 export interface InstallResult {
+  /** 1 also when cancelled. */
   exitCode: 0 | 1 | 5;
+  /** The task was cancelled: the phases after the current one did not run and no stamp was written. */
+  cancelled: boolean;
   failedStages: string[];
   stampPath: string | null;
   /** Shown before/while containers.conf gains hooks_dir for the first time; null otherwise. */
@@ -65,7 +78,10 @@ export interface InstallResult {
   vault: Omit<CredentialsOutcome, 'generatedPassphrase'> | null;
   /**
    * A passphrase this run generated — present ONCE, here only. The wizard
-   * shows it as the recovery key; it is in no stage line and no log.
+   * shows it as the recovery key; it is in no stage line and no log. Set the
+   * moment it is minted, so it is here even when storing it, the DB step or a
+   * later phase failed, or the run was cancelled (a tier or the DB may already
+   * be keyed with it).
    */
   generatedPassphrase: string | null;
   recoveryAcknowledged: boolean;
@@ -93,20 +109,34 @@ async function phase(task: InstallDeps['task'], label: string, body: (s: StageHa
 const notInstalledText = (ctx: HostContext) => `terok is not installed — install it with: ${terokInstallPlan(ctx).display}`;
 
 export async function ensureSandboxReady(deps: InstallDeps, opts: InstallOptions = {}): Promise<InstallResult> {
+  const invalid = await validateInstallOptions(deps.ctx, opts, deps.task.signal);
+  if (invalid) throw new Error(invalid);
+  const config: TerokConfig = loadTerokConfig(deps.ctx);
+  const paths: TerokPaths = resolvePaths(deps.ctx, config);
+  // Two concurrent runs (wizard + CLI) could each mint a passphrase: the second fails fast.
+  return withSetupLock(paths.stateRoot, () => installLocked(deps, opts, config, paths));
+}
+
+async function installLocked(deps: InstallDeps, opts: InstallOptions, config: TerokConfig, paths: TerokPaths): Promise<InstallResult> {
   const { ctx, task } = deps;
   const signal = task.signal;
-  const invalid = await validateInstallOptions(ctx, opts, signal);
-  if (invalid) throw new Error(invalid);
-
-  const config: TerokConfig = loadTerokConfig(ctx);
-  const paths: TerokPaths = resolvePaths(ctx, config);
   const runtime = deps.runtime ?? await detectTerokRuntime(ctx, signal);
   const failed: string[] = [];
   const result: InstallResult = {
-    exitCode: EXIT_OK, failedStages: failed, stampPath: null, containersConfWarning: null, vault: null,
+    exitCode: EXIT_OK, cancelled: false, failedStages: failed, stampPath: null, containersConfWarning: null, vault: null,
     generatedPassphrase: null, recoveryAcknowledged: false, packages: runtime.packages,
   };
   const track = (label: string, ok: boolean) => { if (!ok) failed.push(label); };
+  /** Checked before each phase: on cancel, stop here and hand back what this run has. */
+  const cancelled = (): boolean => {
+    if (!signal.aborted) return false;
+    result.cancelled = true;
+    result.exitCode = EXIT_PHASE_FAILED;
+    result.recoveryAcknowledged = recoveryAcknowledged(paths);
+    task.log('Cancelled — the remaining steps were not run; no setup stamp written.');
+    return true;
+  };
+  if (cancelled()) return result;
 
   // Routes first: the per-container supervisor reads routes.json at container start.
   // A roster error stops the install here, as in terok: nothing else runs, no stamp.
@@ -116,7 +146,9 @@ export async function ensureSandboxReady(deps: InstallDeps, opts: InstallOptions
       s.ok(await deps.vaultRoutes(ctx, signal));
       return true;
     });
-    if (!routed) return { ...result, exitCode: EXIT_PHASE_FAILED, failedStages: ['Vault routes'] };
+    track('Vault routes', routed);
+    if (cancelled()) return result;
+    if (!routed) { result.exitCode = EXIT_PHASE_FAILED; return result; }
   }
 
   task.log(`terok: ${describeRuntime(runtime)}${runtime.via ? ` (via ${runtime.via})` : ''}`);
@@ -148,6 +180,7 @@ export async function ensureSandboxReady(deps: InstallDeps, opts: InstallOptions
   const seLine = selinuxLine(selinux, runtime.sandboxDir);
   if (seLine) await phase(task, 'SELinux policy', (s) => { (seLine.marker === 'ok' ? s.ok : s.missing)(seLine.detail); return true; });
 
+  if (cancelled()) return result;
   task.log('');
   task.log('Services:');
   await phase(task, 'Legacy install cleanup', async (s) => {
@@ -159,6 +192,7 @@ export async function ensureSandboxReady(deps: InstallDeps, opts: InstallOptions
   });
 
   if (!opts.noShield) {
+    if (cancelled()) return result;
     track('Shield hooks', await phase(task, 'Shield hooks', (s) => {
       if (!runtime.shieldDir) { s.fail(notInstalledText(ctx)); return false; }
       const nft = checkHostTools(ctx).find((t) => t.name === 'nft');
@@ -178,17 +212,30 @@ export async function ensureSandboxReady(deps: InstallDeps, opts: InstallOptions
   }
 
   if (!opts.noVault) {
+    if (cancelled()) return result;
     track('Credentials DB', await phase(task, 'Credentials DB', async (s) => {
-      const outcome = await ensureCredentials(ctx, paths, config, { tier: opts.passphraseTier, signal });
+      let outcome: CredentialsOutcome;
+      try {
+        outcome = await ensureCredentials(ctx, paths, config, {
+          tier: opts.passphraseTier, signal,
+          // Into the result before it is stored anywhere: whatever fails next, the user still gets it.
+          onMinted: (passphrase) => { result.generatedPassphrase = passphrase; },
+        });
+      } catch (err) {
+        if (!result.generatedPassphrase) throw err;
+        s.fail(`${errorText(err)}\na new passphrase was generated before this failed — save the recovery key`);
+        return false;
+      }
       const { generatedPassphrase, ...safe } = outcome;
       result.vault = safe;
-      result.generatedPassphrase = generatedPassphrase;
+      result.generatedPassphrase = generatedPassphrase ?? result.generatedPassphrase;
       s.ok(generatedPassphrase ? `${outcome.detail}; new passphrase generated — save the recovery key` : outcome.detail);
       return true;
     }));
   }
 
   // Last, so a half-installed host never has a live hook pointing at a missing binary.
+  if (cancelled()) return result;
   track('Supervisor hooks', await phase(task, 'Supervisor hooks', (s) => {
     if (!runtime.sandboxDir) { s.fail(notInstalledText(ctx)); return false; }
     const installed = installSupervisorHooks(ctx, paths, runtime);
@@ -200,6 +247,7 @@ export async function ensureSandboxReady(deps: InstallDeps, opts: InstallOptions
     return true;
   }));
 
+  if (cancelled()) return result;
   if (selinuxBlocksSetup(selinux)) for (const l of selinuxHint(selinux, runtime.sandboxDir)) task.log(l);
   if (apparmor.status === 'profile_missing') for (const l of apparmorHint(runtime.sandboxDir, paths.sandboxLive)) task.log(l);
 
@@ -213,9 +261,11 @@ export async function ensureSandboxReady(deps: InstallDeps, opts: InstallOptions
     result.stampPath = paths.setupStamp;
     task.log(`→ setup stamp written: ${paths.setupStamp}`);
     if (!opts.noVault && !result.recoveryAcknowledged) {
+      // terok says `terok vault passphrase …`; we name terok-sandbox's own CLI,
+      // which a pipx install of terok-executor always provides (as the CLI does).
       task.log('Recovery key — save it off-host');
-      task.log('  • show it again with: terok vault passphrase reveal');
-      task.log('  • once saved, confirm with: terok vault passphrase acknowledge (or "I have saved it" in Terok Setup)');
+      task.log(`  • show it again with: ${RECOVERY_REVEAL_COMMAND}`);
+      task.log(`  • once saved, confirm with: ${RECOVERY_ACK_COMMAND} (or "I have saved it" in Terok Setup)`);
     }
   }
   return result;

@@ -88,10 +88,21 @@ export function persistUseKeyring(ctx: Pick<HostContext, 'env' | 'home'>): strin
   return file;
 }
 
+/** Why `tier` cannot take a passphrase here (checked before one is minted), or null. */
+async function tierUnusable(ctx: HostContext, tier: ProvisionableTier, signal?: AbortSignal): Promise<ProvisioningError | null> {
+  if (tier === 'systemd-creds') {
+    const avail = await systemdCredsAvailability(ctx, signal);
+    return avail.available ? null : new ProvisioningError(`${SYSTEMD_CREDS_UNAVAILABLE}: ${avail.reason}`);
+  }
+  if (tier === 'keyring') {
+    if (!which(ctx, 'secret-tool')) return new ProvisioningError('the keyring tier needs secret-tool (install libsecret-tools on Debian/Ubuntu, libsecret on Fedora), or choose another tier');
+    if (!ctx.env.DBUS_SESSION_BUS_ADDRESS) return new ProvisioningError('no login keyring is reachable (no desktop session bus); log in to a desktop session or choose the kernel-keyring tier');
+  }
+  return null;
+}
+
 async function storeInKeyring(ctx: HostContext, passphrase: string, signal?: AbortSignal): Promise<void> {
-  const bin = which(ctx, 'secret-tool');
-  if (!bin) throw new ProvisioningError('the keyring tier needs secret-tool (install libsecret-tools on Debian/Ubuntu, libsecret on Fedora), or choose another tier');
-  if (!ctx.env.DBUS_SESSION_BUS_ADDRESS) throw new ProvisioningError('no login keyring is reachable (no desktop session bus); log in to a desktop session or choose the kernel-keyring tier');
+  const bin = which(ctx, 'secret-tool')!;
   try {
     await ctx.run(bin, ['store', '--label=terok-sandbox credentials-db', 'service', KEYRING_SERVICE, 'username', KEYRING_USER], { timeoutMs: 60_000, signal, input: passphrase });
   } catch (err) {
@@ -117,9 +128,9 @@ async function storeInKernelKeyring(ctx: HostContext, paths: TerokPaths, passphr
 }
 
 export async function storeInTier(ctx: HostContext, paths: TerokPaths, tier: ProvisionableTier, passphrase: string, signal?: AbortSignal): Promise<void> {
+  const unusable = await tierUnusable(ctx, tier, signal);
+  if (unusable) throw unusable;
   if (tier === 'systemd-creds') {
-    const avail = await systemdCredsAvailability(ctx, signal);
-    if (!avail.available) throw new ProvisioningError(`${SYSTEMD_CREDS_UNAVAILABLE}: ${avail.reason}`);
     await sealWithSystemdCreds(ctx, paths, passphrase, signal);
   } else if (tier === 'keyring') {
     await storeInKeyring(ctx, passphrase, signal);
@@ -146,6 +157,13 @@ export interface CredentialsOutcome {
 export interface CredentialsOptions {
   tier?: ProvisionableTier;
   signal?: AbortSignal;
+  /**
+   * Called with a newly minted passphrase before it is stored anywhere, so the
+   * caller holds it even if storing it, encrypting the DB or opening it fails
+   * afterwards (a tier or the DB may already be keyed with it). Not called for
+   * a passphrase that already resolved from a tier.
+   */
+  onMinted?: (passphrase: string) => void;
 }
 
 export const noTierChosenHint = (invocation: string) =>
@@ -154,18 +172,27 @@ export const noTierChosenHint = (invocation: string) =>
   `  ${invocation} --passphrase-tier keyring          (login keyring; recommended on a desktop)\n` +
   `  ${invocation} --passphrase-tier kernel-keyring   (RAM only; unlock again after logout)`;
 
+/** A new passphrase, handed to the caller before anything can fail. */
+function mint(opts: CredentialsOptions): string {
+  const value = generatePassphrase();
+  opts.onMinted?.(value);
+  return value;
+}
+
 /** Which passphrase to use for a vault that has none yet, and whether we minted it. */
 async function obtainPassphrase(ctx: HostContext, paths: TerokPaths, existing: ResolvedPassphrase | null, opts: CredentialsOptions): Promise<{ value: string; source: TierName; generated: boolean }> {
   if (opts.tier) {
     if (existing && existing.source === opts.tier) return { ...existing, generated: false };
+    // A tier that cannot take it fails before anything is minted (nothing to show, nothing stored).
+    if (!existing) { const unusable = await tierUnusable(ctx, opts.tier, opts.signal); if (unusable) throw unusable; }
     // Move an already resolving passphrase into the requested tier rather than minting a second one.
-    const value = existing?.value ?? generatePassphrase();
+    const value = existing?.value ?? mint(opts);
     await storeInTier(ctx, paths, opts.tier, value, opts.signal);
     return { value, source: opts.tier, generated: !existing };
   }
   if (existing) return { ...existing, generated: false };
   if ((await systemdCredsAvailability(ctx, opts.signal)).available) {
-    const value = generatePassphrase();
+    const value = mint(opts);
     await sealWithSystemdCreds(ctx, paths, value, opts.signal);
     return { value, source: 'systemd-creds', generated: true };
   }

@@ -159,3 +159,23 @@ test('recovery marker: zero-byte 0600 file', withHost(async (host) => {
   assert.equal(statSync(marker).mode & 0o777, 0o600);
   assert.equal(recoveryAcknowledged(paths), true);
 }));
+
+test('onMinted: a new passphrase reaches the caller before it is stored, so a failing store cannot lose it', withHost(async (host) => {
+  host.writeBin('secret-tool', '#!/bin/sh\ncat > /dev/null\necho "secret-tool: keyring refused" >&2\nexit 1\n');
+  const { paths, config } = env(host);
+  const minted: string[] = [];
+  await assert.rejects(ensureCredentials(host.ctx, paths, config, { tier: 'keyring', onMinted: (p) => minted.push(p) }), /could not store the passphrase in the login keyring: secret-tool: keyring refused/);
+  assert.equal(minted.length, 1);
+  assert.match(minted[0]!, /^[A-Za-z0-9_-]{43}$/);
+}, { DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent' }));
+
+test('onMinted: not called for an unusable tier (checked first) nor for a passphrase that already resolves', withHost(async (host) => {
+  const { paths, config } = env(host);
+  const minted: (string | null)[] = [];
+  await assert.rejects(ensureCredentials(host.ctx, paths, config, { tier: 'keyring', onMinted: (p) => minted.push(p) }), /secret-tool|no login keyring/);
+  assert.equal(minted.length, 0);
+  const first = await ensureCredentials(host.ctx, paths, config, { tier: 'kernel-keyring', onMinted: (p) => minted.push(p) });
+  assert.deepEqual(minted, [first.generatedPassphrase]);
+  await ensureCredentials(host.ctx, paths, config, { tier: 'kernel-keyring', onMinted: (p) => minted.push(p) });
+  assert.equal(minted.length, 1);
+}));
