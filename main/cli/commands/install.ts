@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { Engine } from '../../core/engine.ts';
+import { RECOVERY_ACK_COMMAND } from '../../core/sandbox/install.ts';
 import { createStagePrinter } from '../../core/sandbox/stage-printer.ts';
 import { colourEnabled } from '../../core/tasks/stages.ts';
 import { EXIT_FAILURE, EXIT_READY, type CliCommand, type CliStreams } from '../command.ts';
@@ -38,6 +39,7 @@ export async function runStepWithStageLines(engine: Engine, io: CliStreams, step
 
 interface InstallOutcome {
   exitCode: number;
+  cancelled?: boolean;
   generatedPassphrase: string | null;
 }
 
@@ -74,11 +76,12 @@ Exit codes: 0 ready (stamp written), 1 a stage failed,
     const result = await runStepWithStageLines(engine, io, 'sandbox.install', params) as InstallOutcome | null;
     if (!result) return EXIT_FAILURE;
     if (result.generatedPassphrase) {
-      // The one and only time this value is shown.
+      // The one and only time this value is shown — also after a failed or cancelled run.
       io.out(`\nVault passphrase: ${result.generatedPassphrase}\n`);
       io.out("  Write this down — it's your recovery key for rebuilds and other hosts.\n");
-      io.out('  Once saved, confirm it: terok-sandbox vault passphrase acknowledge (or "I have saved it" in the app).\n');
+      io.out(`  Once saved, confirm it: ${RECOVERY_ACK_COMMAND} (or "I have saved it" in Terok Setup)\n`);
     }
+    if (result.cancelled) io.err('terok-setup: install cancelled; no setup stamp written\n');
     return result.exitCode;
   },
 };

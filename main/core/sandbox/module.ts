@@ -9,19 +9,21 @@
  *
  * Params arrive from the renderer, so they are validated here, strictly.
  * An install always ends as `done` with its exit code — even when a stage
- * failed — because the result may carry the one-time generated passphrase,
- * which must reach the user whatever happened after it was minted.
+ * failed or the task was cancelled (`cancelled: true`) — because the result
+ * may carry the one-time generated passphrase, which must reach the user
+ * whatever happened after it was minted.
  */
 import type { Engine } from '../engine.ts';
 import { loadTerokConfig } from '../host/config.ts';
 import { resolvePaths } from '../host/paths.ts';
 import { vaultRoutesStep } from '../roster/vault-routes.ts';
-import type { StepFix } from '../preflight/gate.ts';
-import { runStage } from '../tasks/stages.ts';
+import type { GateIO, StepFix } from '../preflight/gate.ts';
+import type { GateSettings } from '../probes/types.ts';
+import { errorText, runStage } from '../tasks/stages.ts';
 import { TaskError, type TaskContext } from '../tasks/task-manager.ts';
 import { acknowledgeRecoveryKey, tierValidationError, type ProvisionableTier } from '../vault/provisioning.ts';
 import { createStagePrinter } from './stage-printer.ts';
-import { ensureSandboxReady, type InstallOptions, type VaultRoutesStep } from './install.ts';
+import { ensureSandboxReady, RECOVERY_ACK_COMMAND, type InstallOptions, type InstallResult, type VaultRoutesStep } from './install.ts';
 import { uninstallSandbox, type UninstallOptions } from './uninstall.ts';
 import { terokInstallPlan } from './terok-runtime.ts';
 
@@ -63,6 +65,22 @@ export function parseInstallParams(params: unknown): InstallOptions {
   return opts;
 }
 
+/** What the gate's sandbox fix passes to the install beyond terok's no-argument call (`run --passphrase-tier`). */
+export interface SandboxFixOptions {
+  passphraseTier?: ProvisionableTier;
+}
+
+const fixOptions = new WeakMap<Engine, SandboxFixOptions>();
+
+/** Options for this engine's sandbox gate fix (runGate's and the stamp gate's); `terok-setup run` sets them. */
+export function setSandboxFixOptions(engine: Engine, opts: SandboxFixOptions): void {
+  fixOptions.set(engine, { ...opts });
+}
+
+export function sandboxFixOptions(engine: Engine): SandboxFixOptions {
+  return { ...fixOptions.get(engine) };
+}
+
 export function parseUninstallParams(params: unknown): UninstallOptions {
   return { noShield: optionalBool(paramsObject(params, ['noShield']), 'noShield') };
 }
@@ -82,23 +100,44 @@ export function register(engine: Engine, deps: SandboxModuleDeps = { vaultRoutes
     return { marker };
   });
 
-  // The gate's "Install shield hooks now?": the same install, stage lines on the gate's stdout.
-  const fix: StepFix = async (_settings, io, signal) => {
+  engine.fixes.sandbox = sandboxFix(engine, deps);
+}
+
+/**
+ * The gate's "Install shield hooks now?" (terok-executor §2.6): the same
+ * install, stage lines on the gate's stdout; exit 1/5 or an error prints
+ * `  sandbox setup failed: <code or message>` to stderr and returns false.
+ * A generated passphrase is printed whatever the outcome.
+ */
+export function sandboxFix(engine: Engine, deps: SandboxModuleDeps = { vaultRoutes: vaultRoutesStep }): StepFix {
+  return async (_settings: GateSettings, io: GateIO, signal?: AbortSignal) => {
     const printer = createStagePrinter((text) => io.out(text.replace(/\n$/, '')), { progressive: false, colour: false });
     const task: Pick<TaskContext, 'stage' | 'log' | 'signal'> = {
       signal: signal ?? new AbortController().signal,
       log: (line) => printer.log(line),
       stage: (label, body) => runStage(printer.stage, label, body),
     };
-    const result = await ensureSandboxReady({ ctx: engine.ctx, task, vaultRoutes: deps.vaultRoutes });
+    const { passphraseTier } = sandboxFixOptions(engine);
+    let result: InstallResult;
+    try {
+      result = await ensureSandboxReady({ ctx: engine.ctx, task, vaultRoutes: deps.vaultRoutes }, passphraseTier ? { passphraseTier } : {});
+    } catch (err) {
+      io.err(`  sandbox setup failed: ${errorText(err)}`);
+      return false;
+    }
     if (result.generatedPassphrase) {
       io.out('');
       io.out(`Vault passphrase: ${result.generatedPassphrase}`);
       io.out("  Write this down — it's your recovery key for rebuilds and other hosts.");
+      io.out(`  Once saved, confirm it: ${RECOVERY_ACK_COMMAND}`);
     }
-    return result.exitCode === 0;
+    if (result.exitCode !== 0) {
+      // terok's text for an exit request: just the code.
+      io.err(`  sandbox setup failed: ${result.exitCode}`);
+      return false;
+    }
+    return true;
   };
-  engine.fixes.sandbox = fix;
 }
 
 /** pipx can take a while on a slow mirror; it still gets a ceiling. */
