@@ -50,7 +50,11 @@ export interface CliRuntime {
   packaged: boolean;
   /** Directory holding the app's package.json: the repository in development, `resources/app.asar` when packaged. */
   appRoot: string;
+  /** Where deb/rpm packages put the command (a path without spaces, unlike /opt/Terok Setup). */
+  systemLauncher?: string;
 }
+
+export const SYSTEM_LAUNCHER = '/usr/bin/terok-setup';
 
 /** The directory with our package.json above this module (works from source and from the bundled out/main). */
 function findAppRoot(start: string): string {
@@ -88,6 +92,9 @@ export const ELECTRON_CLI_SWITCHES = ['--ozone-platform=headless', '--disable-gp
 export function cliInvocation(rt: CliRuntime = currentRuntime()): string[] {
   if (rt.electron) {
     if (rt.packaged) {
+      // Preferred: some terminals (x-terminal-emulator wrappers) re-split `-e` on spaces.
+      const system = rt.systemLauncher ?? SYSTEM_LAUNCHER;
+      if (existsSync(system)) return [system];
       const launcher = path.join(path.dirname(rt.execPath), 'terok-setup');
       if (launcher !== rt.execPath && existsSync(launcher)) return [launcher];
       return [rt.execPath, ...ELECTRON_CLI_SWITCHES];

@@ -56,11 +56,15 @@ test('cliInvocation: source entry under Node, bundled cli.js without sources, th
     assert.deepEqual(cliInvocation({ execPath: '/usr/bin/node', electron: false, packaged: false, appRoot: bare }), ['/usr/bin/node', path.join(bare, 'out', 'main', 'cli.js')]);
     // Packaged: the app binary, with or without the terok-setup launcher beside it.
     const app = path.join(bare, 'Terok Setup', 'terok-setup-app');
-    const rt = { execPath: app, electron: true, packaged: true, appRoot: path.join(bare, 'Terok Setup', 'resources', 'app.asar') };
+    const rt = { execPath: app, electron: true, packaged: true, appRoot: path.join(bare, 'Terok Setup', 'resources', 'app.asar'), systemLauncher: path.join(bare, 'usr-bin', 'terok-setup') };
     assert.deepEqual(cliInvocation(rt), [app, '--ozone-platform=headless', '--disable-gpu', '--no-sandbox', '--terok-cli', '--']);
     mkdirSync(path.dirname(app), { recursive: true });
     writeFileSync(path.join(path.dirname(app), 'terok-setup'), '#!/bin/sh\n', { mode: 0o755 });
     assert.deepEqual(cliInvocation(rt), [path.join(bare, 'Terok Setup', 'terok-setup')]);
+    // Installed from deb/rpm: the command on PATH, whose path has no spaces, wins.
+    mkdirSync(path.join(bare, 'usr-bin'));
+    writeFileSync(path.join(bare, 'usr-bin', 'terok-setup'), '#!/bin/sh\n', { mode: 0o755 });
+    assert.deepEqual(cliInvocation(rt), [path.join(bare, 'usr-bin', 'terok-setup')]);
     // Development Electron: the app directory comes first.
     assert.deepEqual(
       cliInvocation({ execPath: '/repo/node_modules/electron/dist/electron', electron: true, packaged: false, appRoot: REPO }),
