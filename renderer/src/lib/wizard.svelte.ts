@@ -221,7 +221,9 @@ class Wizard {
       const sandbox = () => this.step('sandbox');
       const facts = () => (sandbox()?.facts ?? {}) as { terok?: { via: string | null; install: { argv: string[] | null } | null }; vault?: { needsChoice: boolean; choices: { tier: string; available: boolean }[] } };
       if (this.step('podman')?.result.ok !== true) { this.goTo('podman'); return; }
-      if (facts().terok && !facts().terok?.via && facts().terok?.install?.argv) {
+      if (facts().terok && !facts().terok?.via) {
+        // Without pipx there is nothing safe to run for the user: the page shows the commands.
+        if (!facts().terok?.install?.argv) { this.goTo('sandbox'); return; }
         if (!(await run('sandbox', 'terok.install'))) return;
       }
       const setupCurrent = () => this.report?.setup.verdict === 'ok';
