@@ -51,11 +51,12 @@ export function createTerokFixture(host: SandboxHost, opts: { bundleVersion?: nu
 
   const hookScript = `#!/bin/sh\n# fixture terok-shield hook: records that the OCI runtime ran it\necho "$1" >> ${marker}\nexit 0\n`;
   put(path.join(shieldDir, '__init__.py'), '');
-  const setBundle = (n: number) => put(path.join(shieldDir, 'resources/hooks/_oci_state.py'), `"""fixture ballast"""\nBUNDLE_VERSION = ${n}\n`);
+  // The file names terok-shield ships in its resources/ (its installer renames them).
+  const setBundle = (n: number) => put(path.join(shieldDir, 'resources/_oci_state.py'), `"""fixture ballast"""\nBUNDLE_VERSION = ${n}\n`);
   setBundle(opts.bundleVersion ?? 12);
-  put(path.join(shieldDir, 'resources/hooks/terok-shield-hook'), hookScript, 0o755);
-  put(path.join(shieldDir, 'resources/hooks/terok-shield-bridge-hook'), `#!/bin/sh\n# reader: __NFLOG_READER_PATH__\nexit 0\n`, 0o755);
-  put(path.join(shieldDir, 'resources/nflog-reader.py'), '#!/usr/bin/env python3\n# fixture NFLOG reader\n', 0o755);
+  put(path.join(shieldDir, 'resources/nft_hook.py'), hookScript, 0o644);
+  put(path.join(shieldDir, 'resources/reader_hook.py'), `#!/bin/sh\n# reader: READER = "__READER_SCRIPT_PATH__"\nexit 0\n`, 0o644);
+  put(path.join(shieldDir, 'resources/nflog_reader.py'), '#!/usr/bin/env python3\n# fixture NFLOG reader\n', 0o644);
 
   put(path.join(sandboxDir, '__init__.py'), '');
   put(path.join(sandboxDir, 'resources/hooks/supervisor_hook.py'), '#!/usr/bin/env python3\n# fixture supervisor hook\n', 0o755);

@@ -29,8 +29,22 @@ export const SHIELD_BALLAST = '_oci_state.py';
 /** Only shipped by newer terok-shield releases; copied when present. */
 export const SHIELD_HOST_TOOLS = '_host_tools.py';
 export const NFLOG_READER = 'nflog-reader.py';
-/** Placeholder in the bridge hook that becomes the reader's absolute path. */
-export const NFLOG_READER_PLACEHOLDER = '__NFLOG_READER_PATH__';
+/** The quoted placeholder in the bridge hook that becomes the reader's absolute path as a JSON string. */
+export const READER_PATH_PLACEHOLDER = '"__READER_SCRIPT_PATH__"';
+
+/** Installed name → the file terok-shield ships it as (in its `resources/`). */
+export const SHIELD_PAYLOAD_SOURCES: Readonly<Record<string, string>> = {
+  [SHIELD_BALLAST]: '_oci_state.py',
+  [SHIELD_HOOK]: 'nft_hook.py',
+  [SHIELD_BRIDGE_HOOK]: 'reader_hook.py',
+  [NFLOG_READER]: 'nflog_reader.py',
+  [SHIELD_HOST_TOOLS]: '_host_tools.py',
+};
+
+/** Python's json.dumps of a string (ASCII-only), so the baked path matches terok's bytes. */
+export function pythonJsonString(value: string): string {
+  return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
 
 const ROLE_SCRIPTS = [SHIELD_HOOK, SHIELD_BRIDGE_HOOK] as const;
 
@@ -56,9 +70,10 @@ export interface ShieldInstallResult {
 
 type ShieldCtx = Pick<HostContext, 'home' | 'systemContainersConfs' | 'defaultHooksDirs'>;
 
-function requirePayload(shieldDir: string, file: string): string {
-  const found = locatePayloadFile(shieldDir, file);
-  if (!found) throw new Error(`the installed terok-shield (${shieldDir}) does not ship ${file}; reinstall terok and re-run setup`);
+function requirePayload(shieldDir: string, installedName: string): string {
+  const shipped = SHIELD_PAYLOAD_SOURCES[installedName]!;
+  const found = locatePayloadFile(shieldDir, shipped);
+  if (!found) throw new Error(`the installed terok-shield (${shieldDir}) does not ship ${shipped}; reinstall terok and re-run setup`);
   return found;
 }
 
@@ -68,7 +83,7 @@ export function installShieldHooks(ctx: ShieldCtx, paths: TerokPaths, runtime: P
   // Locate everything before writing anything: a broken package leaves the host untouched.
   const sources = new Map<string, string>();
   for (const f of [SHIELD_BALLAST, ...ROLE_SCRIPTS, NFLOG_READER]) sources.set(f, requirePayload(shieldDir, f));
-  const hostTools = locatePayloadFile(shieldDir, SHIELD_HOST_TOOLS);
+  const hostTools = locatePayloadFile(shieldDir, SHIELD_PAYLOAD_SOURCES[SHIELD_HOST_TOOLS]!);
   if (hostTools) sources.set(SHIELD_HOST_TOOLS, hostTools);
 
   const hooksDir = paths.shieldHooksDir;
@@ -82,7 +97,7 @@ export function installShieldHooks(ctx: ShieldCtx, paths: TerokPaths, runtime: P
   for (const [name, source] of sources) {
     if (name === NFLOG_READER) continue;
     let data: string | Buffer = readFileSync(source);
-    if (name === SHIELD_BRIDGE_HOOK) data = data.toString('utf8').split(NFLOG_READER_PLACEHOLDER).join(readerPath);
+    if (name === SHIELD_BRIDGE_HOOK) data = data.toString('utf8').split(READER_PATH_PLACEHOLDER).join(pythonJsonString(readerPath));
     put(path.join(hooksDir, name), data, ROLE_SCRIPTS.includes(name as never) ? 0o755 : 0o644);
   }
   for (const script of ROLE_SCRIPTS) {

@@ -66,7 +66,10 @@ test('fresh install: stages in order, hooks, DB, tier, stamp; exit 0', withHost(
   assert.equal(statSync(path.join(paths.shieldHooksDir, 'terok-shield-hook')).mode & 0o777, 0o755);
   assert.equal(readFileSync(path.join(paths.shieldHooksDir, 'terok-shield-createRuntime.json'), 'utf8'),
     JSON.stringify({ version: '1.0.0', hook: { path: path.join(paths.shieldHooksDir, 'terok-shield-hook'), args: ['terok-shield-hook', 'createRuntime'] }, when: { annotations: { 'terok.shield.profiles': '.*' } }, stages: ['createRuntime'] }, null, 2) + '\n');
-  assert.ok(readFileSync(path.join(paths.shieldHooksDir, 'terok-shield-bridge-hook'), 'utf8').includes(`reader: ${path.join(paths.shieldState, 'nflog-reader.py')}`));
+  // terok-shield's placeholder, quotes included, becomes the reader path as a JSON string.
+  assert.ok(readFileSync(path.join(paths.shieldHooksDir, 'terok-shield-bridge-hook'), 'utf8').includes(`reader: READER = ${JSON.stringify(path.join(paths.shieldState, 'nflog-reader.py'))}\n`));
+  // Installed under terok's names, from the files the package ships (nft_hook.py, reader_hook.py, nflog_reader.py).
+  assert.equal(statSync(path.join(paths.shieldHooksDir, 'terok-shield-hook')).mode & 0o777, 0o755);
 
   assert.deepEqual(JSON.parse(readFileSync(path.join(paths.supervisorHooksDir, 'terok-sandbox-supervisor-poststop.json'), 'utf8')),
     { version: '1.0.0', hook: { path: path.join(paths.supervisorHooksDir, 'supervisor_hook.py'), args: ['supervisor_hook', 'poststop'] }, when: { annotations: { 'terok.sandbox.sidecar': '.+' } }, stages: ['poststop'] });
