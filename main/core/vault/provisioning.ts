@@ -63,7 +63,7 @@ export async function tierChoices(ctx: HostContext, signal?: AbortSignal): Promi
   return [
     { tier: 'systemd-creds', available: sd.available, ...(sd.reason ? { reason: sd.reason } : {}), description: 'sealed by systemd with this machine\'s key; unlocks without a login' },
     { tier: 'keyring', available: !keyringReason, ...(keyringReason ? { reason: keyringReason } : {}), description: 'your login keyring (recommended; auto-unlocks at login)' },
-    { tier: 'kernel-keyring', available: true, description: 'RAM-only cache; re-unlock after logout or reboot' },
+    { tier: 'kernel-keyring', available: Boolean(which(ctx, 'keyctl')), ...(which(ctx, 'keyctl') ? {} : { reason: KEYCTL_MISSING }), description: 'RAM-only cache; re-unlock after logout or reboot' },
   ];
 }
 
@@ -88,6 +88,14 @@ export function persistUseKeyring(ctx: Pick<HostContext, 'env' | 'home'>): strin
   return file;
 }
 
+/**
+ * terok reaches the kernel keyring through libkeyutils; we reach it through
+ * keyctl. Without keyctl we could only write the session-file fallback,
+ * which terok reads only when the kernel facility itself is unusable — so
+ * the tier is refused rather than silently diverging from terok.
+ */
+const KEYCTL_MISSING = 'keyctl is not installed (package keyutils)';
+
 /** Why `tier` cannot take a passphrase here (checked before one is minted), or null. */
 async function tierUnusable(ctx: HostContext, tier: ProvisionableTier, signal?: AbortSignal): Promise<ProvisioningError | null> {
   if (tier === 'systemd-creds') {
@@ -97,6 +105,9 @@ async function tierUnusable(ctx: HostContext, tier: ProvisionableTier, signal?: 
   if (tier === 'keyring') {
     if (!which(ctx, 'secret-tool')) return new ProvisioningError('the keyring tier needs secret-tool (install libsecret-tools on Debian/Ubuntu, libsecret on Fedora), or choose another tier');
     if (!ctx.env.DBUS_SESSION_BUS_ADDRESS) return new ProvisioningError('no login keyring is reachable (no desktop session bus); log in to a desktop session or choose the kernel-keyring tier');
+  }
+  if (tier === 'kernel-keyring' && !which(ctx, 'keyctl')) {
+    return new ProvisioningError(`the kernel-keyring tier needs keyctl so terok finds the same cached passphrase: ${KEYCTL_MISSING}; install it, or choose another tier`);
   }
   return null;
 }

@@ -179,3 +179,19 @@ test('onMinted: not called for an unusable tier (checked first) nor for a passph
   await ensureCredentials(host.ctx, paths, config, { tier: 'kernel-keyring', onMinted: (p) => minted.push(p) });
   assert.equal(minted.length, 1);
 }));
+
+test('kernel-keyring needs keyctl: without it the tier is unavailable and refused before any passphrase is minted', async () => {
+  const { tierChoices } = await import('../../../main/core/vault/provisioning.ts');
+  const host = createSandboxHost({ inheritPath: false });
+  try {
+    const choice = (await tierChoices(host.ctx)).find((c) => c.tier === 'kernel-keyring');
+    assert.deepEqual([choice?.available, choice?.reason], [false, 'keyctl is not installed (package keyutils)']);
+    const { paths, config } = env(host);
+    let minted = 0;
+    await assert.rejects(ensureCredentials(host.ctx, paths, config, { tier: 'kernel-keyring', onMinted: () => { minted++; } }), /needs keyctl/);
+    assert.equal(minted, 0);
+    assert.equal(existsSync(paths.vaultSessionDir), false, 'no session file terok would never read');
+  } finally {
+    host.cleanup();
+  }
+});
