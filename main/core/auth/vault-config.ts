@@ -7,7 +7,7 @@
 import { parse as parseToml, stringify as stringifyToml } from 'smol-toml';
 import { Document, isMap, parseDocument } from 'yaml';
 import type { TerokConfig } from '../host/config.ts';
-import { configString } from '../host/config.ts';
+import { configValue } from '../host/config.ts';
 import type { Roster } from '../roster/model.ts';
 import { mountFilePath, readMountFile, writeMountFile } from './mount-files.ts';
 import { toPlain, type Plain } from './plain.ts';
@@ -20,12 +20,15 @@ export const VAULT_SOCKET_TCP_MODE = '/tmp/terok-vault.sock';
 export type VaultTransport = 'socket' | 'tcp';
 
 /**
- * terok substitutes the TCP-mode socket when the sandbox config has a fixed
- * token-broker port, which it has exactly in `services.mode: tcp` (ports are
- * resolved there and never in socket mode).
+ * terok substitutes the TCP-mode socket when the sandbox config it builds
+ * has a fixed token-broker port — `vault.port` in config.yml. Ports that TCP
+ * mode allocates automatically are not part of that fresh config, so
+ * `services.mode: tcp` alone does not switch it.
  */
 export function vaultTransportOf(config: TerokConfig): VaultTransport {
-  return configString(config, 'services', 'mode') === 'tcp' ? 'tcp' : 'socket';
+  const port = configValue(config, 'vault', 'port');
+  const fixed = typeof port === 'number' ? Number.isInteger(port) : typeof port === 'string' && /^\d+$/.test(port.trim());
+  return fixed ? 'tcp' : 'socket';
 }
 
 export class VaultConfigError extends Error {

@@ -140,7 +140,9 @@ test('YAML patch sets top-level keys, keeps comments; {vault_socket} follows the
     writeVaultConfig({ roster: r, name: 'acme', mountsDir: mounts, storedType: 'api_key', transport: 'tcp' });
     assert.match(readFileSync(path.join(dir, 'settings.yml'), 'utf8'), /^socket: \/tmp\/terok-vault\.sock$/m);
   });
-  assert.equal(vaultTransportOf({ values: { services: { mode: 'tcp' } }, sources: [], warnings: [] }), 'tcp');
+  assert.equal(vaultTransportOf({ values: { vault: { port: 18731 } }, sources: [], warnings: [] }), 'tcp');
+  assert.equal(vaultTransportOf({ values: { vault: { port: '18731' } }, sources: [], warnings: [] }), 'tcp', "terok-util's stringified values");
+  assert.equal(vaultTransportOf({ values: { services: { mode: 'tcp' } }, sources: [], warnings: [] }), 'socket', 'auto-allocated ports are not a fixed port');
   assert.equal(vaultTransportOf({ values: {}, sources: [], warnings: [] }), 'socket');
 });
 
