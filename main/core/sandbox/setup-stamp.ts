@@ -44,7 +44,7 @@ export interface SetupVerdictReport {
 
 // ---- PEP 440-ish ordering ----------------------------------------------------
 
-const PEP440 = /^v?(?:(\d+)!)?(\d+(?:\.\d+)*)(?:[-_.]?(a|alpha|b|beta|c|rc|pre|preview)[-_.]?(\d*))?(?:[-_.]?(?:post|rev|r)[-_.]?(\d*)|-(\d+))?(?:[-_.]?dev[-_.]?(\d*))?(?:\+[a-z0-9]+(?:[-_.][a-z0-9]+)*)?$/i;
+const PEP440 = /^v?(?:(\d+)!)?(\d+(?:\.\d+)*)(?:[-_.]?(a|alpha|b|beta|c|rc|pre|preview)[-_.]?(\d*))?(?:[-_.]?(?:post|rev|r)[-_.]?(\d*)|-(\d+))?(?:[-_.]?dev[-_.]?(\d*))?(?:\+([a-z0-9]+(?:[-_.][a-z0-9]+)*))?$/i;
 const PRE_RANK: Record<string, number> = { a: 0, alpha: 0, b: 1, beta: 1, c: 2, rc: 2, pre: 2, preview: 2 };
 
 /** A sortable key, or null when the string is not a PEP 440 version. */
@@ -73,7 +73,26 @@ export function compareVersions(a: string, b: string): number {
   const kb = versionKey(b);
   if (!ka || !kb) return a < b ? -1 : a > b ? 1 : 0;
   for (let i = 0; i < ka.length; i++) if (ka[i] !== kb[i]) return ka[i]! - kb[i]!;
-  return 0;
+  return compareLocal(PEP440.exec(a.trim())![8], PEP440.exec(b.trim())![8]);
+}
+
+/**
+ * PEP 440 local segments (`+…`): none < some; segment by segment, numbers
+ * compare as numbers and rank above letters, letters compare case-blind;
+ * a longer local version that starts with the shorter one is greater.
+ */
+function compareLocal(a: string | undefined, b: string | undefined): number {
+  if (a === undefined || b === undefined) return (a === undefined ? 0 : 1) - (b === undefined ? 0 : 1);
+  const sa = a.toLowerCase().split(/[-_.]/);
+  const sb = b.toLowerCase().split(/[-_.]/);
+  for (let i = 0; i < Math.min(sa.length, sb.length); i++) {
+    const [x, y] = [sa[i]!, sb[i]!];
+    const [nx, ny] = [/^\d+$/.test(x), /^\d+$/.test(y)];
+    if (nx && ny) { if (Number(x) !== Number(y)) return Number(x) - Number(y); }
+    else if (nx !== ny) return nx ? 1 : -1;
+    else if (x !== y) return x < y ? -1 : 1;
+  }
+  return sa.length - sb.length;
 }
 
 // ---- reading, writing, classifying ----------------------------------------------

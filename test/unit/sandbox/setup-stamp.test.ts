@@ -88,3 +88,9 @@ test('stamp path honours TEROK_ROOT', () => {
     host.cleanup();
   }
 });
+
+test('PEP 440 local versions: none < some, numbers above letters, longer wins on a shared prefix', () => {
+  const ordered = ['1.0', '1.0+abc', '1.0+abc.5', '1.0+1', '1.0+2', '1.0+10', '1.1.dev5+gabc', '1.1.dev5+gdef'];
+  for (let i = 0; i + 1 < ordered.length; i++) assert.ok(compareVersions(ordered[i]!, ordered[i + 1]!) < 0, `${ordered[i]} < ${ordered[i + 1]}`);
+  assert.equal(compareVersions('1.0+Ubuntu.1', '1.0+ubuntu-1'), 0, 'case-blind, separators equivalent');
+});
