@@ -117,8 +117,8 @@ function extractClaude(src: Source): CredentialRecord {
       type: 'oauth',
       access_token: oauth.accessToken,
       refresh_token: typeof oauth.refreshToken === 'string' ? oauth.refreshToken : '',
-      // Claude writes milliseconds; the vault's refresher compares epoch seconds.
-      expires_at: typeof oauth.expiresAt === 'number' ? Math.floor(oauth.expiresAt / 1000) : null,
+      // Claude writes milliseconds; the vault's refresher compares epoch seconds (values that are already seconds stay).
+      expires_at: typeof oauth.expiresAt === 'number' ? (oauth.expiresAt > 1e12 ? Math.floor(oauth.expiresAt / 1000) : oauth.expiresAt) : null,
       scopes: Array.isArray(oauth.scopes) ? oauth.scopes : [],
       subscription_type: oauth.subscriptionType ?? null,
       rate_limit_tier: oauth.rateLimitTier ?? null,

@@ -11,7 +11,9 @@ export const vaultSnapshotOf = (env: ProbeEnv) =>
   env.memo('vault-snapshot', () => {
     const credentialProvider = credentialProviderFor(env.paths, env.settings.provider);
     return readVault(env.ctx, env.paths, env.config, (db) => ({
-      credential: db.loadCredential(env.settings.credentialSet, credentialProvider),
+      // A pre-v3 DB (not yet opened by a writer) still keys rows by agent name (claude, not anthropic).
+      credential: db.loadCredential(env.settings.credentialSet, credentialProvider)
+        ?? (db.schemaVersion() < 3 ? db.loadCredential(env.settings.credentialSet, env.settings.provider) : null),
       sshKeys: db.listSshKeysForScope(DEFAULT_SSH_SCOPE),
     }), { signal: env.signal });
   });

@@ -4,7 +4,7 @@
  * when it is missing or stale; the wizard reads it on start to say whether
  * setup must run again — and why.
  */
-import { lstatSync, readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import type { HostContext } from '../host/context.ts';
 import { loadTerokConfig } from '../host/config.ts';
 import { atomicWriteFile } from '../host/fs.ts';
@@ -122,7 +122,8 @@ export function writeStamp(stampPath: string, packages: PackageVersions, now = n
 /** The stamp, null when absent, or 'corrupt'. */
 export function readStamp(stampPath: string): SetupStamp | null | 'corrupt' {
   try {
-    if (!lstatSync(stampPath).isFile()) return 'corrupt';
+    // Followed like Python's Path.is_file(): a link to a stamp is a stamp; a dangling link is no stamp.
+    if (!statSync(stampPath).isFile()) return 'corrupt';
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'ENOENT' ? null : 'corrupt';
   }

@@ -260,6 +260,11 @@ export class CredentialDb {
     this.db.close();
   }
 
+  /** `PRAGMA user_version`: 3 for terok's current schema, lower for a DB no writer has migrated yet. */
+  schemaVersion(): number {
+    return Number(this.db.pragma('user_version', { simple: true }));
+  }
+
   loadCredential(credentialSet: string, provider: string): Record<string, unknown> | null {
     const row = this.db.prepare('SELECT data FROM credentials WHERE credential_set = ? AND provider = ?').get(credentialSet, provider) as { data: string } | undefined;
     if (!row) return null;

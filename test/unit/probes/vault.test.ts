@@ -116,3 +116,13 @@ test('ssh key: no passphrase → credential database unavailable', async () => {
   host = createSandboxHost();
   assert.equal((await probeSshKey(makeProbeEnv(host.ctx, settings()))).result.message, 'credential database unavailable');
 });
+
+test('a v2 DB no writer has migrated yet: the row under the agent name counts as stored', async () => {
+  host = createSandboxHost();
+  const db = createVaultFixture(host);
+  const writer = CredentialDb.open(db, FIXTURE_PASSPHRASE);
+  writer.raw.prepare('INSERT INTO credentials (credential_set, provider, data) VALUES (?, ?, ?)').run('default', 'claude', '{"type":"api_key","key":"k"}');
+  writer.raw.pragma('user_version = 2');
+  writer.close();
+  assert.equal((await probeCredentials(makeProbeEnv(host.ctx, settings()))).result.message, 'stored');
+});

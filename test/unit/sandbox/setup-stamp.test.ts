@@ -94,3 +94,20 @@ test('PEP 440 local versions: none < some, numbers above letters, longer wins on
   for (let i = 0; i + 1 < ordered.length; i++) assert.ok(compareVersions(ordered[i]!, ordered[i + 1]!) < 0, `${ordered[i]} < ${ordered[i + 1]}`);
   assert.equal(compareVersions('1.0+Ubuntu.1', '1.0+ubuntu-1'), 0, 'case-blind, separators equivalent');
 });
+
+test('a stamp reached through a symlink is read like terok reads it; a dangling link is a first run', async () => {
+  const { mkdtempSync, symlinkSync, rmSync } = await import('node:fs');
+  const os = await import('node:os');
+  const path = await import('node:path');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'stamp-link-'));
+  try {
+    const real = path.join(dir, 'real.stamp');
+    writeStamp(real, { 'terok-sandbox': '0.5.0a23' });
+    symlinkSync(real, path.join(dir, 'setup.stamp'));
+    assert.equal(classifyStamp(path.join(dir, 'setup.stamp'), { 'terok-sandbox': '0.5.0a23' }).verdict, 'ok');
+    symlinkSync(path.join(dir, 'missing'), path.join(dir, 'dangling.stamp'));
+    assert.equal(classifyStamp(path.join(dir, 'dangling.stamp'), {}).verdict, 'first_run');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
