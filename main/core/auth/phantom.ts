@@ -6,7 +6,7 @@
  * `json.dumps(indent=2)` form plus a newline, so the bytes match terok's and
  * its leak scanner recognises them as benign.
  */
-import { toPythonJson } from '../roster/routes.ts';
+import { pythonJsonDumps } from '../host/python-json.ts';
 import type { AuthProvider } from '../roster/model.ts';
 import type { CredentialRecord } from './extract.ts';
 import { mountFilePath, writeMountFile } from './mount-files.ts';
@@ -27,7 +27,7 @@ function toJson(value: unknown): Json {
   return value as Json;
 }
 
-const pythonJsonFile = (doc: Map<string, Json>): string => toPythonJson(doc, '') + '\n';
+const pythonJsonFile = (doc: Map<string, Json>): string => pythonJsonDumps(doc, 2) + '\n';
 
 export function claudePhantomContent(record: CredentialRecord): string {
   return pythonJsonFile(new Map<string, Json>([

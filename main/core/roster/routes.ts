@@ -6,6 +6,7 @@
 import { atomicWriteFile, describeFsError } from '../host/fs.ts';
 import { compareNames } from './derive.ts';
 import type { ProviderEntry, Roster } from './model.ts';
+import { pythonJsonDumps } from '../host/python-json.ts';
 
 /** Objects are Maps so key order is exactly insertion order (no integer-key reordering). */
 type Json = string | number | boolean | null | Json[] | Map<string, Json>;
@@ -31,28 +32,7 @@ function routeOf(provider: ProviderEntry): Map<string, Json> {
 export function renderRoutesJson(roster: Pick<Roster, 'providers'>): string {
   const names = [...roster.providers.keys()].sort(compareNames);
   const doc = new Map<string, Json>(names.map((name) => [name, routeOf(roster.providers.get(name)!)]));
-  return toPythonJson(doc, '') + '\n';
-}
-
-/**
- * Python's `json.dumps(value, indent=2)`: `": "` and `","` separators, `{}`
- * for empty objects, and non-ASCII escaped as `\uXXXX` (ensure_ascii).
- */
-export function toPythonJson(value: Json, indent: string): string {
-  if (value instanceof Map || Array.isArray(value)) {
-    const items = value instanceof Map
-      ? [...value].map(([k, v]) => `${jsonString(k)}: ${toPythonJson(v, indent + '  ')}`)
-      : value.map((v) => toPythonJson(v, indent + '  '));
-    const [open, close] = value instanceof Map ? ['{', '}'] : ['[', ']'];
-    if (!items.length) return open + close;
-    const inner = indent + '  ';
-    return `${open}\n${inner}${items.join(`,\n${inner}`)}\n${indent}${close}`;
-  }
-  return typeof value === 'string' ? jsonString(value) : JSON.stringify(value);
-}
-
-function jsonString(s: string): string {
-  return JSON.stringify(s).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return pythonJsonDumps(doc, 2) + '\n';
 }
 
 /** Raised when routes.json cannot be written; the previous file is left as it was. */

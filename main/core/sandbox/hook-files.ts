@@ -5,6 +5,7 @@
  */
 import { chmodSync, mkdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { atomicWriteFile } from '../host/fs.ts';
+import { pythonJsonDumps } from '../host/python-json.ts';
 
 export type HookStage = 'createRuntime' | 'poststop';
 export const HOOK_STAGES: readonly HookStage[] = ['createRuntime', 'poststop'];
@@ -21,7 +22,7 @@ export function renderHookDescriptor(opts: { script: string; argv0: string; stag
     when: { annotations: { [opts.annotation]: opts.pattern } },
     stages: [opts.stage],
   };
-  return JSON.stringify(doc, null, 2) + '\n';
+  return pythonJsonDumps(doc, 2) + '\n';
 }
 
 /** mkdir -p that explains a path component which is a file instead of a directory. */

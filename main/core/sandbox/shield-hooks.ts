@@ -21,6 +21,7 @@ import { registerHooksDir, type HooksDirEdit } from './containers-conf.ts';
 import { ensureDirectory, HOOK_STAGES, removeFiles, renderHookDescriptor, writeFileIfChanged, type HookStage } from './hook-files.ts';
 import { computeShieldHealth, type ShieldHealthReport } from './shield-health.ts';
 import { locatePayloadFile, type TerokRuntime } from './terok-runtime.ts';
+import { pythonJsonString } from '../host/python-json.ts';
 
 export const SHIELD_ANNOTATION = 'terok.shield.profiles';
 export const SHIELD_HOOK = 'terok-shield-hook';
@@ -40,11 +41,6 @@ export const SHIELD_PAYLOAD_SOURCES: Readonly<Record<string, string>> = {
   [NFLOG_READER]: 'nflog_reader.py',
   [SHIELD_HOST_TOOLS]: '_host_tools.py',
 };
-
-/** Python's json.dumps of a string (ASCII-only), so the baked path matches terok's bytes. */
-export function pythonJsonString(value: string): string {
-  return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
 
 const ROLE_SCRIPTS = [SHIELD_HOOK, SHIELD_BRIDGE_HOOK] as const;
 

@@ -8,6 +8,7 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readSync, statSy
 import { createHash, pbkdf2 } from 'node:crypto';
 import path from 'node:path';
 import { pemToPkcs8Der, sshFingerprint } from './openssh-key.ts';
+import { pythonJsonDumps, type PyJson } from '../host/python-json.ts';
 
 export const SCHEMA_VERSION = 3;
 
@@ -277,7 +278,7 @@ export class CredentialDb {
   }
 
   storeCredential(credentialSet: string, provider: string, data: Record<string, unknown>): void {
-    this.db.prepare('INSERT OR REPLACE INTO credentials (credential_set, provider, data) VALUES (?, ?, ?)').run(credentialSet, provider, JSON.stringify(data));
+    this.db.prepare('INSERT OR REPLACE INTO credentials (credential_set, provider, data) VALUES (?, ?, ?)').run(credentialSet, provider, pythonJsonDumps(data as PyJson));
   }
 
   listCredentials(credentialSet: string): string[] {

@@ -5,7 +5,8 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, 
 import path from 'node:path';
 import { RosterError } from '../../../main/core/roster/errors.ts';
 import { loadRoster, projectWireAuth } from '../../../main/core/roster/load.ts';
-import { renderRoutesJson, RoutesWriteError, toPythonJson, writeRoutesJson } from '../../../main/core/roster/routes.ts';
+import { renderRoutesJson, RoutesWriteError, writeRoutesJson } from '../../../main/core/roster/routes.ts';
+import { pythonJsonDumps } from '../../../main/core/host/python-json.ts';
 import { ensureVaultRoutes, stageRunnerFor, vaultRoutesStep } from '../../../main/core/roster/vault-routes.ts';
 import { formatStageLine, type StageUpdate } from '../../../main/core/tasks/stages.ts';
 import { createRosterHost, projectModule, runUnprivileged } from '../../support/roster.ts';
@@ -135,7 +136,12 @@ test('wire-auth projection: dynamic on different headers, identical modes collap
 
 test('JSON is written as Python json.dumps(indent=2) writes it: key order kept, non-ASCII escaped', () => {
   const value = new Map<string, never>([['b', 'ü€😀\u007f' as never], ['10', 'x' as never], ['a', new Map() as never]]);
-  assert.equal(toPythonJson(value, ''), '{\n  "b": "\\u00fc\\u20ac\\ud83d\\ude00\\u007f",\n  "10": "x",\n  "a": {}\n}');
+  assert.equal(pythonJsonDumps(value, 2), '{\n  "b": "\\u00fc\\u20ac\\ud83d\\ude00\\u007f",\n  "10": "x",\n  "a": {}\n}');
+});
+
+test('json.dumps without indent: ", " and ": " separators (the credential rows terok stores)', () => {
+  assert.equal(pythonJsonDumps({ type: 'oauth', scopes: ['a', 'b'], expires_at: null, nested: {}, n: 1.5 }), '{"type": "oauth", "scopes": ["a", "b"], "expires_at": null, "nested": {}, "n": 1.5}');
+  assert.equal(pythonJsonDumps({ list: [] }, 2), '{\n  "list": []\n}');
 });
 
 test('an extra header named like a number keeps its YAML position in routes.json', (t) => {

@@ -140,7 +140,7 @@ test('terok installed by pipx is found in ~/.local/bin even when that is not on 
 });
 
 test("pythonJsonString matches Python's json.dumps for the baked reader path", async () => {
-  const { pythonJsonString } = await import('../../../main/core/sandbox/shield-hooks.ts');
+  const { pythonJsonString } = await import('../../../main/core/host/python-json.ts');
   assert.equal(pythonJsonString('/home/ann/.local/share/terok/shield/nflog-reader.py'), '"/home/ann/.local/share/terok/shield/nflog-reader.py"');
   assert.equal(pythonJsonString('/home/jürgen/a"b'), '"/home/j\\u00fcrgen/a\\"b"');
 });
