@@ -41,6 +41,7 @@ import { AfterStoreError, AuthInputError, checkCredentialSet, DEFAULT_CREDENTIAL
 import { canExtract } from './extract.ts';
 import { NoTerminalError, oauthCliCommand, openInTerminal, TerminalStartError, type CliRuntime, type OpenedTerminal } from './terminal.ts';
 import { shellQuote } from '../images/podman.ts';
+import { readParams } from '../tasks/params.ts';
 
 export const SSH_STEP = 'ssh.generate';
 export const API_KEY_STEP = 'credentials.api-key';
@@ -68,42 +69,30 @@ async function asTask<T>(body: () => Promise<T>): Promise<T> {
   }
 }
 
-function paramsObject(params: unknown, allowed: readonly string[]): Record<string, unknown> {
-  if (params === undefined || params === null) return {};
-  if (typeof params !== 'object' || Array.isArray(params)) throw new AuthInputError('expected an object of parameters');
-  const extra = Object.keys(params).filter((k) => !allowed.includes(k));
-  if (extra.length) throw new AuthInputError(`unexpected parameter(s): ${extra.join(', ')} (allowed: ${allowed.join(', ')})`);
-  return params as Record<string, unknown>;
-}
-
-function optionalString(p: Record<string, unknown>, key: string): string | undefined {
-  const v = p[key];
-  if (v === undefined) return undefined;
-  if (typeof v !== 'string') throw new AuthInputError(`${key} must be a string`);
-  return v;
-}
+const readAuthParams = (raw: unknown, allowed: readonly string[]) => readParams(raw, allowed, (m) => new AuthInputError(m));
 
 export function parseSshParams(params: unknown): { scope: string; keyType: SshKeyType } {
-  const p = paramsObject(params, ['scope', 'keyType']);
-  const keyType = optionalString(p, 'keyType') ?? 'ed25519';
+  const p = readAuthParams(params, ['scope', 'keyType']);
+  const keyType = p.str('keyType') ?? 'ed25519';
   if (!(SSH_KEY_TYPES as readonly string[]).includes(keyType)) throw new AuthInputError(`keyType must be one of ${SSH_KEY_TYPES.join(', ')}`);
-  return { scope: optionalString(p, 'scope') ?? DEFAULT_SSH_SCOPE, keyType: keyType as SshKeyType };
+  return { scope: p.str('scope') ?? DEFAULT_SSH_SCOPE, keyType: keyType as SshKeyType };
 }
 
 export function parseApiKeyParams(params: unknown): { agent: string; credentialSet: string; apiKey: string } {
-  const p = paramsObject(params, ['agent', 'credentialSet', 'apiKey']);
-  const agent = optionalString(p, 'agent');
+  const p = readAuthParams(params, ['agent', 'credentialSet', 'apiKey']);
+  const agent = p.str('agent');
   if (!agent) throw new AuthInputError('agent is required (e.g. claude)');
   // Do not name the value in the message: this field holds a secret.
-  if (typeof p.apiKey !== 'string') throw new AuthInputError('apiKey must be a string');
-  return { agent, credentialSet: optionalString(p, 'credentialSet') ?? DEFAULT_CREDENTIAL_SET, apiKey: p.apiKey };
+  const apiKey = p.raw('apiKey');
+  if (typeof apiKey !== 'string') throw new AuthInputError('apiKey must be a string');
+  return { agent, credentialSet: p.str('credentialSet') ?? DEFAULT_CREDENTIAL_SET, apiKey };
 }
 
 export function parseOAuthTerminalParams(params: unknown): { agent: string; credentialSet: string } {
-  const p = paramsObject(params, ['agent', 'credentialSet']);
-  const agent = optionalString(p, 'agent');
+  const p = readAuthParams(params, ['agent', 'credentialSet']);
+  const agent = p.str('agent');
   if (!agent) throw new AuthInputError('agent is required (e.g. claude)');
-  return { agent, credentialSet: checkCredentialSet(optionalString(p, 'credentialSet') ?? DEFAULT_CREDENTIAL_SET) };
+  return { agent, credentialSet: checkCredentialSet(p.str('credentialSet') ?? DEFAULT_CREDENTIAL_SET) };
 }
 
 /** The agent's OAuth login must exist before a terminal is opened for it. */

@@ -5,6 +5,7 @@
 import { ImageBuildError } from './errors.ts';
 import { parseFamilyOverride } from './family.ts';
 import { DEFAULT_AGENT_SELECTION, DEFAULT_SIDECAR_TOOL, type BuildRequest, type SidecarRequest } from './build.ts';
+import { readParams } from '../tasks/params.ts';
 
 /** Registry/name[:tag][@digest] characters only; podman rejects anything stranger anyway. */
 const IMAGE_REFERENCE = /^[A-Za-z0-9][A-Za-z0-9._\/:@-]*$/;
@@ -16,8 +17,8 @@ const MAX_SELECTION = 2000;
 const TOOL_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 const MAX_TOOL_NAME = 100;
 
-const BUILD_KEYS = new Set(['baseImage', 'family', 'agents', 'rebuild', 'fullRebuild']);
-const SIDECAR_KEYS = new Set(['baseImage', 'family', 'toolName', 'rebuild', 'fullRebuild']);
+const BUILD_KEYS = ['baseImage', 'family', 'agents', 'rebuild', 'fullRebuild'] as const;
+const SIDECAR_KEYS = ['baseImage', 'family', 'toolName', 'rebuild', 'fullRebuild'] as const;
 
 function invalid(message: string): ImageBuildError {
   return new ImageBuildError('invalid-params', message, { hint: 'This is a bug in the caller; the build was not started.' });
@@ -44,27 +45,10 @@ export function checkSelection(value: string): string {
   return value;
 }
 
-/** Typed readers over an untrusted params object; unknown keys are rejected up front. */
-function reader(raw: unknown, known: ReadonlySet<string>) {
-  const params = raw ?? {};
-  if (typeof params !== 'object' || Array.isArray(params)) throw invalid('build parameters must be an object');
-  const p = params as Record<string, unknown>;
-  for (const key of Object.keys(p)) if (!known.has(key)) throw invalid(`unknown build parameter '${key}'`);
-  return {
-    raw: (key: string): unknown => p[key],
-    str(key: string): string | undefined {
-      const v = p[key];
-      if (v === undefined || v === null) return undefined;
-      if (typeof v !== 'string') throw invalid(`build parameter '${key}' must be text`);
-      return v;
-    },
-    bool(key: string): boolean {
-      const v = p[key];
-      if (v === undefined || v === null) return false;
-      if (typeof v !== 'boolean') throw invalid(`build parameter '${key}' must be true or false`);
-      return v;
-    },
-  };
+/** Typed reads over untrusted params (unknown keys rejected); a missing boolean is false. */
+function reader(raw: unknown, known: readonly string[]) {
+  const p = readParams(raw, known, invalid);
+  return { ...p, bool: (key: string): boolean => p.bool(key) ?? false };
 }
 
 /** Validates `images.build` params; `defaultBase` fills a missing or blank base image. */

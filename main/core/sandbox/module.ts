@@ -26,6 +26,7 @@ import { createStagePrinter } from './stage-printer.ts';
 import { ensureSandboxReady, RECOVERY_ACK_COMMAND, type InstallOptions, type InstallResult, type VaultRoutesStep } from './install.ts';
 import { uninstallSandbox, type UninstallOptions } from './uninstall.ts';
 import { terokInstallPlan } from './terok-runtime.ts';
+import { readParams } from '../tasks/params.ts';
 
 export interface SandboxModuleDeps {
   /** The roster module's routes.json stage. */
@@ -36,28 +37,13 @@ function invalid(message: string): TaskError {
   return new TaskError({ code: 'invalid-params', message });
 }
 
-function paramsObject(params: unknown, allowed: readonly string[]): Record<string, unknown> {
-  if (params === undefined || params === null) return {};
-  if (typeof params !== 'object' || Array.isArray(params)) throw invalid('parameters must be an object');
-  const obj = params as Record<string, unknown>;
-  const unknown = Object.keys(obj).filter((k) => !allowed.includes(k));
-  if (unknown.length) throw invalid(`unknown parameter(s): ${unknown.join(', ')}`);
-  return obj;
-}
+const params = (raw: unknown, allowed: readonly string[]) => readParams(raw, allowed, invalid);
 
-function optionalBool(obj: Record<string, unknown>, key: string): boolean | undefined {
-  const v = obj[key];
-  if (v === undefined) return undefined;
-  if (typeof v !== 'boolean') throw invalid(`${key} must be true or false`);
-  return v;
-}
-
-export function parseInstallParams(params: unknown): InstallOptions {
-  const obj = paramsObject(params, ['noShield', 'noVault', 'passphraseTier']);
-  const opts: InstallOptions = { noShield: optionalBool(obj, 'noShield'), noVault: optionalBool(obj, 'noVault') };
-  const tier = obj.passphraseTier;
-  if (tier !== undefined && tier !== null) {
-    if (typeof tier !== 'string') throw invalid('passphraseTier must be a string');
+export function parseInstallParams(raw: unknown): InstallOptions {
+  const p = params(raw, ['noShield', 'noVault', 'passphraseTier']);
+  const opts: InstallOptions = { noShield: p.bool('noShield'), noVault: p.bool('noVault') };
+  const tier = p.str('passphraseTier');
+  if (tier !== undefined) {
     const bad = opts.noVault ? null : tierValidationError(tier);
     if (bad) throw invalid(bad);
     if (!opts.noVault) opts.passphraseTier = tier as ProvisionableTier;
@@ -81,8 +67,8 @@ export function sandboxFixOptions(engine: Engine): SandboxFixOptions {
   return { ...fixOptions.get(engine) };
 }
 
-export function parseUninstallParams(params: unknown): UninstallOptions {
-  return { noShield: optionalBool(paramsObject(params, ['noShield']), 'noShield') };
+export function parseUninstallParams(raw: unknown): UninstallOptions {
+  return { noShield: params(raw, ['noShield']).bool('noShield') };
 }
 
 /** Routes come from the roster module's stage; tests inject their own. */
@@ -91,8 +77,8 @@ export function register(engine: Engine, deps: SandboxModuleDeps = { vaultRoutes
     ensureSandboxReady({ ctx: engine.ctx, task, vaultRoutes: deps.vaultRoutes }, parseInstallParams(params)));
   engine.tasks.register('sandbox.uninstall', (params, task) => uninstallSandbox(engine.ctx, task, parseUninstallParams(params)));
   engine.tasks.register('terok.install', (params, task) => installTerok(engine, params, task));
-  engine.tasks.register('vault.acknowledge-recovery', async (params) => {
-    paramsObject(params, []);
+  engine.tasks.register('vault.acknowledge-recovery', async (raw) => {
+    params(raw, []);
     const paths = resolvePaths(engine.ctx, loadTerokConfig(engine.ctx));
     const marker = acknowledgeRecoveryKey(paths);
     // The passphrase was shown once; once saved, no history fetch may replay it.
@@ -148,8 +134,8 @@ const TEROK_INSTALL_TIMEOUT_MS = 15 * 60_000;
  * nothing safe to run for the user (installing pipx needs sudo), so the step
  * fails with the exact commands to run in a terminal.
  */
-async function installTerok(engine: Engine, params: unknown, task: TaskContext): Promise<{ command: string }> {
-  paramsObject(params, []);
+async function installTerok(engine: Engine, raw: unknown, task: TaskContext): Promise<{ command: string }> {
+  params(raw, []);
   const plan = terokInstallPlan(engine.ctx);
   if (!plan.argv) {
     throw new TaskError({

@@ -81,8 +81,8 @@ test('empty key, unknown or non-authenticatable agent, bad params: clear message
       [{ agent: 'claude', credentialSet: '../x', apiKey: KEY }, "'../x' is not a valid credential set name: use letters, digits, '.', '_' and '-' (at most 64), e.g. default"],
       [{ agent: 'claude', apiKey: 42 }, 'apiKey must be a string'],
       [{ apiKey: KEY }, 'agent is required (e.g. claude)'],
-      [{ agent: 'claude', apiKey: KEY, leak: KEY }, 'unexpected parameter(s): leak (allowed: agent, credentialSet, apiKey)'],
-      ['claude', 'expected an object of parameters'],
+      [{ agent: 'claude', apiKey: KEY, leak: KEY }, 'unknown parameter(s): leak (allowed: agent, credentialSet, apiKey)'],
+      ['claude', 'parameters must be an object'],
     ];
     for (const [params, message] of cases) {
       const { outcome } = await h.runStep(API_KEY_STEP, params);

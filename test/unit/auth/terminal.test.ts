@@ -138,10 +138,10 @@ test('oauth-terminal step: params validated, agents without an OAuth login refus
     const cases: [unknown, RegExp][] = [
       [{}, /^agent is required/],
       [{ agent: 'claude', credentialSet: '../x' }, /not a valid credential set name/],
-      [{ agent: 'claude', token: 'x' }, /unexpected parameter\(s\): token/],
+      [{ agent: 'claude', token: 'x' }, /unknown parameter\(s\): token/],
       [{ agent: 'nope' }, /^Unknown auth provider: nope\. Available: /],
       [{ agent: 'vibe' }, /has no OAuth login; store an API key for it instead$/],
-      ['claude', /expected an object/],
+      ['claude', /parameters must be an object/],
     ];
     for (const [params, message] of cases) {
       const { outcome } = await h.runStep(OAUTH_TERMINAL_STEP, params);
