@@ -149,7 +149,9 @@ function keyed(dbPath: string, secret: string, readonly: boolean, raw = false): 
   }
 }
 
-function isLockError(err: unknown): boolean {
+/** SQLite's busy/locked family (or our DbLockedError), raised while opening or while writing. */
+export function isLockError(err: unknown): boolean {
+  if (err instanceof DbLockedError) return true;
   const code = (err as { code?: string }).code ?? '';
   return code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED') || /database is locked/i.test((err as Error).message ?? '');
 }

@@ -8,7 +8,7 @@
 import type { HostContext } from '../host/context.ts';
 import type { TerokConfig } from '../host/config.ts';
 import type { TerokPaths } from '../host/paths.ts';
-import { CredentialDb, DbLockedError, PlaintextDbError, WrongPassphraseError } from './credential-db.ts';
+import { CredentialDb, isLockError, PlaintextDbError, WrongPassphraseError } from './credential-db.ts';
 import { BrokenTierError, resolvePassphrase } from './passphrase.ts';
 
 export type VaultWriteFailure = 'vault-locked' | 'vault-no-passphrase' | 'vault-unavailable';
@@ -25,15 +25,9 @@ export class VaultWriteError extends Error {
 
 export const UNLOCK_HINT = 'run `terok-sandbox vault unlock` (or the Sandbox services step of Terok Setup) to provide the vault passphrase for this session';
 
-/** SQLite's busy/locked family, whether raised while opening or while writing. */
-function isBusy(err: unknown): boolean {
-  const code = (err as { code?: unknown }).code;
-  return err instanceof DbLockedError || (typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')));
-}
-
 function asVaultWriteError(err: unknown, dbPath: string): unknown {
   if (err instanceof VaultWriteError) return err;
-  if (isBusy(err)) {
+  if (isLockError(err)) {
     return new VaultWriteError('vault-locked', `the credential database ${dbPath} is locked by another process (a running terok supervisor or vault?); nothing was stored — wait for it to finish and try again, or find it with: fuser -v ${dbPath}`);
   }
   if (err instanceof BrokenTierError) return new VaultWriteError('vault-no-passphrase', `${err.message}; nothing was stored`);
