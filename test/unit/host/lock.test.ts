@@ -69,7 +69,10 @@ test('a live pid with another start time is a reused pid: stale', withDir((root)
   mkdirSync(root, { recursive: true });
   writeFileSync(lockFile(root), JSON.stringify({ pid: process.pid, procStart: 'not-the-real-start', startedAt: '' }));
   if (processStartTime(process.pid) === null) return; // no /proc: the pid check alone decides
-  acquireSetupLock(root).release();
+  const lock = acquireSetupLock(root);
+  assert.equal(JSON.parse(readFileSync(lock.path, 'utf8')).procStart, processStartTime(process.pid), 'taken over and rewritten as ours');
+  lock.release();
+  assert.equal(existsSync(lockFile(root)), false);
 }));
 
 test('an empty lock is a create in progress at first, stale once old', withDir((root) => {
