@@ -33,13 +33,22 @@ export function classifyDistro(fields: Record<string, string>): DistroInfo {
   return { family: 'unknown', name };
 }
 
+/** The distribution does not change while we run: read os-release once per path. */
+const detected = new Map<string, DistroInfo>();
+
 export function detectDistro(osReleasePath = '/etc/os-release'): DistroInfo {
-  for (const p of [osReleasePath, '/usr/lib/os-release']) {
-    try {
-      return classifyDistro(parseOsRelease(readFileSync(p, 'utf8')));
-    } catch { /* try the next */ }
+  let info = detected.get(osReleasePath);
+  if (!info) {
+    info = { family: 'unknown', name: 'Linux' };
+    for (const p of [osReleasePath, '/usr/lib/os-release']) {
+      try {
+        info = classifyDistro(parseOsRelease(readFileSync(p, 'utf8')));
+        break;
+      } catch { /* try the next */ }
+    }
+    detected.set(osReleasePath, info);
   }
-  return { family: 'unknown', name: 'Linux' };
+  return info;
 }
 
 /** Package names per family for the host tools the wizard may ask for. */

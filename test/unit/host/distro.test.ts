@@ -1,0 +1,20 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { allInstallCommands, classifyDistro, installCommand, parseOsRelease } from '../../../main/core/host/distro.ts';
+
+test('os-release: quoted values, ID_LIKE chains and the families we give commands for', () => {
+  const ubuntu = parseOsRelease('NAME="Ubuntu"\nID=ubuntu\nID_LIKE=debian\nPRETTY_NAME="Ubuntu 24.04 LTS"\n');
+  assert.deepEqual(classifyDistro(ubuntu), { family: 'debian', name: 'Ubuntu 24.04 LTS' });
+  assert.equal(classifyDistro(parseOsRelease('ID="rocky"\nID_LIKE="rhel centos fedora"\n')).family, 'fedora');
+  assert.equal(classifyDistro(parseOsRelease('ID="opensuse-tumbleweed"\nID_LIKE="opensuse suse"\n')).family, 'opensuse');
+  assert.equal(classifyDistro(parseOsRelease('ID=arch\n')).family, 'arch');
+  assert.deepEqual(classifyDistro(parseOsRelease('ID=nixos\n')), { family: 'unknown', name: 'Linux' });
+});
+
+test('install commands name the right package per family, and nothing for an unknown one', () => {
+  assert.equal(installCommand('debian', ['nft', 'dig']), 'sudo apt-get install -y nftables dnsutils');
+  assert.equal(installCommand('fedora', 'dig'), 'sudo dnf install -y bind-utils');
+  assert.equal(installCommand('arch', 'podman'), 'sudo pacman -S --needed podman');
+  assert.equal(installCommand('unknown', 'podman'), null);
+  assert.deepEqual(allInstallCommands('podman').map((c) => c.label), ['Debian / Ubuntu', 'Fedora / RHEL', 'openSUSE', 'Arch Linux']);
+});
