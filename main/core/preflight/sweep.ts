@@ -135,6 +135,10 @@ export async function runSweep(ctx: HostContext, settings: GateSettings, signal?
   const shield = await shieldHealthOf(env).catch(() => null);
   const podmanOk = outcomes[0]!.result.ok;
   const steps = STEPS.map((spec, i) => buildStepReport(spec, outcomes[i]!, settings, podmanOk));
+  // Hooks in place but the setup stamp not current: terok would still refuse to run, so the
+  // sandbox step is not done (its probe line stays terok's; the state is what every view shows).
+  const sandbox = steps.find((s) => s.id === 'sandbox')!;
+  if (sandbox.state === 'ok' && setup.verdict !== 'ok') sandbox.state = 'failed';
   const results = new Map(steps.map((s) => [s.id, s.result] as const));
   return {
     settings,

@@ -210,3 +210,12 @@ test('sweep: podman older than 4.3 shows as a warning but does not block', async
   assert.equal(report.steps[0]!.state, 'warning');
   assert.equal(report.verdict.ready, true);
 });
+
+test('sweep: hooks installed but no current stamp → the sandbox step is "failed" for every view, its probe line unchanged', async () => {
+  machine();
+  const { rmSync } = await import('node:fs');
+  rmSync(`${host.home}/.local/share/terok/setup.stamp`);
+  const sandbox = (await runSweep(host.ctx, settings)).steps.find((s) => s.id === 'sandbox')!;
+  assert.deepEqual(sandbox.result, { name: 'sandbox services', ok: true, message: 'shield ready' });
+  assert.equal(sandbox.state, 'failed');
+});
