@@ -4,7 +4,7 @@
  * image made from it carries `terok.test.run=<id>` so a test can remove all
  * of its layers afterwards.
  */
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runCommand } from '../../main/core/host/process.ts';
@@ -13,8 +13,13 @@ import { which } from '../../main/core/host/which.ts';
 const APPLETS = ['sh', 'echo', 'printf', 'mkdir', 'chown', 'chmod', 'sleep', 'cat', 'ls', 'rm', 'true', 'false', 'env', 'id', 'dirname'];
 const TIMEOUT = { timeoutMs: 120_000 };
 
+/** Debian's static busybox, if installed and readable (checked without touching anything). */
+export function busyboxPath(): string | undefined {
+  return ['/bin/busybox', '/usr/bin/busybox'].find((p) => { try { accessSync(p, constants.R_OK); return true; } catch { return false; } });
+}
+
 export function podmanUsable(): boolean {
-  return Boolean(which({ env: process.env }, 'podman')) && ['/bin/busybox', '/usr/bin/busybox'].some((p) => { try { copyFileSync(p, '/dev/null'); return true; } catch { return false; } });
+  return Boolean(which({ env: process.env }, 'podman')) && busyboxPath() !== undefined;
 }
 
 export async function buildBusyboxBase(tag: string, runLabel: string): Promise<void> {
@@ -22,7 +27,7 @@ export async function buildBusyboxBase(tag: string, runLabel: string): Promise<v
   try {
     const bin = path.join(dir, 'rootfs', 'bin');
     mkdirSync(bin, { recursive: true });
-    copyFileSync(['/bin/busybox', '/usr/bin/busybox'].find((p) => { try { copyFileSync(p, '/dev/null'); return true; } catch { return false; } })!, path.join(bin, 'busybox'));
+    copyFileSync(busyboxPath()!, path.join(bin, 'busybox'));
     for (const applet of APPLETS) symlinkSync('busybox', path.join(bin, applet));
     writeFileSync(path.join(dir, 'Containerfile'), `FROM scratch\nLABEL terok.test.run="${runLabel}"\nCOPY rootfs/ /\nCMD ["/bin/sh"]\n`);
     await runCommand('podman', ['build', '-q', '-f', path.join(dir, 'Containerfile'), '-t', tag, dir], TIMEOUT);
