@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
 # System packages the test suites use (Debian/Ubuntu, as root): real podman
-# with runc, busybox-static to build tiny local images (registries are not
-# reachable in CI), Chromium for the renderer tests, OpenSSH for key checks.
+# with runc (rootful and rootless: uidmap, slirp4netns, fuse-overlayfs),
+# busybox-static to build tiny local images (registries are not reachable in
+# CI), Chromium for the renderer tests, 7za for electron-builder's packaging
+# tests, OpenSSH/OpenSSL/keyutils/libsecret-tools/nftables for the host tools
+# the wizard probes, gcc for the SELinux probe test, python3-venv for the
+# fixture terok installation. Ends by checking that every tool is really
+# there, so a missing one fails here and not in the middle of the suite.
 set -euo pipefail
-packages=(podman gcc libc6-dev runc uidmap slirp4netns fuse-overlayfs busybox-static chromium openssh-client openssl keyutils libsecret-tools nftables python3 python3-venv git)
+packages=(podman runc uidmap slirp4netns fuse-overlayfs busybox-static chromium p7zip-full gcc libc6-dev
+          openssh-client openssl keyutils libsecret-tools nftables python3 python3-venv git util-linux passwd)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if ((${#missing[@]})); then
@@ -11,7 +17,9 @@ if ((${#missing[@]})); then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# Podman 4.3 on this kind of machine only works with runc and lower ulimits.
+# Podman 4.3 on this kind of machine only works with runc and lower ulimits
+# (rootless podman reads this drop-in too; its own quirks go into the test
+# user's containers.conf, see scripts/rootless-lane.sh).
 mkdir -p /etc/containers/containers.conf.d
 cat > /etc/containers/containers.conf.d/50-terok-ci.conf <<'CONF'
 [engine]
@@ -19,4 +27,20 @@ runtime = "runc"
 [containers]
 default_ulimits = ["nofile=4096:4096", "nproc=4096:4096"]
 CONF
-podman --version
+
+# command → the package that provides it
+declare -A tools=(
+  [podman]=podman [runc]=runc [newuidmap]=uidmap [newgidmap]=uidmap [slirp4netns]=slirp4netns
+  [fuse-overlayfs]=fuse-overlayfs [busybox]=busybox-static [chromium]=chromium [7za]=p7zip-full
+  [gcc]=gcc [ssh-keygen]=openssh-client [openssl]=openssl [keyctl]=keyutils [secret-tool]=libsecret-tools
+  [nft]=nftables [python3]=python3 [git]=git [runuser]=util-linux [useradd]=passwd [mknod]=coreutils
+)
+absent=()
+for t in "${!tools[@]}"; do command -v "$t" >/dev/null 2>&1 || absent+=("$t (package ${tools[$t]})"); done
+python3 -c 'import venv' 2>/dev/null || absent+=("python3 venv module (package python3-venv)")
+if ((${#absent[@]})); then
+  printf 'install-test-deps: these test tools are still missing after the install:\n' >&2
+  printf '  %s\n' "${absent[@]}" >&2
+  exit 1
+fi
+echo "test tools ready: $(podman --version), $(chromium --version 2>/dev/null | head -n1)"

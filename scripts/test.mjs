@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 // Runs every test file with node's own test runner (type stripping, Node ≥ 22.18).
 // Usage: npm test [-- unit|integration|e2e ...]  (default: all suites)
-import { readdirSync, statSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
+// Ends with one line CI can read: `<lane> lane: N passed, N failed, N skipped`
+// (lane from TEST_LANE, else root or user); TEST_COUNTS_FILE, when set, gets
+// the same counts appended as a JSON line.
+import { appendFileSync, readdirSync, statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -25,10 +28,30 @@ if (!files.length) {
   console.error(`no test files found for: ${suites.join(', ')}`);
   process.exit(1);
 }
-const result = spawnSync(process.execPath, [
+const child = spawn(process.execPath, [
   '--disable-warning=ExperimentalWarning',
   '--experimental-test-module-mocks',
   '--test', '--test-concurrency=2', '--test-timeout=600000', '--test-reporter=spec',
   ...files,
-], { stdio: 'inherit', cwd: root });
-process.exit(result.status ?? 1);
+], { stdio: ['inherit', 'pipe', 'inherit'], cwd: root });
+
+// The spec reporter's closing block ("ℹ pass 12") carries the counts; pass output through untouched.
+const counts = { pass: 0, fail: 0, skipped: 0, cancelled: 0 };
+let pending = '';
+child.stdout.on('data', (chunk) => {
+  process.stdout.write(chunk);
+  const text = pending + chunk.toString('utf8');
+  const lines = text.split('\n');
+  pending = lines.pop() ?? '';
+  for (const line of lines) {
+    const m = /^ℹ (pass|fail|skipped|cancelled) (\d+)$/.exec(line.trim());
+    if (m) counts[m[1]] = Number(m[2]);
+  }
+});
+child.on('close', (code, signal) => {
+  const lane = process.env.TEST_LANE || (process.getuid?.() === 0 ? 'root' : 'user');
+  const failed = counts.fail + counts.cancelled;
+  console.log(`${lane} lane: ${counts.pass} passed, ${failed} failed, ${counts.skipped} skipped`);
+  if (process.env.TEST_COUNTS_FILE) appendFileSync(process.env.TEST_COUNTS_FILE, JSON.stringify({ lane, passed: counts.pass, failed, skipped: counts.skipped, exit: code }) + '\n');
+  process.exit(code ?? (signal ? 1 : 0));
+});

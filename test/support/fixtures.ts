@@ -11,7 +11,7 @@ import { resolvePaths } from '../../main/core/host/paths.ts';
 import { CredentialDb } from '../../main/core/vault/credential-db.ts';
 import { sessionDigest } from '../../main/core/vault/passphrase.ts';
 import type { SandboxHost } from './host.ts';
-import { buildBusyboxBase } from './podman-base.ts';
+import { buildBusyboxBase, removeTestImages } from './podman-base.ts';
 
 /** Register a shield hooks dir in the sandbox's user containers.conf and put descriptors + ballast in it. */
 export function installShieldHooksFixture(host: SandboxHost, bundleVersion = 12): string {
@@ -64,16 +64,20 @@ export function createVaultFixture(host: SandboxHost, fixture: VaultFixture = {}
   return paths.credentialDb;
 }
 
+/** The build label of a tiny image, unique to its first tag, so removal takes only its own layers. */
+const tinyImageLabel = (tags: readonly string[]) => `tiny-${createHash('sha256').update(tags[0] ?? '').digest('hex').slice(0, 12)}`;
+
 /** Build a tiny busybox image from local files (no registry needed) under every tag given. */
 export async function buildTinyImage(tags: string[]): Promise<void> {
   const [first, ...more] = tags;
   if (!first) return;
-  await buildBusyboxBase(first, 'tiny-image');
+  await buildBusyboxBase(first, tinyImageLabel(tags));
   for (const tag of more) await runCommand('podman', ['tag', first, tag], { timeoutMs: 60_000 });
 }
 
+/** Remove what buildTinyImage(tags) made: the tags and every layer its build left. */
 export async function removeImages(tags: string[]): Promise<void> {
-  await runCommand('podman', ['image', 'rm', '--force', ...tags], { timeoutMs: 60_000, allowNonZero: true }).catch(() => {});
+  await removeTestImages(tags, tinyImageLabel(tags));
 }
 
 /** A setup stamp matching the (absent) terok installation of a sandboxed host: verdict "ok". */

@@ -59,6 +59,7 @@ export function runUnprivileged(host: SandboxHost, code: string): { status: numb
     env: { ...process.env, ...host.ctx.env },
     ...(asRoot ? { uid: NOBODY, gid: NOBODY } : {}),
   });
+  if (result.error) throw new Error(`could not start the unprivileged child (${process.execPath}${asRoot ? ' as nobody' : ''}): ${result.error.message}`);
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 

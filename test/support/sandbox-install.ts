@@ -1,6 +1,6 @@
 /** Running the sandbox install against a sandboxed host, collecting its stage lines. */
 import type { SandboxHost } from './host.ts';
-import { ensureSandboxReady, type InstallOptions, type InstallResult } from '../../main/core/sandbox/install.ts';
+import { ensureSandboxReady, type InstallOptions, type InstallResult, type VaultRoutesStep } from '../../main/core/sandbox/install.ts';
 import { uninstallSandbox, type UninstallResult } from '../../main/core/sandbox/uninstall.ts';
 import { formatStageLine, runStage, type StageUpdate } from '../../main/core/tasks/stages.ts';
 import type { TaskContext } from '../../main/core/tasks/task-manager.ts';
@@ -27,7 +27,7 @@ export function recordingTask(): Recorded {
 
 export const fakeRoutes = async () => 'regenerated';
 
-export async function install(host: SandboxHost, opts: InstallOptions = {}, vaultRoutes = fakeRoutes): Promise<InstallResult & { rec: Recorded }> {
+export async function install(host: SandboxHost, opts: InstallOptions = {}, vaultRoutes: VaultRoutesStep = fakeRoutes): Promise<InstallResult & { rec: Recorded }> {
   const rec = recordingTask();
   const result = await ensureSandboxReady({ ctx: host.ctx, task: rec.task, vaultRoutes, sysRoot: host.root }, opts);
   return { ...result, rec };
