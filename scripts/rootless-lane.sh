@@ -16,6 +16,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 user=${TEST_USER:-terok-ci}
+trap 'echo "rootless-lane: failed (exit $?) at line $LINENO: $BASH_COMMAND" >&2' ERR
 [ "$(id -u)" = 0 ] || { echo "rootless-lane: run as root (it creates and switches to the test user)" >&2; exit 2; }
 
 home_of() { getent passwd "$user" | cut -d: -f6; }
