@@ -55,8 +55,11 @@ netns = "host"
 default_ulimits = ["nofile=4096:4096", "nproc=4096:4096"]
 CONF
     chown "$user:" "$(quirks_conf)"
-    as_user podman info --format 'rootless podman for {{.Host.Security.Rootless}} user: {{.Host.OCIRuntime.Name}}, {{.Store.GraphDriverName}} storage' 2>/dev/null \
-      | sed "s/for true user:/for $user:/"
+    if ! info=$(as_user podman info --format '{{.Host.OCIRuntime.Name}}, {{.Store.GraphDriverName}} storage' 2>&1); then
+      printf 'rootless-lane: rootless podman does not work for %s:\n%s\n' "$user" "$info" >&2
+      exit 1
+    fi
+    echo "rootless podman for $user: $(tail -n 1 <<<"$info")"
     ;;
   run)
     shift
