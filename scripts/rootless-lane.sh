@@ -37,6 +37,12 @@ stop_pause() {
 
 case "${1:-}" in
   setup)
+    # A root directory only root can enter (seen in a debootstrap'd image: the 0700 of its temp
+    # dir) keeps every other user from running anything; Debian's own / is 0755.
+    if [ "$(( 0$(stat -c %a /) & 05 ))" != 5 ]; then
+      echo "rootless-lane: / has mode $(stat -c %a /), so no unprivileged user can run programs; setting it to 755"
+      chmod 755 /
+    fi
     touch /etc/subuid /etc/subgid   # useradd allocates subordinate ranges only where these exist
     id "$user" >/dev/null 2>&1 || useradd --create-home --shell /bin/bash "$user"
     grep -q "^$user:" /etc/subuid 2>/dev/null || usermod --add-subuids 200000-265535 "$user"
