@@ -1,6 +1,6 @@
 /**
  * Some suites skip themselves when a prerequisite is missing (podman,
- * busybox, Chromium, the built renderer, gcc) so a developer without them
+ * busybox, Chromium, the built renderer, gcc, 7za) so a developer without them
  * still gets the rest. In CI (REQUIRE_ALL=1, set by .ci/run) a skip would
  * hide a regression, so a missing prerequisite fails here instead.
  */
@@ -9,12 +9,14 @@ import { existsSync } from 'node:fs';
 import { test } from 'node:test';
 import { which } from '../../main/core/host/which.ts';
 import { rendererBuilt, CHROMIUM } from '../e2e/harness.ts';
+import { busyboxPath } from '../support/podman-base.ts';
 
 const env = { env: process.env };
 
 test('every skippable suite can run in CI', { skip: process.env.REQUIRE_ALL !== '1' && 'only enforced with REQUIRE_ALL=1' }, () => {
   assert.ok(which(env, 'podman'), 'podman is installed');
-  assert.ok(['/bin/busybox', '/usr/bin/busybox'].some(existsSync), 'busybox-static is installed');
+  assert.ok(busyboxPath(), 'busybox-static is installed');
+  assert.ok(existsSync('/usr/bin/7za'), '7za (p7zip-full) is installed for the packaging tests');
   assert.ok(existsSync(CHROMIUM), `Chromium is at ${CHROMIUM}`);
   assert.ok(rendererBuilt(), 'the renderer was built before the tests');
   assert.ok(which(env, 'gcc') && which(env, 'python3'), 'gcc and python3 are installed');

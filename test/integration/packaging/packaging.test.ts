@@ -18,6 +18,8 @@ import { openAsar, type AsarArchive } from '../../support/asar.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
 const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string; devDependencies: Record<string, string> };
+/** Debian's p7zip-full; electron-builder's own 7za download is not reachable here. */
+const SEVEN_ZIP = '/usr/bin/7za';
 const FUSE_SENTINEL = 'dL7pKGdnNz796PbbjQWNKmHXBZaB9tsX';
 /** Electron 45's default wire: RunAsNode, cookie encryption, NODE_OPTIONS, inspect, asar integrity, only-asar, v8 snapshot, file protocol, wasm trap. */
 const STOCK_WIRE = '101100011';
@@ -52,6 +54,7 @@ before(() => {
     const built = spawnSync(process.execPath, [createRequire(import.meta.url).resolve('electron-vite/bin/electron-vite.js'), 'build'], { cwd: ROOT, encoding: 'utf8' });
     assert.equal(built.status, 0, built.stderr);
   }
+  assert.ok(existsSync(SEVEN_ZIP), `electron-builder needs 7za at ${SEVEN_ZIP}: install p7zip-full (sudo bash scripts/install-test-deps.sh)`);
   work = mkdtempSync(path.join(os.tmpdir(), 'terok-packaging-'));
   const output = path.join(work, 'dist');
   const cli = createRequire(import.meta.url).resolve('electron-builder/cli.js');
@@ -59,7 +62,7 @@ before(() => {
     cli, '--config', 'build/electron-builder.yml', '--linux', 'dir', 'tar.gz',
     `-c.electronDist=${stubElectronDist(path.join(work, 'electron-dist'))}`,
     `-c.directories.output=${output}`,
-  ], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ELECTRON_BUILDER_7ZIP_PATH: '/usr/bin/7za', CI: '1' }, timeout: 120_000 });
+  ], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ELECTRON_BUILDER_7ZIP_PATH: SEVEN_ZIP, CI: '1' }, timeout: 120_000 });
   assert.equal(result.status, 0, `electron-builder failed:\n${result.stdout}\n${result.stderr}`);
   appDir = path.join(output, 'linux-unpacked');
   tarball = path.join(output, `terok-setup-${pkg.version}.tar.gz`);
