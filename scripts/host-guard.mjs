@@ -6,8 +6,9 @@
 //
 // Watched: /dev/null (must stay the character device 1,3 with mode 0666), the
 // system and per-user podman and terok config/state trees (every file's type,
-// mode, owner and content hash), and the podman containers and images of root
-// and of the lane's unprivileged user (anything a suite left behind).
+// mode, owner and content hash), the podman containers and images of root
+// and of the lane's unprivileged user, and terok-* entries in the temp dir
+// (anything a suite left behind).
 // HOST_GUARD_USER / HOST_GUARD_USER_RUNTIME name that user and the
 // XDG_RUNTIME_DIR its podman runs with; HOST_GUARD_ROOT (tests only) prefixes
 // every watched path so the guard can be exercised on a fake host.
@@ -112,6 +113,11 @@ function diffLists(label, before, after) {
   return after.filter((x) => !had.has(x)).map((x) => `left behind: ${label} ${x}`);
 }
 
+/** Names in the temp dir that test helpers and the product's own temp files start with. */
+function tempLeftovers(dir) {
+  try { return readdirSync(dir).filter((n) => n.startsWith('terok-')).sort(); } catch { return []; }
+}
+
 /** The watched state of this host (or of the fake host under `prefix`). */
 export function snapshotHost({ prefix = '', user, runtimeDir, podman = true } = {}) {
   const at = (p) => (prefix ? path.join(prefix, p) : p);
@@ -122,6 +128,7 @@ export function snapshotHost({ prefix = '', user, runtimeDir, podman = true } = 
   return {
     devNull: at('/dev/null'),
     trees,
+    temp: tempLeftovers(at(os.tmpdir())),
     podman: podman ? { root: podmanState(undefined), ...(user ? { user: podmanState(user, runtimeDir) } : {}) } : {},
   };
 }
@@ -129,6 +136,8 @@ export function snapshotHost({ prefix = '', user, runtimeDir, podman = true } = 
 /** Everything wrong with `after`, compared with `before`: an empty list means the host is intact. */
 export function compareHost(before, after) {
   const problems = [...checkDevNull(after.devNull), ...diffTrees(before.trees, after.trees)];
+  const hadTemp = new Set(before.temp ?? []);
+  for (const name of after.temp ?? []) if (!hadTemp.has(name)) problems.push(`left behind: ${path.join(os.tmpdir(), name)}`);
   for (const who of Object.keys(after.podman)) {
     const was = before.podman[who] ?? { containers: [], images: [] };
     problems.push(...diffLists(`${who} container`, was.containers, after.podman[who].containers));

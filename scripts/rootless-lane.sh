@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# The unprivileged test lane: the integration and e2e suites run as a desktop
+# The unprivileged test lane: the unit, integration and e2e suites run as a desktop
 # user with rootless podman and a fresh XDG home, the setup terok is made for.
 # Run as root (it creates the user); used by .ci/run.
 #
 #   scripts/rootless-lane.sh setup      user with subuid/subgid ranges, fresh XDG_RUNTIME_DIR,
 #                                       the machine's rootless podman quirks in its containers.conf
 #   scripts/rootless-lane.sh run [SUITE…]   copy this checkout into the user's home and run the
-#                                       suites there as the user (default: integration e2e)
+#                                       suites there as the user (default: unit integration e2e)
 #   scripts/rootless-lane.sh teardown   end the user's podman pause process, remove the copy
 #   scripts/rootless-lane.sh runtime-dir  print the user's XDG_RUNTIME_DIR (for the host guard)
 #
@@ -73,7 +73,7 @@ CONF
     rm -rf "$copy"
     cp -a . "$copy"
     chown -R "$user:" "$copy"
-    (($#)) || set -- integration e2e
+    (($#)) || set -- unit integration e2e
     # The user cannot write the caller's counts file: it writes its own, copied over afterwards.
     counts="$(runtime_dir)/test-counts.jsonl"
     rm -f "$counts"

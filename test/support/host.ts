@@ -3,7 +3,7 @@
  * config paths pointed into the sandbox, and a PATH the test controls. The
  * engine sees a non-root user, whatever user runs the tests.
  */
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { HostContext } from '../../main/core/host/context.ts';
@@ -64,8 +64,30 @@ export function createSandboxHost(opts: SandboxOptions = {}): SandboxHost {
   return {
     root, home, bin, ctx, write,
     writeBin: (name, script) => write(path.join(bin, name), script, 0o755),
-    cleanup: () => rmSync(root, { recursive: true, force: true }),
+    cleanup: () => removeTree(root),
   };
+}
+
+/**
+ * Remove a sandbox, also when a test left a directory unreadable (as a
+ * normal user, unlike root, rm cannot enter a 0000 dir): its own dirs are
+ * opened up first. Symlinks are never followed.
+ */
+export function removeTree(root: string): void {
+  try {
+    rmSync(root, { recursive: true, force: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EACCES' && (err as NodeJS.ErrnoException).code !== 'EPERM') throw err;
+    const openUp = (dir: string) => {
+      chmodSync(dir, 0o700);
+      for (const name of readdirSync(dir)) {
+        const p = path.join(dir, name);
+        if (lstatSync(p).isDirectory()) openUp(p);
+      }
+    };
+    openUp(root);
+    rmSync(root, { recursive: true, force: true });
+  }
 }
 
 /**

@@ -19,6 +19,7 @@ function fakeHost(t: TestContext): string {
   const root = mkdtempSync(path.join(os.tmpdir(), 'terok-guard-test-'));
   t.after(() => rmSync(root, { recursive: true, force: true }));
   mkdirSync(path.join(root, 'dev'));
+  mkdirSync(path.join(root, os.tmpdir()), { recursive: true });
   mkdirSync(path.join(root, 'etc', 'containers', 'containers.conf.d'), { recursive: true });
   writeFileSync(path.join(root, 'etc', 'containers', 'containers.conf.d', '50-ci.conf'), '[engine]\nruntime = "runc"\n');
   mkdirSync(path.join(root, os.homedir(), '.config', 'containers'), { recursive: true });
@@ -68,7 +69,7 @@ test('a damaged /dev/null stops CI before the tests run', (t) => {
   assert.match(snap.stderr, /already damaged before the tests:\n {2}.*dev\/null is no longer a character device \(restore: /);
 });
 
-test('writes, chmods, additions and deletions under the watched trees are each reported', (t) => {
+test('writes, chmods, additions and deletions under the watched trees, and terok temp dirs left behind, are each reported', (t) => {
   const root = fakeHost(t);
   const before = snapshotHost({ prefix: root, podman: false });
   const etc = path.join(root, 'etc', 'containers');
@@ -77,6 +78,8 @@ test('writes, chmods, additions and deletions under the watched trees are each r
   writeFileSync(path.join(etc, 'containers.conf'), '[engine]\n');
   rmSync(path.join(root, os.homedir(), '.config', 'containers', 'containers.conf'));
   mkdirSync(path.join(root, os.homedir(), '.local', 'share', 'terok'), { recursive: true });
+  mkdirSync(path.join(root, os.tmpdir(), 'terok-setup-test-abc123'));
+  mkdirSync(path.join(root, os.tmpdir(), 'unrelated-tool-dir'));
 
   const problems: string[] = compareHost(before, snapshotHost({ prefix: root, podman: false }));
   const text = problems.join('\n');
@@ -85,6 +88,8 @@ test('writes, chmods, additions and deletions under the watched trees are each r
   assert.match(text, /added: .*etc\/containers\/containers\.conf \(file\)/);
   assert.match(text, /removed: .*\.config\/containers\/containers\.conf \(file\)/);
   assert.match(text, /added: .*\.local\/share\/terok \(dir\)/);
+  assert.match(text, new RegExp(`left behind: ${path.join(os.tmpdir(), 'terok-setup-test-abc123')}$`, 'm'));
+  assert.doesNotMatch(text, /unrelated-tool-dir/);
 });
 
 test('podman objects a suite left behind are reported, ones that were there before are not', () => {
