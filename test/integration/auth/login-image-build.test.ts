@@ -26,6 +26,7 @@ import type { ImageTemplateSource } from '../../../main/core/images/templates/ty
 import { CredentialDb } from '../../../main/core/vault/credential-db.ts';
 import { createVaultFixture, FIXTURE_PASSPHRASE } from '../../support/fixtures.ts';
 import { createSandboxHost, type SandboxHost } from '../../support/host.ts';
+import { acquireTestLock } from '../../support/exclusive.ts';
 import { FIXTURE_ENTRIES, fixtureRoster, fixtureTemplates } from '../../support/images-fixtures.ts';
 import { buildBusyboxBase, podmanUsable, removeTestImages } from '../../support/podman-base.ts';
 
@@ -100,8 +101,12 @@ function readCredential(paths: TerokPaths) {
 
 const podmanBuilds = (calls: string[][]) => calls.filter((c) => c[0] === 'podman' && c[1] === 'build');
 
+/** The login container's name is fixed (host-auth-<agent>): the other login suite waits for this one. */
+let releaseLoginLock = () => {};
+
 before(async () => {
   if (skip) return;
+  releaseLoginLock = await acquireTestLock('host-auth-containers');
   await buildBusyboxBase(BASE, RUN_ID);
 });
 
@@ -109,6 +114,7 @@ after(async () => {
   if (skip) return;
   await runCommand('podman', ['rm', '--force', '--ignore', 'host-auth-claude'], { ...T, allowNonZero: true });
   await removeTestImages([...BUILT, BASE], RUN_ID);
+  releaseLoginLock();
 });
 
 test('claude OAuth with the default L1 alias missing: builds it first (preamble), logs in in it, stores the credential; a second login does not build', { skip, timeout: 300_000 }, async () => {

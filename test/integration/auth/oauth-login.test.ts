@@ -26,9 +26,16 @@ import { CredentialDb } from '../../../main/core/vault/credential-db.ts';
 import { captureStreams } from '../../support/auth-harness.ts';
 import { createVaultFixture, FIXTURE_PASSPHRASE } from '../../support/fixtures.ts';
 import { createSandboxHost, type SandboxHost } from '../../support/host.ts';
+import { acquireTestLock } from '../../support/exclusive.ts';
 import { buildBusyboxBase, podmanUsable, removeTestImages } from '../../support/podman-base.ts';
 
 const RUN_ID = `${process.pid}-${randomBytes(3).toString('hex')}`;
+/**
+ * This file's own temp dir (os.tmpdir() follows TMPDIR): the login suite beside it
+ * (login-image-build) makes terok-auth-claude-* dirs too, which must not count here.
+ */
+const TMP = mkdtempSync(path.join(os.tmpdir(), 'terok-auth-it-tmp-'));
+process.env.TMPDIR = TMP;
 const BASE = `localhost/terok-auth-it-base-${RUN_ID}:latest`;
 const skip = podmanUsable() ? false : 'podman or busybox-static not available';
 const T = { timeoutMs: 120_000 };
@@ -102,16 +109,22 @@ async function cli(w: World, args: string[]) {
   return { code, out: streams.out(), err: streams.err() };
 }
 
+/** The login container's name is fixed (host-auth-<agent>): the other login suite waits for this one. */
+let releaseLoginLock = () => {};
+
 before(async () => {
   if (skip) return;
+  releaseLoginLock = await acquireTestLock('host-auth-containers');
   await buildBusyboxBase(BASE, RUN_ID);
   for (const s of Object.keys(SCENARIOS)) await buildScenarioImage(s);
 });
 
 after(async () => {
+  rmSync(TMP, { recursive: true, force: true });
   if (skip) return;
   await runCommand('podman', ['rm', '--force', '--ignore', 'host-auth-claude', 'host-auth-codex'], { ...T, allowNonZero: true });
   await removeTestImages([...aliases, BASE], RUN_ID);
+  releaseLoginLock();
 });
 
 test('claude OAuth: stored in the real DB under (default, anthropic), byte-exact 0600 phantom, onboarding merged, temp dir and container gone', { skip }, async () => {
