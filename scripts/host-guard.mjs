@@ -104,7 +104,8 @@ function podmanState(user, runtimeDir) {
   const lines = (text) => text.split('\n').map((l) => l.trim()).filter(Boolean).sort();
   return {
     containers: lines(run(['ps', '--all', '--format', '{{.Names}} {{.Image}}'])),
-    images: lines(run(['images', '--all', '--no-trunc', '--format', '{{.ID}} {{.Repository}}:{{.Tag}}'])),
+    // Labels name the test run that built an image (terok.test.run), so a leftover points at its suite.
+    images: lines(run(['images', '--all', '--no-trunc', '--format', '{{.ID}} {{.Repository}}:{{.Tag}} {{.Labels}}'])),
   };
 }
 

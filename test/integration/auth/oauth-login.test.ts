@@ -120,11 +120,13 @@ before(async () => {
 });
 
 after(async () => {
+  if (!skip) {
+    await runCommand('podman', ['rm', '--force', '--ignore', 'host-auth-claude', 'host-auth-codex'], { ...T, allowNonZero: true });
+    await removeTestImages([...aliases, BASE], RUN_ID);
+    releaseLoginLock();
+  }
+  // Last: podman (and everything else here) keeps its temp files under TMPDIR.
   rmSync(TMP, { recursive: true, force: true });
-  if (skip) return;
-  await runCommand('podman', ['rm', '--force', '--ignore', 'host-auth-claude', 'host-auth-codex'], { ...T, allowNonZero: true });
-  await removeTestImages([...aliases, BASE], RUN_ID);
-  releaseLoginLock();
 });
 
 test('claude OAuth: stored in the real DB under (default, anthropic), byte-exact 0600 phantom, onboarding merged, temp dir and container gone', { skip }, async () => {
