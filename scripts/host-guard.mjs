@@ -97,7 +97,7 @@ function podmanState(user, runtimeDir) {
     try {
       return execFileSync(cmd[0], [...cmd.slice(1), ...args], { encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe'] });
     } catch (err) {
-      if (err.code === 'ENOENT') return '';
+      if (err.code === 'ENOENT' && !user) return ''; // no podman on this host: nothing to watch
       throw new Error(`${user ?? 'root'}: podman ${args.join(' ')} failed: ${String(err.stderr ?? err.message).trim()}`);
     }
   };
@@ -111,7 +111,11 @@ function podmanState(user, runtimeDir) {
 
 function diffLists(label, before, after) {
   const had = new Set(before);
-  return after.filter((x) => !had.has(x)).map((x) => `left behind: ${label} ${x}`);
+  const has = new Set(after);
+  return [
+    ...after.filter((x) => !had.has(x)).map((x) => `left behind: ${label} ${x}`),
+    ...before.filter((x) => !has.has(x)).map((x) => `removed: ${label} ${x}`),
+  ];
 }
 
 /** Names in the temp dir that test helpers and the product's own temp files start with. */

@@ -38,13 +38,14 @@ const child = spawn(process.execPath, [
 // The spec reporter's closing block ("ℹ pass 12") carries the counts; pass output through untouched.
 const counts = { pass: 0, fail: 0, skipped: 0, cancelled: 0 };
 let pending = '';
-child.stdout.on('data', (chunk) => {
-  process.stdout.write(chunk);
-  const text = pending + chunk.toString('utf8');
-  const lines = text.split('\n');
+child.stdout.setEncoding('utf8'); // whole characters per chunk, however the bytes were split
+child.stdout.on('data', (text) => {
+  process.stdout.write(text);
+  const lines = (pending + text).split('\n');
   pending = lines.pop() ?? '';
   for (const line of lines) {
-    const m = /^ℹ (pass|fail|skipped|cancelled) (\d+)$/.exec(line.trim());
+    // FORCE_COLOR makes the reporter colour these lines: match them without the escapes.
+    const m = /^ℹ (pass|fail|skipped|cancelled) (\d+)$/.exec(line.replace(/\x1b\[[0-9;]*m/g, '').trim());
     if (m) counts[m[1]] = Number(m[2]);
   }
 });

@@ -21,6 +21,7 @@ function fakeHost(t: TestContext): string {
   mkdirSync(path.join(root, 'dev'));
   mkdirSync(path.join(root, os.tmpdir()), { recursive: true });
   mkdirSync(path.join(root, 'etc', 'containers', 'containers.conf.d'), { recursive: true });
+  chmodSync(path.join(root, 'etc', 'containers', 'containers.conf.d'), 0o755); // whatever the umask
   writeFileSync(path.join(root, 'etc', 'containers', 'containers.conf.d', '50-ci.conf'), '[engine]\nruntime = "runc"\n');
   mkdirSync(path.join(root, os.homedir(), '.config', 'containers'), { recursive: true });
   writeFileSync(path.join(root, os.homedir(), '.config', 'containers', 'containers.conf'), '# mine\n');
@@ -92,11 +93,15 @@ test('writes, chmods, additions and deletions under the watched trees, and terok
   assert.doesNotMatch(text, /unrelated-tool-dir/);
 });
 
-test('podman objects a suite left behind are reported, ones that were there before are not', () => {
+test('podman objects a suite left behind or removed are reported, ones left as they were are not', () => {
   const state = (images: string[], containers: string[]) => ({ devNull: '/dev/null', trees: {}, podman: { user: { images, containers } } });
-  const problems: string[] = compareHost(state(['sha256:a localhost/mine:1'], ['old img']), state(['sha256:a localhost/mine:1', 'sha256:b localhost/terok-test-base-1:latest'], ['old img', 'host-auth-claude localhost/x']));
+  const problems: string[] = compareHost(
+    state(['sha256:a localhost/mine:1', 'sha256:c localhost/theirs:2'], ['old img']),
+    state(['sha256:a localhost/mine:1', 'sha256:b localhost/terok-test-base-1:latest'], ['old img', 'host-auth-claude localhost/x']),
+  );
   assert.deepEqual(problems.filter((p) => !p.includes('/dev/null')), [
     'left behind: user container host-auth-claude localhost/x',
     'left behind: user image sha256:b localhost/terok-test-base-1:latest',
+    'removed: user image sha256:c localhost/theirs:2',
   ]);
 });

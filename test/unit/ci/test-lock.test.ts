@@ -1,7 +1,7 @@
 /** The cross-process test lock (support/exclusive.ts), in a lock dir of its own. */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
@@ -22,7 +22,7 @@ test('a second holder waits until the first releases; release removes the file',
   const dir = lockDir(t);
   const file = path.join(dir, 'terok-test-demo.lock');
   const release = await acquireTestLock('demo');
-  assert.equal(readFileSync(file, 'utf8'), String(process.pid));
+  assert.match(readFileSync(file, 'utf8'), new RegExp(`^${process.pid} \\d+$`), 'pid and kernel start time');
   let second = false;
   const waiting = acquireTestLock('demo').then((r) => { second = true; return r; });
   await new Promise((r) => setTimeout(r, 300));
@@ -39,6 +39,15 @@ test('a lock whose owner is dead is taken over', async (t) => {
   const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
   writeFileSync(path.join(dir, 'terok-test-demo.lock'), dead);
   const release = await acquireTestLock('demo');
-  assert.equal(readFileSync(path.join(dir, 'terok-test-demo.lock'), 'utf8'), String(process.pid));
+  assert.match(readFileSync(path.join(dir, 'terok-test-demo.lock'), 'utf8'), new RegExp(`^${process.pid} `));
+  release();
+  assert.deepEqual(readdirSync(dir), [], 'nothing left in the lock dir');
+});
+
+test('a live pid with another start time (a reused pid, say after a reboot) does not hold the lock', async (t) => {
+  const dir = lockDir(t);
+  writeFileSync(path.join(dir, 'terok-test-demo.lock'), `${process.pid} 1`);
+  const release = await acquireTestLock('demo');
+  assert.notEqual(readFileSync(path.join(dir, 'terok-test-demo.lock'), 'utf8'), `${process.pid} 1`);
   release();
 });
