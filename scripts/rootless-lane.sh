@@ -61,7 +61,7 @@ netns = "host"
 default_ulimits = ["nofile=4096:4096", "nproc=4096:4096"]
 CONF
     chown "$user:" "$(quirks_conf)"
-    if ! info=$(as_user podman info --format '{{.Host.OCIRuntime.Name}}, {{.Store.GraphDriverName}} storage' 2>&1); then
+    if ! info=$(as_user timeout 120 podman info --format '{{.Host.OCIRuntime.Name}}, {{.Store.GraphDriverName}} storage' 2>&1); then
       printf 'rootless-lane: rootless podman does not work for %s:\n%s\n' "$user" "$info" >&2
       exit 1
     fi

@@ -95,7 +95,7 @@ test('rootless lane: install as the desktop user; the hook fires through ~/.conf
     assertHookFiresOnlyWhenAnnotated(fixture, podmanEnvFor(host));
 
     // With the L1 alias present, terok's readiness gate has nothing left to ask.
-    assert.equal(spawnSync('podman', ['tag', IMAGE, alias]).status, 0);
+    assert.equal(spawnSync('podman', ['tag', IMAGE, alias], { timeout: 60_000 }).status, 0);
     const engine = new Engine(host.ctx);
     registerSetupModules(engine);
     const streams = captureStreams();
