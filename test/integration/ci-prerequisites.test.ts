@@ -10,6 +10,7 @@ import { test } from 'node:test';
 import { which } from '../../main/core/host/which.ts';
 import { rendererBuilt, CHROMIUM } from '../e2e/harness.ts';
 import { busyboxPath } from '../support/podman-base.ts';
+import { runningAsRoot } from '../support/rootless.ts';
 
 const env = { env: process.env };
 
@@ -20,4 +21,6 @@ test('every skippable suite can run in CI', { skip: process.env.REQUIRE_ALL !== 
   assert.ok(existsSync(CHROMIUM), `Chromium is at ${CHROMIUM}`);
   assert.ok(rendererBuilt(), 'the renderer was built before the tests');
   assert.ok(which(env, 'gcc') && which(env, 'python3'), 'gcc and python3 are installed');
+  // The rootless lane names its podman quirks, or the rootless hook test could not check they survive.
+  if (!runningAsRoot) assert.ok(process.env.TEROK_TEST_CONTAINERS_CONF && existsSync(process.env.TEROK_TEST_CONTAINERS_CONF), 'TEROK_TEST_CONTAINERS_CONF names the lane\'s containers.conf');
 });

@@ -14,13 +14,14 @@ import { closeSync, existsSync, openSync, readFileSync, renameSync, unlinkSync, 
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pidAlive, processStartTime } from '../../main/core/host/lock.ts';
+import { runningAsRoot } from './rootless.ts';
 
 const WAIT_MS = 300_000;
 
 /** Not os.tmpdir(): a suite may point TMPDIR at a dir of its own, and every suite must meet here. */
 function lockDir(): string {
   if (process.env.TEROK_TEST_LOCK_DIR) return process.env.TEROK_TEST_LOCK_DIR;
-  if (process.getuid?.() === 0) return existsSync('/run/lock') ? '/run/lock' : '/tmp';
+  if (runningAsRoot) return existsSync('/run/lock') ? '/run/lock' : '/tmp';
   return process.env.XDG_RUNTIME_DIR || '/tmp';
 }
 

@@ -73,7 +73,7 @@ export function createSandboxHost(opts: SandboxOptions = {}): SandboxHost {
  * normal user, unlike root, rm cannot enter a 0000 dir): its own dirs are
  * opened up first. Symlinks are never followed.
  */
-export function removeTree(root: string): void {
+function removeTree(root: string): void {
   try {
     rmSync(root, { recursive: true, force: true });
   } catch (err) {

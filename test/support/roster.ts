@@ -11,6 +11,7 @@ import { clearRosterCache } from '../../main/core/roster/current.ts';
 import { loadRoster, rosterDirsOf } from '../../main/core/roster/load.ts';
 import type { Roster } from '../../main/core/roster/model.ts';
 import { createSandboxHost, type SandboxHost } from './host.ts';
+import { runningAsRoot } from './rootless.ts';
 
 export interface RosterHost extends SandboxHost {
   paths: TerokPaths;
@@ -53,13 +54,12 @@ export function thrownBy(fn: () => unknown): Error {
  */
 export function runUnprivileged(host: SandboxHost, code: string): { status: number | null; stdout: string; stderr: string } {
   chmodSync(host.root, 0o755);
-  const asRoot = process.getuid?.() === 0;
   const result = spawnSync(process.execPath, ['--disable-warning=ExperimentalWarning', '--input-type=module', '-e', code], {
     encoding: 'utf8',
     env: { ...process.env, ...host.ctx.env },
-    ...(asRoot ? { uid: NOBODY, gid: NOBODY } : {}),
+    ...(runningAsRoot ? { uid: NOBODY, gid: NOBODY } : {}),
   });
-  if (result.error) throw new Error(`could not start the unprivileged child (${process.execPath}${asRoot ? ' as nobody' : ''}): ${result.error.message}`);
+  if (result.error) throw new Error(`could not start the unprivileged child (${process.execPath}${runningAsRoot ? ' as nobody' : ''}): ${result.error.message}`);
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 

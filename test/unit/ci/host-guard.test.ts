@@ -11,9 +11,9 @@ import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 // @ts-expect-error plain-JavaScript CI script, no type declarations
 import { compareHost, snapshotHost } from '../../../scripts/host-guard.mjs';
+import { runningAsRoot as asRoot } from '../../support/rootless.ts';
 
 const GUARD = path.resolve(import.meta.dirname, '../../../scripts/host-guard.mjs');
-const asRoot = process.getuid?.() === 0;
 
 function fakeHost(t: TestContext): string {
   const root = mkdtempSync(path.join(os.tmpdir(), 'terok-guard-test-'));
