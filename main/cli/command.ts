@@ -7,6 +7,8 @@ export const EXIT_USAGE = 2;
 export const EXIT_NOT_READY = 3;
 export const EXIT_DOWNGRADE = 4;
 export const EXIT_MANUAL_STEP = 5;
+/** Stopped by Ctrl-C, SIGTERM or SIGHUP (128 + SIGINT, as shells report it). */
+export const EXIT_INTERRUPTED = 130;
 
 export interface CliStreams {
   out(text: string): void;

@@ -1,13 +1,14 @@
 /**
  * The engine: the one object the three faces (Electron app, CLI, tests)
- * drive. It owns the host context, the task manager and the setup steps, and
- * answers "what is the state of this machine" with one probe sweep.
+ * drive. It owns the host context and the task manager (setup modules register
+ * their task steps on it), and answers "what is the state of this machine"
+ * with one probe sweep.
  */
 import type { HostContext } from './host/context.ts';
 import { configString, loadTerokConfig } from './host/config.ts';
-import type { GateSettings } from './probes/types.ts';
-import { runSweep, type ReadinessReport } from './preflight/sweep.ts';
-import type { FixTable } from './preflight/gate.ts';
+import type { GateSettings } from './settings.ts';
+import { runSweep, type ReadinessReport } from './steps/readiness.ts';
+import { STEP_PAGES, type StepPage } from './steps/registry.ts';
 import { resolvePaths } from './host/paths.ts';
 import { authenticatableNames, knownEntries } from './roster/auth-map.ts';
 import { TaskManager } from './tasks/task-manager.ts';
@@ -28,12 +29,12 @@ export interface AppInfoData {
   /** Entries `auth` accepts (for the Summary's "authenticate other tools"). */
   authenticatable: string[];
   taskSteps: string[];
+  /** Every step in page order (sidebar, pages, Welcome's list). */
+  steps: readonly StepPage[];
 }
 
 export class Engine {
   readonly tasks = new TaskManager();
-  /** Gate fixes by step; setup modules register theirs. */
-  readonly fixes: FixTable = {};
 
   readonly ctx: HostContext;
 
@@ -57,7 +58,7 @@ export class Engine {
     const paths = resolvePaths(this.ctx);
     return {
       name: APP_NAME, version: APP_VERSION, platform: process.platform, defaults: this.defaultSettings(),
-      agents: knownEntries(paths), authenticatable: authenticatableNames(paths), taskSteps: this.tasks.stepNames(),
+      agents: knownEntries(paths), authenticatable: authenticatableNames(paths), taskSteps: this.tasks.stepNames(), steps: STEP_PAGES,
     };
   }
 

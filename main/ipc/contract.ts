@@ -5,10 +5,20 @@
  * into the renderer; nothing here imports node or electron).
  */
 import type { AppInfoData } from '../core/engine.ts';
-import type { GateSettings } from '../core/probes/types.ts';
-import type { ReadinessReport } from '../core/preflight/sweep.ts';
-import type { TaskEvent } from '../core/tasks/task-manager.ts';
+import type { GateSettings } from '../core/settings.ts';
+import type { ReadinessReport } from '../core/steps/readiness.ts';
+import type { TaskEvent, UserAnswer } from '../core/tasks/task-manager.ts';
 import type { RosterView } from '../core/roster/view.ts';
+
+// The types the renderer may use: it imports them from here, never from core.
+export type { GateSettings, PackageFamily } from '../core/settings.ts';
+export type { ReadinessReport, StepReport, StepReportOf, StepState, Verdict } from '../core/steps/readiness.ts';
+export type { StepPage, StepId, FactsOf, StepFactsMap } from '../core/steps/registry.ts';
+export type { StepStatus, Explanation } from '../core/steps/descriptor.ts';
+export type { TaskEvent, TaskFailure, UserRequest, UserAnswer, SetupEvent } from '../core/tasks/task-manager.ts';
+export type { StageUpdate } from '../core/tasks/stages.ts';
+export type { RosterView } from '../core/roster/view.ts';
+export type { SetupVerdictReport } from '../core/sandbox/setup-stamp.ts';
 
 /** What the Welcome page needs to start: defaults, the agent list, the task steps this build offers. */
 export type AppInfo = AppInfoData;
@@ -19,7 +29,8 @@ export interface RequestMap {
   'probe:sweep': { req: { settings: GateSettings }; res: ReadinessReport };
   'task:start': { req: { step: string; params: Record<string, unknown> }; res: { taskId: string } };
   'task:cancel': { req: { taskId: string }; res: { cancelled: boolean } };
-  'task:events': { req: { taskId: string }; res: TaskEvent[] };
+  /** Answer a task's `needs-user` request (the answer may carry an API key: it is never recorded). */
+  'task:respond': { req: { taskId: string; requestId: string; answer: UserAnswer }; res: { accepted: boolean } };
   'shell:open-external': { req: { url: string }; res: { opened: boolean } };
   /** Copy text to the system clipboard (main does it: the renderer gets no clipboard permission). */
   'clipboard:write': { req: { text: string }; res: { copied: true } };
@@ -58,7 +69,7 @@ export const API_METHODS = {
   sweep: 'probe:sweep',
   startTask: 'task:start',
   cancelTask: 'task:cancel',
-  taskEvents: 'task:events',
+  respond: 'task:respond',
   openExternal: 'shell:open-external',
   copyText: 'clipboard:write',
   rosterView: 'roster:view',

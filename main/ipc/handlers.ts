@@ -39,7 +39,7 @@ export function createHandlers(engine: Engine, desktop: DesktopBridge): HandlerT
     'probe:sweep': async ({ settings }) => engine.sweep(settings),
     'task:start': async ({ step, params }) => ({ taskId: engine.tasks.start(step, params) }),
     'task:cancel': async ({ taskId }) => ({ cancelled: engine.tasks.cancel(taskId) }),
-    'task:events': async ({ taskId }) => engine.tasks.events(taskId),
+    'task:respond': async ({ taskId, requestId, answer }) => ({ accepted: engine.tasks.respond(taskId, requestId, answer) }),
     'roster:view': async () => rosterView(resolvePaths(engine.ctx)),
     'app:report': async ({ settings }) => ({ markdown: await buildReport(engine, settings) }),
     'clipboard:write': async ({ text }) => {

@@ -3,7 +3,8 @@
  * crosses from the renderer: unknown keys, wrong types and oversized strings
  * are rejected with a message that names the field.
  */
-import type { GateSettings, PackageFamily } from '../core/probes/types.ts';
+import { checkSettings, type GateSettings } from '../core/settings.ts';
+import type { UserAnswer } from '../core/tasks/task-manager.ts';
 import type { Req, RequestChannel } from './contract.ts';
 
 export class ValidationError extends Error {
@@ -29,24 +30,33 @@ function str(v: unknown, where: string, opts: { pattern?: RegExp; max?: number; 
   return v;
 }
 
-/** Roster entry names, credential sets, step ids: conservative identifier shape. */
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-/** Container image references: no whitespace or shell metacharacters. */
-const IMAGE_REF = /^[A-Za-z0-9][A-Za-z0-9._\/:@-]{0,254}$/;
-
 export function validateSettings(v: unknown, where = 'settings'): GateSettings {
-  const o = obj(v, where, ['provider', 'baseImage', 'family', 'credentialSet', 'mountsDir']);
-  const family = o.family;
-  if (family !== null && family !== 'deb' && family !== 'rpm') throw new ValidationError(`${where}.family must be "deb", "rpm" or null`);
-  const mountsDir = o.mountsDir === null || o.mountsDir === undefined ? null : str(o.mountsDir, `${where}.mountsDir`);
-  if (mountsDir !== null && !mountsDir.startsWith('/')) throw new ValidationError(`${where}.mountsDir must be an absolute path`);
-  return {
-    provider: str(o.provider, `${where}.provider`, { pattern: NAME }),
-    baseImage: str(o.baseImage, `${where}.baseImage`, { pattern: IMAGE_REF }),
-    family: family as PackageFamily | null,
-    credentialSet: str(o.credentialSet, `${where}.credentialSet`, { pattern: NAME }),
-    mountsDir,
-  };
+  return checkSettings(v, where, (m) => new ValidationError(m));
+}
+
+/** A task's question answered by the user; an API key is never named in a message. */
+function validateAnswer(v: unknown): UserAnswer {
+  const o = obj(v, 'payload.answer', ['kind', 'yes', 'saved', 'apiKey', 'skip']);
+  const exactly = (...keys: string[]) => obj(v, 'payload.answer', ['kind', ...keys]);
+  switch (o.kind) {
+    case 'confirm':
+      exactly('yes');
+      if (typeof o.yes === 'boolean') return { kind: 'confirm', yes: o.yes };
+      break;
+    case 'recovery-key':
+      exactly('saved');
+      if (typeof o.saved === 'boolean') return { kind: 'recovery-key', saved: o.saved };
+      break;
+    case 'credential':
+      if (o.skip === true) { exactly('skip'); return { kind: 'credential', skip: true }; }
+      if (typeof o.apiKey === 'string') {
+        exactly('apiKey');
+        if (o.apiKey.length > MAX_STRING) throw new ValidationError('payload.answer.apiKey is too long');
+        return { kind: 'credential', apiKey: o.apiKey };
+      }
+      break;
+  }
+  throw new ValidationError('payload.answer is not an answer to a known request (confirm, recovery-key, credential)');
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -60,7 +70,10 @@ export const validators: { [C in RequestChannel]: (payload: unknown) => Req<C> }
     return { step: str(o.step, 'payload.step', { pattern: /^[a-z][a-z0-9.:-]{0,63}$/ }), params };
   },
   'task:cancel': (p) => ({ taskId: str(obj(p, 'payload', ['taskId']).taskId, 'payload.taskId', { pattern: UUID }) }),
-  'task:events': (p) => ({ taskId: str(obj(p, 'payload', ['taskId']).taskId, 'payload.taskId', { pattern: UUID }) }),
+  'task:respond': (p) => {
+    const o = obj(p, 'payload', ['taskId', 'requestId', 'answer']);
+    return { taskId: str(o.taskId, 'payload.taskId', { pattern: UUID }), requestId: str(o.requestId, 'payload.requestId', { pattern: UUID }), answer: validateAnswer(o.answer) };
+  },
   'clipboard:write': (p) => ({ text: str(obj(p, 'payload', ['text']).text, 'payload.text', { max: 1_000_000 }) }),
   'roster:view': (p) => (obj(p ?? {}, 'payload', []), {}),
   'app:report': (p) => {

@@ -12,8 +12,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { runCommand, type Runner } from '../../main/core/host/process.ts';
 import { buildImages, type BuildDeps } from '../../main/core/images/build.ts';
-import { probeImages } from '../../main/core/probes/images.ts';
-import type { ProbeEnv } from '../../main/core/probes/types.ts';
+import { imagesStep } from '../../main/core/steps/images.ts';
+import type { ProbeEnv } from '../../main/core/steps/probe-env.ts';
 import { fixtureRoster, fixtureTemplates } from '../support/images-fixtures.ts';
 import { buildBusyboxBase, podmanUsable, removeTestImages } from '../support/podman-base.ts';
 
@@ -43,7 +43,7 @@ try {
   for (let i = 0; i < iterations; i++) {
     const start = performance.now();
     const result = await buildImages({ baseImage: base, family: 'deb', agents: 'alpha,beta' }, deps);
-    const probe = await probeImages(probeEnv);
+    const probe = await imagesStep.probe(probeEnv);
     times.push(performance.now() - start);
     if (!result.cached || !probe.result.ok) throw new Error(`expected a cache hit and "ready", got cached=${result.cached} probe=${probe.result.message}`);
   }

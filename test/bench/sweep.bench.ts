@@ -5,8 +5,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { l1AliasTag } from '../../main/core/images/tags.ts';
-import { makeProbeEnv, runSweep, safeProbe } from '../../main/core/preflight/sweep.ts';
-import { STEPS } from '../../main/core/preflight/steps.ts';
+import { makeProbeEnv } from '../../main/core/steps/probe-env.ts';
+import { runSweep, safeProbe } from '../../main/core/steps/readiness.ts';
+import { STEPS, type Step } from '../../main/core/steps/registry.ts';
 import { createSandboxHost } from '../support/host.ts';
 import { buildTinyImage, createVaultFixture, installShieldHooksFixture, removeImages, writeStampFixture } from '../support/fixtures.ts';
 import { median, report } from './stats.ts';
@@ -34,7 +35,7 @@ try {
 
   const concurrent: number[] = [];
   const sequential: number[] = [];
-  const single: Record<string, number[]> = Object.fromEntries(STEPS.map((s) => [s.id, []]));
+  const single: Record<string, number[]> = Object.fromEntries((STEPS as readonly Step[]).map((s) => [s.id, []]));
   for (let i = 0; i < RUNS; i++) {
     let t = performance.now();
     const r = await runSweep(host.ctx, settings);
@@ -43,10 +44,10 @@ try {
 
     const env = makeProbeEnv(host.ctx, settings);
     t = performance.now();
-    for (const spec of STEPS) await safeProbe(spec, env);
+    for (const spec of STEPS as readonly Step[]) await safeProbe(spec, env);
     sequential.push(performance.now() - t);
 
-    for (const spec of STEPS) {
+    for (const spec of STEPS as readonly Step[]) {
       const alone = makeProbeEnv(host.ctx, settings);
       const s = performance.now();
       await safeProbe(spec, alone);

@@ -27,7 +27,7 @@ const localBuild: StepImpl = async (_params, task) => {
 describe('fix everything', { skip: !rendererBuilt() && 'renderer not built' }, () => {
   after(async () => { await removeImages([l1AliasTag(BASE)]); await closeBrowser(); });
 
-  test('runs sandbox install, image build and SSH key in order, then asks only for credentials', async () => {
+  test('one engine task runs sandbox install, image build and SSH key in order, then waits only for credentials', async () => {
     const host = createSandboxHost({ env: { NO_COLOR: '1' } });
     host.write('home/.config/terok/config.yml', `image:\n  base_image: ${BASE}\n`);
     createTerokFixture(host);
@@ -40,16 +40,20 @@ describe('fix everything', { skip: !rendererBuilt() && 'renderer not built' }, (
       await s.page.getByRole('heading', { name: 'Your vault recovery key' }).waitFor({ timeout: 60_000 });
       await s.page.waitForTimeout(500);
       assert.equal(await s.page.getByRole('heading', { name: 'Sandbox services' }).count(), 1, 'still on the Sandbox page');
-      assert.deepEqual(s.requests.filter((r) => r.channel === 'task:start').map((r) => (r.payload as { step: string }).step), ['sandbox.install']);
+      // One task from the page; the engine's walk starts each fix as its sub-task.
+      assert.deepEqual(s.requests.filter((r) => r.channel === 'task:start').map((r) => (r.payload as { step: string }).step), ['setup.fix-all']);
+      assert.deepEqual(s.engine.tasks.list().map((t) => t.step), ['setup.fix-all', 'sandbox.install']);
       await s.page.getByRole('button', { name: 'I have saved it' }).click();
       await s.page.getByRole('heading', { name: 'Credentials' }).waitFor({ timeout: 120_000 });
-      const started = s.requests.filter((r) => r.channel === 'task:start').map((r) => (r.payload as { step: string }).step);
-      assert.deepEqual(started, ['sandbox.install', 'vault.acknowledge-recovery', 'images.build', 'ssh.generate']);
+      await s.page.getByText('Fix everything is waiting for you.').waitFor();
+      assert.deepEqual(s.engine.tasks.list().map((t) => t.step), ['setup.fix-all', 'sandbox.install', 'vault.acknowledge-recovery', 'images.build', 'ssh.generate']);
       for (const id of ['sandbox', 'images', 'ssh']) {
         assert.equal(await s.page.locator(`nav [data-page="${id}"] [role="img"]`).getAttribute('aria-label'), 'ok', id);
       }
-      await s.page.locator('nav [data-page="summary"]').click();
+      // Going on without credentials ends the walk on Summary.
+      await s.page.getByRole('button', { name: 'Skip for now' }).click();
       await s.page.getByTestId('verdict').filter({ hasText: /^\s*Ready\s*$/ }).waitFor();
+      assert.equal(await s.page.getByRole('heading', { name: 'Summary' }).count(), 1);
     } finally {
       await s.close();
       host.cleanup();

@@ -6,6 +6,7 @@
  */
 import path from 'node:path';
 import { register } from '../../main/core/auth/module.ts';
+import { registerOrchestrator } from '../../main/core/modules.ts';
 import { Engine } from '../../main/core/engine.ts';
 import { resolvePaths, type TerokPaths } from '../../main/core/host/paths.ts';
 import type { TaskEvent } from '../../main/core/tasks/task-manager.ts';
@@ -34,6 +35,7 @@ export function createAuthHarness(opts: { vault?: boolean; env?: Record<string, 
   if (opts.vault !== false) createVaultFixture(host);
   const engine = new Engine(host.ctx);
   register(engine);
+  registerOrchestrator(engine);
   const events: TaskEvent[] = [];
   engine.tasks.subscribe((e) => events.push(e));
   const paths = resolvePaths(host.ctx);

@@ -1,10 +1,12 @@
 import { parseArgs } from 'node:util';
 import { configString, loadTerokConfig } from '../../core/host/config.ts';
-import { buildImages, buildSidecar, DEFAULT_AGENT_SELECTION, resolveSidecarTool } from '../../core/images/build.ts';
+import { DEFAULT_AGENT_SELECTION, resolveSidecarTool, type BuildResult, type SidecarResult } from '../../core/images/build.ts';
 import { ImageBuildError } from '../../core/images/errors.ts';
-import { parseBuildParams, parseSidecarParams } from '../../core/images/params.ts';
+import { BUILD_STEP, SIDECAR_STEP } from '../../core/images/module.ts';
+import { parseSidecarParams } from '../../core/images/params.ts';
 import { loadImageRoster } from '../../core/images/roster-source.ts';
-import { EXIT_FAILURE, EXIT_READY, type CliCommand } from '../command.ts';
+import { EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_READY, type CliCommand } from '../command.ts';
+import { driveTask, noQuestions } from '../task-face.ts';
 
 export const buildCommand: CliCommand = {
   name: 'build',
@@ -25,7 +27,8 @@ built. The first build usually takes a few minutes.
                       --rebuild or --full-rebuild
 
 Prints "L0: <tag>" and "L1: <tag>" (and "L1 (sidecar): <tag>" with --sidecar).
-Exit codes: 0 built or already present, 1 build failed, 2 usage error.`,
+Exit codes: 0 built or already present, 1 build failed, 2 usage error,
+130 interrupted (Ctrl-C, SIGTERM, SIGHUP).`,
   async run(engine, args, io) {
     const { values } = parseArgs({
       args,
@@ -43,39 +46,37 @@ Exit codes: 0 built or already present, 1 build failed, 2 usage error.`,
     if (values.help) { io.out(this.help + '\n'); return EXIT_READY; }
     const defaults = engine.defaultSettings();
     const configAgents = configString(loadTerokConfig(engine.ctx), 'image', 'agents');
-    const controller = new AbortController();
-    // Ctrl-C stops podman through the same path as the wizard's Cancel.
-    const onInterrupt = () => controller.abort();
-    process.once('SIGINT', onInterrupt);
-    try {
-      const common = {
-        baseImage: values.base,
-        family: values.family ?? defaults.family,
-        rebuild: values.rebuild ?? false,
-        fullRebuild: values['full-rebuild'] ?? false,
-      };
-      const request = parseBuildParams({ ...common, agents: values.agents ?? configAgents ?? DEFAULT_AGENT_SELECTION }, defaults.baseImage);
-      const sidecarRequest = values.sidecar ? parseSidecarParams(common, defaults.baseImage) : null;
-      const deps = { ctx: engine.ctx, roster: loadImageRoster(engine.ctx) };
-      // A roster without the sidecar tool fails now, not after minutes of L0/L1.
-      if (sidecarRequest) resolveSidecarTool(deps.roster, sidecarRequest.toolName);
-      const observer = {
-        signal: controller.signal,
-        log: (line: string, stream: 'stdout' | 'stderr' | 'info') => (stream === 'stderr' ? io.err : io.out)(line + '\n'),
-      };
-      const result = await buildImages(request, deps, observer);
-      // L0 exists now, so the sidecar build adds only its own layer.
-      const sidecar = sidecarRequest ? await buildSidecar(sidecarRequest, deps, observer) : null;
-      io.out(`L0: ${result.l0}\nL1: ${result.l1}\n${sidecar ? `L1 (sidecar): ${sidecar.sidecar}\n` : ''}`);
-      return EXIT_READY;
-    } catch (err) {
-      if (!(err instanceof ImageBuildError)) throw err;
-      io.err(`terok-setup: ${err.message}\n`);
-      if (err.outputTail && err.code !== 'cancelled') io.err(`Last lines of output:\n${err.outputTail.replace(/^/gm, '  ')}\n`);
-      if (err.hint) io.err(`${err.hint}\n`);
-      return EXIT_FAILURE;
-    } finally {
-      process.removeListener('SIGINT', onInterrupt);
+    const common = {
+      ...(values.base !== undefined ? { baseImage: values.base } : {}),
+      family: values.family ?? defaults.family,
+      rebuild: values.rebuild ?? false,
+      fullRebuild: values['full-rebuild'] ?? false,
+    };
+    // A roster without the sidecar tool fails now, not after minutes of L0/L1.
+    if (values.sidecar) {
+      try {
+        resolveSidecarTool(loadImageRoster(engine.ctx), parseSidecarParams(common, defaults.baseImage).toolName);
+      } catch (err) {
+        if (!(err instanceof ImageBuildError)) throw err;
+        io.err(`terok-setup: ${err.message}\n`);
+        return EXIT_FAILURE;
+      }
     }
+    // podman's lines as they come; Ctrl-C, SIGTERM and SIGHUP stop podman through the task's cancel.
+    const face = noQuestions((e) => { if (e.type === 'log') (e.stream === 'stderr' ? io.err : io.out)(e.line + '\n'); });
+    const built = await driveTask(engine, BUILD_STEP, { ...common, agents: values.agents ?? configAgents ?? DEFAULT_AGENT_SELECTION }, face);
+    // L0 exists now, so the sidecar build adds only its own layer.
+    const sidecar = built.state === 'done' && values.sidecar ? await driveTask(engine, SIDECAR_STEP, common, face) : null;
+    const failed = [built, sidecar].find((end) => end && end.state !== 'done');
+    if (failed && failed.state !== 'done') {
+      io.err(`terok-setup: ${failed.failure.message}\n`);
+      if (failed.failure.stderrTail && failed.failure.code !== 'cancelled') io.err(`Last lines of output:\n${failed.failure.stderrTail.replace(/^/gm, '  ')}\n`);
+      if (failed.failure.hint) io.err(`${failed.failure.hint}\n`);
+      return failed.interrupted || failed.failure.code === 'cancelled' ? EXIT_INTERRUPTED : EXIT_FAILURE;
+    }
+    const result = (built as { result: BuildResult }).result;
+    const side = (sidecar as { result: SidecarResult } | null)?.result;
+    io.out(`L0: ${result.l0}\nL1: ${result.l1}\n${side ? `L1 (sidecar): ${side.sidecar}\n` : ''}`);
+    return EXIT_READY;
   },
 };

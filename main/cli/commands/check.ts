@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util';
-import { runGate } from '../../core/preflight/gate.ts';
-import { EXIT_DOWNGRADE, EXIT_NOT_READY, EXIT_READY, type CliCommand } from '../command.ts';
-import { stampGate } from './stamp-gate.ts';
-import { nextRunCommand } from '../../core/preflight/next-command.ts';
-import { gateIO, SETTINGS_HELP, SETTINGS_OPTIONS, settingsFrom } from './settings.ts';
+import { exitCodeOf } from '../../core/steps/readiness.ts';
+import { nextRunCommand } from '../../core/steps/next-command.ts';
+import { EXIT_INTERRUPTED, EXIT_NOT_READY, EXIT_READY, type CliCommand } from '../command.ts';
+import { gateIO, runGateFace } from '../gate-face.ts';
+import { SETTINGS_HELP, SETTINGS_OPTIONS, settingsFrom } from './settings.ts';
 
 export const checkCommand: CliCommand = {
   name: 'check',
@@ -24,16 +24,13 @@ Exit codes: 0 ready, 3 not ready, 4 downgrade detected, 2 usage error.`,
     if (values.json) {
       const report = await engine.sweep(settings);
       io.out(JSON.stringify(report, null, 2) + '\n');
-      // As in terok, a downgrade (exit 4) outranks every other reason for "not ready".
-      if (report.setup.verdict === 'stale_after_downgrade') return EXIT_DOWNGRADE;
-      return report.verdict.ready ? EXIT_READY : EXIT_NOT_READY;
+      return exitCodeOf(report.verdict, report.setup);
     }
-    const result = await runGate(engine.ctx, settings, { interactive: false, assumeYes: false }, gateIO(io), {});
-    // A failed podman stops everything, as in terok; otherwise the stamp decides too.
-    const stampCode = result.results.podman?.ok ? await stampGate(engine, settings, gateIO(io), { interactive: false, assumeYes: false }) : EXIT_READY;
-    const ready = result.ready && stampCode === EXIT_READY;
+    const end = await runGateFace(engine, gateIO(io), { settings, fix: false, confirm: false });
+    if (end.interrupted || end.state === 'cancelled') return EXIT_INTERRUPTED;
+    if (end.state === 'failed') { io.err(`terok-setup: ${end.failure.message}\n`); return EXIT_NOT_READY; }
+    const { ready, exitCode } = end.gate!;
     io.out(ready ? `Ready: terok can start an agent.\nTry:  ${nextRunCommand(settings)}\n` : 'Not ready: run `terok-setup run` or the Terok Setup app to fix the items above.\n');
-    if (ready) return EXIT_READY;
-    return stampCode === EXIT_DOWNGRADE ? EXIT_DOWNGRADE : EXIT_NOT_READY;
+    return exitCode;
   },
 };

@@ -1,40 +1,27 @@
 import { parseArgs } from 'node:util';
 import type { Engine } from '../../core/engine.ts';
-import { RECOVERY_ACK_COMMAND } from '../../core/sandbox/install.ts';
 import { createStagePrinter } from '../../core/sandbox/stage-printer.ts';
 import { colourEnabled } from '../../core/tasks/stages.ts';
-import { EXIT_FAILURE, EXIT_READY, type CliCommand, type CliStreams } from '../command.ts';
+import { EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_READY, type CliCommand, type CliStreams } from '../command.ts';
+import { recoveryKeyLines } from '../gate-face.ts';
+import { driveTask, noQuestions } from '../task-face.ts';
 
 /**
- * Start a task step and print its stage lines progressively, in terok's
- * format; resolves with the step's result, or null after printing a failure.
+ * Run a task step and print its stage lines progressively, in terok's
+ * format (Ctrl-C, SIGTERM and SIGHUP cancel it); resolves with the step's
+ * result, or null after printing a failure.
  */
 export async function runStepWithStageLines(engine: Engine, io: CliStreams, step: string, params: unknown): Promise<unknown> {
   const printer = createStagePrinter(io.out, { progressive: true, colour: colourEnabled(engine.ctx.env, Boolean(process.stdout.isTTY)) });
-  let result: unknown = null;
-  let failure: string | null = null;
-  let taskId = '';
-  const early: Parameters<Parameters<Engine['tasks']['subscribe']>[0]>[0][] = [];
-  const unsubscribe = engine.tasks.subscribe((e) => {
-    if (!taskId) { early.push(e); return; }
-    if (e.taskId !== taskId) return;
+  const end = await driveTask(engine, step, params, noQuestions((e) => {
     if (e.type === 'stage') printer.stage(e.stage);
     else if (e.type === 'log') printer.log(e.line);
-    else if (e.type === 'done') result = e.result;
-    else if (e.type === 'failed') failure = e.error.message;
-  });
-  try {
-    taskId = engine.tasks.start(step, params);
-    for (const e of early.splice(0)) if (e.taskId === taskId && e.type === 'failed') failure = e.error.message;
-    await engine.tasks.wait(taskId);
-  } finally {
-    unsubscribe();
-  }
-  if (failure !== null) {
-    io.err(`terok-setup: ${failure}\n`);
+  }));
+  if (end.state !== 'done') {
+    io.err(`terok-setup: ${end.failure.message}\n`);
     return null;
   }
-  return result;
+  return end.result;
 }
 
 interface InstallOutcome {
@@ -61,7 +48,8 @@ Safe to re-run; a ready host is left unchanged.
 A newly generated vault passphrase is printed once: store it off this machine.
 
 Exit codes: 0 ready (stamp written), 1 a stage failed,
-5 a manual host step is needed (SELinux policy), 2 usage error.`,
+5 a manual host step is needed (SELinux policy), 2 usage error,
+130 interrupted (Ctrl-C, SIGTERM, SIGHUP).`,
   async run(engine, args, io) {
     const { values } = parseArgs({
       args, strict: true,
@@ -77,11 +65,14 @@ Exit codes: 0 ready (stamp written), 1 a stage failed,
     if (!result) return EXIT_FAILURE;
     if (result.generatedPassphrase) {
       // The one and only time this value is shown — also after a failed or cancelled run.
-      io.out(`\nVault passphrase: ${result.generatedPassphrase}\n`);
-      io.out("  Write this down — it's your recovery key for rebuilds and other hosts.\n");
-      io.out(`  Once saved, confirm it: ${RECOVERY_ACK_COMMAND} (or "I have saved it" in Terok Setup)\n`);
+      const lines = recoveryKeyLines(result.generatedPassphrase);
+      lines[lines.length - 1] += ' (or "I have saved it" in Terok Setup)';
+      io.out(lines.join('\n') + '\n');
     }
-    if (result.cancelled) io.err('terok-setup: install cancelled; no setup stamp written\n');
+    if (result.cancelled) {
+      io.err('terok-setup: install cancelled; no setup stamp written\n');
+      return EXIT_INTERRUPTED;
+    }
     return result.exitCode;
   },
 };

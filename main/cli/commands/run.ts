@@ -1,10 +1,8 @@
 import { parseArgs } from 'node:util';
-import { runGate } from '../../core/preflight/gate.ts';
-import { setSandboxFixOptions } from '../../core/sandbox/module.ts';
 import { tierValidationError, type ProvisionableTier } from '../../core/vault/provisioning.ts';
-import { EXIT_NOT_READY, EXIT_READY, UsageError, type CliCommand } from '../command.ts';
-import { stampGate } from './stamp-gate.ts';
-import { gateIO, SETTINGS_HELP, SETTINGS_OPTIONS, settingsFrom } from './settings.ts';
+import { EXIT_INTERRUPTED, EXIT_NOT_READY, EXIT_READY, UsageError, type CliCommand } from '../command.ts';
+import { gateIO, runGateFace } from '../gate-face.ts';
+import { SETTINGS_HELP, SETTINGS_OPTIONS, settingsFrom } from './settings.ts';
 
 export const runCommand: CliCommand = {
   name: 'run',
@@ -12,7 +10,8 @@ export const runCommand: CliCommand = {
   help: `Usage: terok-setup run [--yes] [--non-interactive] [--passphrase-tier TIER] [options]
 
 Run the readiness gate. On a terminal each missing prerequisite that can be
-fixed is offered with a [Y/n] question (Enter means yes).
+fixed is offered with a [Y/n] question (Enter means yes). A setup made by a
+newer terok is refused before anything is changed.
 
   -y, --yes              Accept every offer without asking
   --non-interactive      Report each missing item once; fix nothing
@@ -21,7 +20,8 @@ fixed is offered with a [Y/n] question (Enter means yes).
                          only hosts with systemd-creds ≥ 257 can create one)
 ${SETTINGS_HELP}
 
-Exit codes: 0 ready, 3 not ready, 4 downgrade detected, 2 usage error.`,
+Exit codes: 0 ready, 3 not ready, 4 downgrade detected, 2 usage error,
+130 interrupted (Ctrl-C, SIGTERM, SIGHUP).`,
   async run(engine, args, io) {
     const { values } = parseArgs({
       args, strict: true,
@@ -33,7 +33,6 @@ Exit codes: 0 ready, 3 not ready, 4 downgrade detected, 2 usage error.`,
     if (tier !== undefined) {
       const bad = tierValidationError(tier);
       if (bad) throw new UsageError(bad);
-      setSandboxFixOptions(engine, { passphraseTier: tier as ProvisionableTier });
     }
     const interactive = !values['non-interactive'];
     if (interactive && !values.yes && !io.stdinIsTty) {
@@ -42,10 +41,12 @@ Exit codes: 0 ready, 3 not ready, 4 downgrade detected, 2 usage error.`,
       io.err('  Or:    terok-setup run --non-interactive\n');
       return EXIT_NOT_READY;
     }
-    const opts = { interactive, assumeYes: Boolean(values.yes) };
-    const result = await runGate(engine.ctx, settings, opts, gateIO(io), engine.fixes);
-    if (!result.results.podman?.ok) return EXIT_NOT_READY;
-    const stampCode = await stampGate(engine, settings, gateIO(io), opts);
-    return result.ready ? stampCode : EXIT_NOT_READY;
+    const end = await runGateFace(engine, gateIO(io), {
+      settings, fix: interactive, confirm: interactive && !values.yes,
+      options: tier ? { passphraseTier: tier as ProvisionableTier } : {},
+    });
+    if (end.interrupted || end.state === 'cancelled') { io.err('terok-setup: interrupted; nothing more was changed\n'); return EXIT_INTERRUPTED; }
+    if (end.state === 'failed') { io.err(`terok-setup: ${end.failure.message}\n`); return EXIT_NOT_READY; }
+    return end.gate!.exitCode;
   },
 };

@@ -1,11 +1,10 @@
 /** Options shared by every command that takes gate settings. */
 import type { ParseArgsConfig } from 'node:util';
 import type { Engine } from '../../core/engine.ts';
-import type { GateSettings } from '../../core/probes/types.ts';
+import { IMAGE_REF_PATTERN, NAME_PATTERN, type GateSettings } from '../../core/settings.ts';
 import { resolvePaths } from '../../core/host/paths.ts';
 import { knownEntries } from '../../core/roster/auth-map.ts';
-import type { GateIO } from '../../core/preflight/gate.ts';
-import { UsageError, type CliStreams } from '../command.ts';
+import { UsageError } from '../command.ts';
 
 export const SETTINGS_OPTIONS = {
   provider: { type: 'string' },
@@ -20,9 +19,6 @@ export const SETTINGS_HELP = `  --provider AGENT       Agent to prepare (default
   --family deb|rpm       Package family override
   --credential-set SET   Credential set to use (default: default)`;
 
-const IMAGE_REF = /^[A-Za-z0-9][A-Za-z0-9._\/:@-]*$/;
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
-
 export function settingsFrom(engine: Engine, values: Record<string, unknown>): GateSettings {
   const defaults = engine.defaultSettings();
   const provider = (values.provider as string | undefined) ?? defaults.provider;
@@ -35,14 +31,10 @@ export function settingsFrom(engine: Engine, values: Record<string, unknown>): G
     throw new UsageError(`family must be 'deb' or 'rpm', got '${family}'`);
   }
   const base = (values.base as string | undefined)?.trim();
-  if (base !== undefined && !IMAGE_REF.test(base)) {
+  if (base !== undefined && !IMAGE_REF_PATTERN.test(base)) {
     throw new UsageError(`'${String(values.base)}' is not a valid image reference (example: ubuntu:24.04)`);
   }
   const credentialSet = (values['credential-set'] as string | undefined) ?? defaults.credentialSet;
-  if (!NAME.test(credentialSet)) throw new UsageError(`'${credentialSet}' is not a valid credential set name`);
+  if (!NAME_PATTERN.test(credentialSet)) throw new UsageError(`'${credentialSet}' is not a valid credential set name`);
   return { ...defaults, provider, baseImage: base || defaults.baseImage, family: family ?? defaults.family, credentialSet };
-}
-
-export function gateIO(io: CliStreams): GateIO {
-  return { out: (l) => io.out(l + '\n'), err: (l) => io.err(l + '\n'), ask: (p) => io.readLine(p) };
 }

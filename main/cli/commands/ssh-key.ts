@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { generateSshKey } from '../../core/auth/module.ts';
-import { DEFAULT_SSH_SCOPE } from '../../core/probes/types.ts';
+import { DEFAULT_SSH_SCOPE } from '../../core/settings.ts';
 import { InvalidScopeError, SSH_KEY_TYPES, type SshKeyType } from '../../core/vault/ssh-keys.ts';
 import { EXIT_READY, UsageError, type CliCommand } from '../command.ts';
 import { reportAuthFailure } from './auth.ts';

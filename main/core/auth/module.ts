@@ -1,6 +1,6 @@
 /**
  * The SSH-key and credentials setup module: task steps for the wizard's
- * SSH key and Credentials pages, and the readiness gate's fixes for them.
+ * SSH key and Credentials pages (the readiness gate's fixes run them too).
  *
  * Task step `ssh.generate`, params `{ scope?: string, keyType?: 'ed25519'|'rsa' }`
  *   (defaults: scope "standalone", ed25519). Result:
@@ -31,8 +31,7 @@
 import type { Engine } from '../engine.ts';
 import { loadTerokConfig } from '../host/config.ts';
 import { resolvePaths } from '../host/paths.ts';
-import type { GateIO } from '../preflight/gate.ts';
-import { DEFAULT_SSH_SCOPE, type GateSettings } from '../probes/types.ts';
+import { DEFAULT_SSH_SCOPE } from '../settings.ts';
 import { effectiveRoster } from '../roster/auth-map.ts';
 import { TaskError, type TaskContext, type TaskFailure } from '../tasks/task-manager.ts';
 import { ensurePrimarySshKey, InvalidScopeError, SSH_KEY_TYPES, type SshKeyInfo, type SshKeyType } from '../vault/ssh-keys.ts';
@@ -166,62 +165,8 @@ async function apiKeyStep(engine: Engine, params: unknown, task: TaskContext): P
   });
 }
 
-/** terok's `_fix_ssh_key()`: prints the type, the fingerprint (once) and the public line. */
-export function sshKeyFix(engine: Engine) {
-  return async (_settings: GateSettings, io: GateIO, signal?: AbortSignal): Promise<boolean> => {
-    try {
-      const key = await generateSshKey(engine, DEFAULT_SSH_SCOPE, 'ed25519', signal);
-      io.out(`  Generated ${key.keyType} key (fingerprint ${key.fingerprint}).`);
-      io.out(`  Public line: ${key.publicLine}`);
-      return true;
-    } catch (err) {
-      io.err(`  SSH key generation failed: ${(err as Error).message}`);
-      return false;
-    }
-  };
-}
-
-/**
- * terok's `_fix_credentials()`, API-key method only: OAuth needs a terminal
- * and a container, so the gate points to the wizard or `terok-executor auth`
- * for it. GateIO.ask echoes what is typed — acceptable on a terminal the user
- * sits at, and said so; `terok-setup auth <name> --api-key-stdin` avoids it.
- */
-export function credentialsFix(engine: Engine) {
-  return async (settings: GateSettings, io: GateIO, signal?: AbortSignal): Promise<boolean> => {
-    const env = authEnvOf(engine, (line) => io.out(`  ${line}`), { mountsDir: settings.mountsDir, ...(signal ? { signal } : {}) });
-    const roster = effectiveRoster(env.paths);
-    const auth = roster.authProviders.get(settings.provider);
-    if (!auth) {
-      io.err(`  ${settings.provider} has nothing to authenticate.`);
-      return false;
-    }
-    if (!auth.modes.includes('api_key')) {
-      io.err(`  ${auth.label} logs in with OAuth only; use the Credentials page of Terok Setup, or run in a terminal: terok-setup auth ${settings.provider} --oauth`);
-      return false;
-    }
-    const hint = roster.agents.get(settings.provider)?.spec.auth?.api_key_hint;
-    if (hint) io.out(`  ${hint}`);
-    io.out(`  (The key is shown while you type; to avoid that use: terok-setup auth ${settings.provider} --api-key-stdin)`);
-    const answer = await io.ask(`  ${auth.label} API key: `);
-    if (answer === null) {
-      io.err('  API key entry cancelled.');
-      return false;
-    }
-    try {
-      await storeApiKey(env, { agent: settings.provider, credentialSet: settings.credentialSet, apiKey: answer });
-      return true;
-    } catch (err) {
-      io.err(`  ${(err as Error).message}`);
-      return false;
-    }
-  };
-}
-
 export function register(engine: Engine): void {
   engine.tasks.register(SSH_STEP, (params, task) => sshStep(engine, params, task));
   engine.tasks.register(API_KEY_STEP, (params, task) => apiKeyStep(engine, params, task));
   engine.tasks.register(OAUTH_TERMINAL_STEP, (params, task) => oauthTerminalStep(engine, params, task));
-  engine.fixes.ssh = sshKeyFix(engine);
-  engine.fixes.credentials = credentialsFix(engine);
 }

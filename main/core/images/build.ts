@@ -19,7 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { HostContext } from '../host/context.ts';
 import { CommandError } from '../host/process.ts';
-import type { PackageFamily } from '../probes/types.ts';
+import type { PackageFamily } from '../settings.ts';
 import { stageBuildContext } from './context.ts';
 import { diagnoseBuildFailure } from './diagnose.ts';
 import { ImageBuildError, PODMAN_NOT_FOUND } from './errors.ts';

@@ -3,7 +3,7 @@
  * terok does: an explicit override wins, otherwise a fixed table of known
  * image names. Nothing is pulled or inspected.
  */
-import type { PackageFamily } from '../probes/types.ts';
+import type { PackageFamily } from '../settings.ts';
 import { ImageBuildError } from './errors.ts';
 import { normaliseBaseImage } from './tags.ts';
 

@@ -6,7 +6,7 @@
  * the `-` whitespace-trim markers — and rejects anything else loudly rather
  * than emitting a Dockerfile with template syntax in it.
  */
-import type { PackageFamily } from '../probes/types.ts';
+import type { PackageFamily } from '../settings.ts';
 import { ImageBuildError } from './errors.ts';
 
 export interface FragmentVars {

@@ -1,6 +1,6 @@
 /**
  * The images setup module: the `images.build` task step (the wizard's Build /
- * Rebuild buttons) and the readiness gate's fix for "container images".
+ * Rebuild buttons, the CLI's `build`, the gate's fix for "container images").
  *
  * Task step `images.build`, params (all optional, validated here):
  *   { baseImage?: string, family?: 'deb'|'rpm'|null, agents?: string,
@@ -10,6 +10,7 @@
  * {done, total, label} with done/total counted in build steps across L0+L1
  * and a label like `L1 step 4/9 · RUN npm install -g … · 1:05`;
  * one stage `Container images`. Result: BuildResult (see build.ts).
+ * The readiness gate's fix runs this step (see steps/images.ts).
  *
  * Task step `images.build-sidecar`, params (all optional, validated here):
  *   { baseImage?: string, family?: 'deb'|'rpm'|null, toolName?: string
@@ -26,10 +27,8 @@
  * `build --sidecar` is simply the two calls in a row.
  */
 import type { Engine } from '../engine.ts';
-import type { GateIO } from '../preflight/gate.ts';
-import type { GateSettings } from '../probes/types.ts';
 import { TaskError, type TaskContext, type TaskFailure } from '../tasks/task-manager.ts';
-import { buildImages, buildSidecar, type BuildDeps, type BuildObserver, type BuildRequest, type BuildResult, type SidecarResult } from './build.ts';
+import { buildImages, buildSidecar, type BuildDeps, type BuildObserver, type BuildResult, type SidecarResult } from './build.ts';
 import { ImageBuildError } from './errors.ts';
 import { parseBuildParams, parseSidecarParams } from './params.ts';
 import { progressLabel } from './progress.ts';
@@ -39,16 +38,6 @@ import type { ImageTemplateSource } from './templates/types.ts';
 
 export const BUILD_STEP = 'images.build';
 export const SIDECAR_STEP = 'images.build-sidecar';
-
-const RULE = '  ' + '─'.repeat(60);
-export const FIRST_BUILD_PREAMBLE = [
-  '',
-  '  ─ Building agent images ' + '─'.repeat(36),
-  '  This is a first-run step and usually takes a few minutes.',
-  '  Subsequent runs reuse the cached layers and start instantly.',
-  RULE,
-];
-export const FIRST_BUILD_POSTAMBLE = [RULE, '  Images ready.  Next run will skip this step.', ''];
 
 export interface ImagesModuleOptions {
   /** Where the roster comes from (default: bundled + user YAML via the roster module). */
@@ -62,6 +51,7 @@ export function imageFailure(err: ImageBuildError): TaskFailure {
   return {
     code: err.code === 'cancelled' ? 'cancelled' : `images-${err.code}`,
     message: err.message,
+    ...(err.hint ? { hint: err.hint } : {}),
     ...(detail ? { detail } : {}),
     ...(err.command ? { command: [...err.command] } : {}),
     ...(err.exitCode !== undefined ? { exitCode: err.exitCode } : {}),
@@ -113,33 +103,11 @@ function sidecarStep(engine: Engine, options: ImagesModuleOptions, params: unkno
     (result) => result.sidecar);
 }
 
-/** terok's `_fix_images`: preamble, build all agents, postamble; a build error prints and returns false. */
-export function imagesFix(engine: Engine, options: ImagesModuleOptions = {}) {
-  return async (settings: GateSettings, io: GateIO, signal?: AbortSignal): Promise<boolean> => {
-    for (const line of FIRST_BUILD_PREAMBLE) io.out(line);
-    const request: BuildRequest = { baseImage: settings.baseImage, family: settings.family, agents: 'all' };
-    try {
-      await buildImages(request, depsFor(engine, options), {
-        signal,
-        log: (line, stream) => (stream === 'stderr' ? io.err : io.out)(line),
-      });
-    } catch (err) {
-      if (!(err instanceof ImageBuildError)) throw err;
-      io.err(`  Build failed: ${err.message}`);
-      if (err.hint) io.err(`  ${err.hint}`);
-      return false;
-    }
-    for (const line of FIRST_BUILD_POSTAMBLE) io.out(line);
-    return true;
-  };
-}
-
 export function createImagesModule(options: ImagesModuleOptions = {}) {
   return {
     register(engine: Engine): void {
       engine.tasks.register(BUILD_STEP, (params, task) => buildStep(engine, options, params, task));
       engine.tasks.register(SIDECAR_STEP, (params, task) => sidecarStep(engine, options, params, task));
-      engine.fixes.images = imagesFix(engine, options);
     },
   };
 }

@@ -6,7 +6,7 @@ import type { HostContext } from '../host/context.ts';
 import { detectDistro, installCommand } from '../host/distro.ts';
 import type { Runner } from '../host/process.ts';
 import { which } from '../host/which.ts';
-import { parsePodmanVersion } from '../probes/podman.ts';
+import { parsePodmanVersion } from '../host/podman-version.ts';
 import { ImageBuildError, PODMAN_NOT_FOUND } from './errors.ts';
 
 /** Quick queries (exists, inspect, tag, ps, rm). */

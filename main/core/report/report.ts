@@ -9,8 +9,8 @@
 import type { Engine } from '../engine.ts';
 import { APP_NAME, APP_VERSION } from '../engine.ts';
 import { resolvePaths, type TerokPaths } from '../host/paths.ts';
-import type { ReadinessReport } from '../preflight/sweep.ts';
-import type { GateSettings } from '../probes/types.ts';
+import { reportOf, type ReadinessReport } from '../steps/readiness.ts';
+import type { GateSettings } from '../settings.ts';
 import type { TaskEvent } from '../tasks/task-manager.ts';
 import { createRedactor, secretsFromEnv, secretsInValue } from './redact.ts';
 
@@ -32,9 +32,8 @@ export function processRuntime(): ReportRuntime {
 const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 
 function versionLines(report: ReadinessReport, runtime: ReportRuntime): string[] {
-  const facts = (id: string) => report.steps.find((s) => s.id === id)?.facts ?? {};
-  const podman = facts('podman').version;
-  const terok = (facts('sandbox').terok ?? {}) as { via?: string | null; packages?: Record<string, string | null> };
+  const podman = reportOf(report, 'podman')?.facts.version;
+  const terok: { via?: string | null; packages?: Record<string, string | null> } = reportOf(report, 'sandbox')?.facts.terok ?? {};
   const lines = [
     `- ${APP_NAME}: ${APP_VERSION}`,
     ...Object.entries(runtime.versions).filter(([, v]) => v).map(([k, v]) => `- ${k}: ${v}`),
@@ -49,7 +48,7 @@ function versionLines(report: ReadinessReport, runtime: ReportRuntime): string[]
 
 function probeLines(report: ReadinessReport): string[] {
   const lines = ['| Step | Kind | State | Result |', '|---|---|---|---|'];
-  for (const s of report.steps) lines.push(`| ${cell(s.title)} | ${s.kind} | ${s.state} | ${cell(s.result.message)} |`);
+  for (const s of report.steps) lines.push(`| ${cell(s.title)} | ${s.requirement} | ${s.state} | ${cell(s.result.message)} |`);
   lines.push('', `Setup stamp: ${report.setup.verdict} — ${report.setup.message}`, '');
   for (const s of report.steps) {
     lines.push(`<details><summary>${s.title}: facts</summary>`, '', '```json', JSON.stringify(s.facts, null, 2), '```', '</details>', '');

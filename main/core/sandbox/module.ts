@@ -1,6 +1,7 @@
 /**
- * The sandbox setup module: task steps the wizard and the CLI start, and the
- * readiness gate's fix for "sandbox services".
+ * The sandbox setup module: task steps the wizard and the CLI start (the
+ * readiness gate's fix for "sandbox services" runs `sandbox.install`, see
+ * steps/sandbox.ts).
  *
  *   sandbox.install            { noShield?, noVault?, passphraseTier? } → InstallResult
  *   sandbox.uninstall          { noShield? }                           → UninstallResult
@@ -17,13 +18,9 @@ import type { Engine } from '../engine.ts';
 import { loadTerokConfig } from '../host/config.ts';
 import { resolvePaths } from '../host/paths.ts';
 import { vaultRoutesStep } from '../roster/vault-routes.ts';
-import type { GateIO, StepFix } from '../preflight/gate.ts';
-import type { GateSettings } from '../probes/types.ts';
-import { errorText, runStage } from '../tasks/stages.ts';
 import { TaskError, type TaskContext } from '../tasks/task-manager.ts';
 import { acknowledgeRecoveryKey, tierValidationError, type ProvisionableTier } from '../vault/provisioning.ts';
-import { createStagePrinter } from './stage-printer.ts';
-import { ensureSandboxReady, RECOVERY_ACK_COMMAND, type InstallOptions, type InstallResult, type VaultRoutesStep } from './install.ts';
+import { ensureSandboxReady, type InstallOptions, type VaultRoutesStep } from './install.ts';
 import { uninstallSandbox, type UninstallOptions } from './uninstall.ts';
 import { terokInstallPlan } from './terok-runtime.ts';
 import { readParams } from '../tasks/params.ts';
@@ -51,22 +48,6 @@ export function parseInstallParams(raw: unknown): InstallOptions {
   return opts;
 }
 
-/** What the gate's sandbox fix passes to the install beyond terok's no-argument call (`run --passphrase-tier`). */
-export interface SandboxFixOptions {
-  passphraseTier?: ProvisionableTier;
-}
-
-const fixOptions = new WeakMap<Engine, SandboxFixOptions>();
-
-/** Options for this engine's sandbox gate fix (runGate's and the stamp gate's); `terok-setup run` sets them. */
-export function setSandboxFixOptions(engine: Engine, opts: SandboxFixOptions): void {
-  fixOptions.set(engine, { ...opts });
-}
-
-export function sandboxFixOptions(engine: Engine): SandboxFixOptions {
-  return { ...fixOptions.get(engine) };
-}
-
 export function parseUninstallParams(raw: unknown): UninstallOptions {
   return { noShield: params(raw, ['noShield']).bool('noShield') };
 }
@@ -85,45 +66,6 @@ export function register(engine: Engine, deps: SandboxModuleDeps = { vaultRoutes
     engine.tasks.redactResults('sandbox.install', 'generatedPassphrase');
     return { marker };
   });
-
-  engine.fixes.sandbox = sandboxFix(engine, deps);
-}
-
-/**
- * The gate's "Install shield hooks now?" (terok-executor §2.6): the same
- * install, stage lines on the gate's stdout; exit 1/5 or an error prints
- * `  sandbox setup failed: <code or message>` to stderr and returns false.
- * A generated passphrase is printed whatever the outcome.
- */
-export function sandboxFix(engine: Engine, deps: SandboxModuleDeps = { vaultRoutes: vaultRoutesStep }): StepFix {
-  return async (_settings: GateSettings, io: GateIO, signal?: AbortSignal) => {
-    const printer = createStagePrinter((text) => io.out(text.replace(/\n$/, '')), { progressive: false, colour: false });
-    const task: Pick<TaskContext, 'stage' | 'log' | 'signal'> = {
-      signal: signal ?? new AbortController().signal,
-      log: (line) => printer.log(line),
-      stage: (label, body) => runStage(printer.stage, label, body),
-    };
-    const { passphraseTier } = sandboxFixOptions(engine);
-    let result: InstallResult;
-    try {
-      result = await ensureSandboxReady({ ctx: engine.ctx, task, vaultRoutes: deps.vaultRoutes }, passphraseTier ? { passphraseTier } : {});
-    } catch (err) {
-      io.err(`  sandbox setup failed: ${errorText(err)}`);
-      return false;
-    }
-    if (result.generatedPassphrase) {
-      io.out('');
-      io.out(`Vault passphrase: ${result.generatedPassphrase}`);
-      io.out("  Write this down — it's your recovery key for rebuilds and other hosts.");
-      io.out(`  Once saved, confirm it: ${RECOVERY_ACK_COMMAND}`);
-    }
-    if (result.exitCode !== 0) {
-      // terok's text for an exit request: just the code.
-      io.err(`  sandbox setup failed: ${result.exitCode}`);
-      return false;
-    }
-    return true;
-  };
 }
 
 /** pipx can take a while on a slow mirror; it still gets a ceiling. */

@@ -6,11 +6,16 @@
  */
 import { randomUUID } from 'node:crypto';
 import { CommandError } from '../host/process.ts';
+import type { SetupEvent } from './setup-events.ts';
 import { runStage, type StageHandle, type StageUpdate } from './stages.ts';
+
+export type { SetupEvent } from './setup-events.ts';
 
 export interface TaskFailure {
   code: string;
   message: string;
+  /** What to do about it, in one line (shown under the message). */
+  hint?: string;
   detail?: string;
   command?: string[];
   exitCode?: number | null;
@@ -22,9 +27,36 @@ export type TaskEventBody =
   | { type: 'log'; line: string; stream: 'stdout' | 'stderr' | 'info' }
   | { type: 'progress'; done: number; total: number; label?: string }
   | { type: 'done'; result: unknown }
-  | { type: 'failed'; error: TaskFailure };
+  | { type: 'failed'; error: TaskFailure }
+  /** The task waits for the user; `respond(taskId, requestId, answer)` resumes it. */
+  | { type: 'needs-user'; requestId: string; request: UserRequest }
+  /** The request was answered (the answer itself is never recorded: it may hold a key). */
+  | { type: 'answered'; requestId: string }
+  /** Progress of the fix-all walk (see setup-events.ts). */
+  | { type: 'setup'; event: SetupEvent };
 
-export type TaskEvent = TaskEventBody & { taskId: string; step: string; seq: number; at: number };
+/** `parentId`: the task that started this one as a sub-task (the fix-all walk). */
+export type TaskEvent = TaskEventBody & { taskId: string; step: string; seq: number; at: number; parentId?: string };
+
+/** What a task may stop and ask the user; the face (wizard page, CLI prompt) answers. */
+export type UserRequest =
+  /** Run this fix? (an interactive `run` without --yes) */
+  | { kind: 'confirm'; prompt: string }
+  /** A new vault passphrase is in the result of task `taskId`: the user must save it. */
+  | { kind: 'recovery-key'; taskId: string }
+  /** An API key for `agent` (or a sign-in elsewhere, then skip). */
+  | { kind: 'credential'; agent: string; label: string; hint: string | null; oauth: boolean };
+
+export type UserAnswer =
+  | { kind: 'confirm'; yes: boolean }
+  | { kind: 'recovery-key'; saved: boolean }
+  | { kind: 'credential'; apiKey: string }
+  | { kind: 'credential'; skip: true };
+
+/** How a sub-task ended. */
+export type SubTaskOutcome =
+  | { taskId: string; state: 'done'; result: unknown }
+  | { taskId: string; state: 'failed' | 'cancelled'; failure: TaskFailure };
 
 export type TaskState = 'running' | 'done' | 'failed' | 'cancelled';
 
@@ -34,6 +66,12 @@ export interface TaskContext {
   log(line: string, stream?: 'stdout' | 'stderr' | 'info'): void;
   progress(done: number, total: number, label?: string): void;
   stage<T>(label: string, body: (s: StageHandle) => Promise<T> | T): Promise<T>;
+  /** Stop until the user answers (rejects with CancelledError when the task is cancelled). */
+  ask(request: UserRequest): Promise<UserAnswer>;
+  /** Run another step as this task's sub-task: its own events (with parentId), cancelled with this one. */
+  runStep(step: string, params: unknown): Promise<SubTaskOutcome>;
+  /** Report the fix-all walk's progress. */
+  note(event: SetupEvent): void;
 }
 
 export type StepImpl = (params: unknown, task: TaskContext) => Promise<unknown>;
@@ -58,10 +96,13 @@ export class CancelledError extends Error {
 interface TaskRecord {
   id: string;
   step: string;
+  parentId?: string;
   state: TaskState;
   controller: AbortController;
   events: TaskEvent[];
   finished: Promise<void>;
+  /** The open user request, if the task is waiting. */
+  waiting?: { requestId: string; kind: UserRequest['kind']; resolve(answer: UserAnswer): void };
 }
 
 /** Maximum events kept per task; older log lines are dropped first (never stages or the outcome). */
@@ -106,13 +147,13 @@ export class TaskManager {
   }
 
   /** Only one task per step runs at a time; starting it again returns the running one. */
-  start(step: string, params: unknown): string {
+  start(step: string, params: unknown, parentId?: string): string {
     const impl = this.steps.get(step);
     if (!impl) throw new TaskError({ code: 'unknown-step', message: `no setup step named '${step}'` });
     for (const t of this.tasks.values()) if (t.step === step && t.state === 'running') return t.id;
     const id = randomUUID();
     const controller = new AbortController();
-    const record: TaskRecord = { id, step, state: 'running', controller, events: [], finished: Promise.resolve() };
+    const record: TaskRecord = { id, step, state: 'running', controller, events: [], finished: Promise.resolve(), ...(parentId ? { parentId } : {}) };
     this.tasks.set(id, record);
     const emit = (body: TaskEventBody) => this.emit(record, body);
     const ctx: TaskContext = {
@@ -120,6 +161,9 @@ export class TaskManager {
       log: (line, stream = 'info') => emit({ type: 'log', line, stream }),
       progress: (done, total, label) => emit({ type: 'progress', done, total, ...(label ? { label } : {}) }),
       stage: (label, body) => runStage((stage) => emit({ type: 'stage', stage }), label, body),
+      note: (event) => emit({ type: 'setup', event }),
+      ask: (request) => this.ask(record, request),
+      runStep: (sub, subParams) => this.runSubTask(record, sub, subParams),
     };
     // A step that returns ends `done` with its result, even when cancel came
     // late: the result may be the only copy of something the user must see
@@ -139,6 +183,51 @@ export class TaskManager {
       emit({ type: 'done', result });
     })();
     return id;
+  }
+
+  /** Answer a task's open request; false when it is not waiting for this request or kind. */
+  respond(taskId: string, requestId: string, answer: UserAnswer): boolean {
+    const t = this.tasks.get(taskId);
+    if (!t?.waiting || t.waiting.requestId !== requestId || t.waiting.kind !== answer.kind) return false;
+    const { resolve } = t.waiting;
+    t.waiting = undefined;
+    this.emit(t, { type: 'answered', requestId });
+    resolve(answer);
+    return true;
+  }
+
+  private ask(record: TaskRecord, request: UserRequest): Promise<UserAnswer> {
+    if (record.controller.signal.aborted) return Promise.reject(new CancelledError());
+    const requestId = randomUUID();
+    return new Promise<UserAnswer>((resolve, reject) => {
+      const onAbort = () => { record.waiting = undefined; reject(new CancelledError()); };
+      record.controller.signal.addEventListener('abort', onAbort, { once: true });
+      record.waiting = { requestId, kind: request.kind, resolve: (a) => { record.controller.signal.removeEventListener('abort', onAbort); resolve(a); } };
+      this.emit(record, { type: 'needs-user', requestId, request });
+    });
+  }
+
+  private async runSubTask(parent: TaskRecord, step: string, params: unknown): Promise<SubTaskOutcome> {
+    if (parent.controller.signal.aborted) throw new CancelledError();
+    const id = this.start(step, params, parent.id);
+    const cancel = () => this.cancel(id);
+    parent.controller.signal.addEventListener('abort', cancel, { once: true });
+    try {
+      await this.wait(id);
+    } finally {
+      parent.controller.signal.removeEventListener('abort', cancel);
+    }
+    const events = this.tasks.get(id)!.events;
+    const last = events.at(-1);
+    if (last?.type === 'done') return { taskId: id, state: 'done', result: last.result };
+    const failure = last?.type === 'failed' ? last.error : { code: 'error', message: 'the step ended without an outcome' };
+    return { taskId: id, state: failure.code === 'cancelled' ? 'cancelled' : 'failed', failure };
+  }
+
+  /** The finished result of a task, if it ended `done`. */
+  resultOf(taskId: string): unknown {
+    const last = this.tasks.get(taskId)?.events.findLast((e) => e.type === 'done');
+    return last?.type === 'done' ? last.result : undefined;
   }
 
   cancel(taskId: string): boolean {
@@ -191,7 +280,7 @@ export class TaskManager {
   }
 
   private emit(record: TaskRecord, body: TaskEventBody): void {
-    const event = { ...body, taskId: record.id, step: record.step, seq: ++this.seq, at: Date.now() } as TaskEvent;
+    const event = { ...body, taskId: record.id, step: record.step, seq: ++this.seq, at: Date.now(), ...(record.parentId ? { parentId: record.parentId } : {}) } as TaskEvent;
     record.events.push(event);
     if (record.events.length > MAX_EVENTS) {
       const idx = record.events.findIndex((e) => e.type === 'log');

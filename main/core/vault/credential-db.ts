@@ -215,6 +215,8 @@ export interface SshKeyRow {
   fingerprint: string;
   comment: string;
   created_at: string;
+  /** The public key (wire format); never the private half. */
+  public_blob: Buffer;
 }
 
 export class CredentialDb {
@@ -289,7 +291,7 @@ export class CredentialDb {
 
   listSshKeysForScope(scope: string): SshKeyRow[] {
     return this.db.prepare(
-      `SELECT k.id, k.key_type, k.fingerprint, k.comment, k.created_at
+      `SELECT k.id, k.key_type, k.fingerprint, k.comment, k.created_at, k.public_blob
          FROM ssh_key_assignments a JOIN ssh_keys k ON k.id = a.key_id
         WHERE a.scope = ? ORDER BY a.assigned_at, k.id`,
     ).all(scope) as SshKeyRow[];

@@ -19,7 +19,7 @@ import { Engine } from '../../../main/core/engine.ts';
 import { detectRealRoot } from '../../../main/core/host/context.ts';
 import { resolvePaths, type TerokPaths } from '../../../main/core/host/paths.ts';
 import { runCommand, type Runner } from '../../../main/core/host/process.ts';
-import { FIRST_BUILD_POSTAMBLE, FIRST_BUILD_PREAMBLE } from '../../../main/core/images/module.ts';
+import { FIRST_BUILD_POSTAMBLE, FIRST_BUILD_PREAMBLE } from '../../../main/core/steps/images.ts';
 import { imageAgents, imageExists, imageId } from '../../../main/core/images/podman.ts';
 import { l0Tag, l1AliasTag, l1Tag } from '../../../main/core/images/tags.ts';
 import type { ImageTemplateSource } from '../../../main/core/images/templates/types.ts';

@@ -17,8 +17,8 @@ import { imageAgents, imageExists, listWorkingContainers } from '../../../main/c
 import type { BuildProgress } from '../../../main/core/images/progress.ts';
 import type { ImageRoster } from '../../../main/core/images/roster-view.ts';
 import type { ImageTemplateSource, SidecarVars } from '../../../main/core/images/templates/types.ts';
-import { probeImages } from '../../../main/core/probes/images.ts';
-import type { ProbeEnv } from '../../../main/core/probes/types.ts';
+import { imagesStep } from '../../../main/core/steps/images.ts';
+import type { ProbeEnv } from '../../../main/core/steps/probe-env.ts';
 import { fixtureRoster, fixtureTemplates } from '../../support/images-fixtures.ts';
 import { buildBusyboxBase, podmanUsable, removeTestImages } from '../../support/podman-base.ts';
 
@@ -61,7 +61,7 @@ async function build(request: BuildRequest, d = deps(), observer = {}) {
   return result;
 }
 
-const probe = (baseImage: string) => probeImages({ ctx: { env: process.env, run: runCommand }, settings: { baseImage } } as unknown as ProbeEnv);
+const probe = (baseImage: string) => imagesStep.probe({ ctx: { env: process.env, run: runCommand }, settings: { baseImage } } as unknown as ProbeEnv);
 
 before(async () => {
   if (skip) return;

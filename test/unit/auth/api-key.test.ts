@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { readFileSync, statSync } from 'node:fs';
 import { test } from 'node:test';
 import { main } from '../../../main/cli/index.ts';
-import { API_KEY_STEP, credentialsFix } from '../../../main/core/auth/module.ts';
-import { makeProbeEnv } from '../../../main/core/preflight/sweep.ts';
-import { probeCredentials } from '../../../main/core/probes/vault.ts';
+import { API_KEY_STEP } from '../../../main/core/auth/module.ts';
+import { makeProbeEnv } from '../../../main/core/steps/probe-env.ts';
+import { credentialsStep } from '../../../main/core/steps/credentials.ts';
+import { gateFix } from '../../support/gate.ts';
 import { authenticatableNames } from '../../../main/core/roster/auth-map.ts';
 import { captureStreams, createAuthHarness, type AuthHarness } from '../../support/auth-harness.ts';
 
@@ -24,7 +25,7 @@ test('credentials.api-key stores {"type":"api_key","key":…} under (set, provid
   const h = createAuthHarness();
   try {
     const env = () => makeProbeEnv(h.host.ctx, settings);
-    assert.equal((await probeCredentials(env())).result.message, 'not found');
+    assert.equal((await credentialsStep.probe(env())).result.message, 'not found');
     const { outcome } = await h.runStep(API_KEY_STEP, { agent: 'claude', credentialSet: 'default', apiKey: KEY });
     assert.equal(outcome.type, 'done');
     assert.deepEqual((outcome as { result: unknown }).result, { agent: 'claude', provider: 'anthropic', credentialSet: 'default', credentialType: 'api_key', files: [] });
@@ -32,7 +33,7 @@ test('credentials.api-key stores {"type":"api_key","key":…} under (set, provid
     // terok's own bytes: json.dumps of the dict (", " and ": " separators are Python's default).
     const raw = h.readDb((db) => (db.raw.prepare('SELECT data FROM credentials').get() as { data: string }).data);
     assert.deepEqual(JSON.parse(raw), { type: 'api_key', key: KEY });
-    assert.deepEqual((await probeCredentials(env())).result, { name: 'claude credentials', ok: true, message: 'stored' });
+    assert.deepEqual((await credentialsStep.probe(env())).result, { name: 'claude credentials', ok: true, message: 'stored' });
     const logs = h.events.filter((e) => e.type === 'log').map((e) => (e as { line: string }).line);
     assert.deepEqual(logs, ['API key stored for anthropic (set: default)']);
     assertKeyNowhere(h);
@@ -212,7 +213,7 @@ test('gate fix for credentials: asks once, stores the typed key, the probe then 
     const err: string[] = [];
     const prompts: string[] = [];
     const io = { out: (l: string) => out.push(l), err: (l: string) => err.push(l), ask: async (p: string) => { prompts.push(p); return `${KEY}\n`; } };
-    assert.equal(await credentialsFix(h.engine)(settings, io), true);
+    assert.equal(await gateFix(h.engine, 'credentials')(settings, io), true);
     assert.deepEqual(prompts, ['  Claude Code API key: ']);
     assert.deepEqual(err, []);
     assert.deepEqual(out, [
@@ -220,9 +221,9 @@ test('gate fix for credentials: asks once, stores the typed key, the probe then 
       '  (The key is shown while you type; to avoid that use: terok-setup auth claude --api-key-stdin)',
       '  API key stored for anthropic (set: default)',
     ]);
-    assert.deepEqual((await probeCredentials(makeProbeEnv(h.host.ctx, settings))).result, { name: 'claude credentials', ok: true, message: 'stored' });
+    assert.deepEqual((await credentialsStep.probe(makeProbeEnv(h.host.ctx, settings))).result, { name: 'claude credentials', ok: true, message: 'stored' });
     const cancelled: string[] = [];
-    assert.equal(await credentialsFix(h.engine)(settings, { out: () => {}, err: (l) => cancelled.push(l), ask: async () => null }), false);
+    assert.equal(await gateFix(h.engine, 'credentials')(settings, { out: () => {}, err: (l) => cancelled.push(l), ask: async () => null }), false);
     assert.deepEqual(cancelled, ['  API key entry cancelled.']);
     assertKeyNowhere(h, out.join(''), err.join(''));
   } finally {

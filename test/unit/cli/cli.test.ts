@@ -63,8 +63,8 @@ test('check --json prints the full report with the same verdict', async () => {
   const report = JSON.parse(s.out());
   assert.equal(report.verdict.ready, true);
   assert.equal(report.settings.provider, 'codex');
-  assert.deepEqual(report.steps.map((x: { id: string }) => x.id), ['podman', 'git', 'sandbox', 'images', 'ssh', 'credentials']);
-  assert.equal(report.steps[5].result.message, 'not found');
+  assert.deepEqual(report.steps.map((x: { id: string }) => x.id), ['podman', 'git', 'sandbox', 'vault', 'images', 'ssh', 'credentials']);
+  assert.equal(report.steps.find((x: { id: string }) => x.id === 'credentials').result.message, 'not found');
 });
 
 test('unknown agent, bad family, bad image reference and unknown options are usage errors (exit 2) with a pointer to --help', async () => {

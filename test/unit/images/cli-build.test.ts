@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { buildCommand } from '../../../main/cli/commands/build.ts';
 import type { CliStreams } from '../../../main/cli/command.ts';
 import { Engine } from '../../../main/core/engine.ts';
+import { register } from '../../../main/core/images/module.ts';
 import { createFakePodman, type FakePodman } from '../../support/fake-podman.ts';
 import { createSandboxHost, type SandboxHost } from '../../support/host.ts';
 
@@ -14,7 +15,10 @@ function setup(): { engine: Engine; fake: FakePodman } {
   host = createSandboxHost({ inheritPath: false });
   host.writeBin('podman', '#!/bin/sh\nexit 99\n');
   const fake = createFakePodman();
-  return { engine: new Engine({ ...host.ctx, run: fake.run }), fake };
+  const engine = new Engine({ ...host.ctx, run: fake.run });
+  // The CLI's build runs the images module's task steps (as `createCliEngine` registers them).
+  register(engine);
+  return { engine, fake };
 }
 
 async function run(engine: Engine, args: string[]) {

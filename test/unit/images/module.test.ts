@@ -5,9 +5,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { Engine } from '../../../main/core/engine.ts';
 import { ImageBuildError } from '../../../main/core/images/errors.ts';
-import { BUILD_STEP, createImagesModule, FIRST_BUILD_POSTAMBLE, FIRST_BUILD_PREAMBLE } from '../../../main/core/images/module.ts';
+import { BUILD_STEP, createImagesModule } from '../../../main/core/images/module.ts';
+import { FIRST_BUILD_POSTAMBLE, FIRST_BUILD_PREAMBLE } from '../../../main/core/steps/images.ts';
+import { registerOrchestrator } from '../../../main/core/modules.ts';
+import { gateFix } from '../../support/gate.ts';
 import { parseBuildParams } from '../../../main/core/images/params.ts';
-import type { GateSettings } from '../../../main/core/probes/types.ts';
+import type { GateSettings } from '../../../main/core/settings.ts';
 import { createFakePodman } from '../../support/fake-podman.ts';
 import { createSandboxHost } from '../../support/host.ts';
 import { fixtureRoster, fixtureTemplates } from '../../support/images-fixtures.ts';
@@ -18,6 +21,7 @@ function setup() {
   const fake = createFakePodman();
   const engine = new Engine({ ...host.ctx, run: fake.run });
   createImagesModule({ roster: () => fixtureRoster(), templates: fixtureTemplates('unit') }).register(engine);
+  registerOrchestrator(engine);
   return { host, fake, engine };
 }
 
@@ -81,7 +85,7 @@ test("gate fix prints terok's preamble, builds all, prints the postamble", async
   const out: string[] = [];
   const err: string[] = [];
   try {
-    const ok = await engine.fixes.images!(settings('ubuntu:24.04'), { out: (l) => out.push(l), err: (l) => err.push(l), ask: async () => 'y' });
+    const ok = await gateFix(engine, 'images')(settings('ubuntu:24.04'), { out: (l) => out.push(l), err: (l) => err.push(l), ask: async () => 'y' });
     assert.equal(ok, true);
     assert.deepEqual(out.slice(0, 5), FIRST_BUILD_PREAMBLE);
     assert.deepEqual(FIRST_BUILD_PREAMBLE.slice(1), [
@@ -102,7 +106,7 @@ test('gate fix: a build error prints "Build failed" to stderr, no postamble, ret
   const out: string[] = [];
   const err: string[] = [];
   try {
-    const ok = await engine.fixes.images!(settings('localhost:5000/custom:1'), { out: (l) => out.push(l), err: (l) => err.push(l), ask: async () => 'y' });
+    const ok = await gateFix(engine, 'images')(settings('localhost:5000/custom:1'), { out: (l) => out.push(l), err: (l) => err.push(l), ask: async () => 'y' });
     assert.equal(ok, false);
     assert.match(err[0]!, /^ {2}Build failed: Cannot infer package family for base image 'localhost:5000\/custom:1'/);
     assert.ok(!out.includes(FIRST_BUILD_POSTAMBLE[1]!));
@@ -111,7 +115,10 @@ test('gate fix: a build error prints "Build failed" to stderr, no postamble, ret
 
 test('CLI: terok-setup build prints L0/L1 tags; errors exit 1 with the message and the fix', async () => {
   const { main } = await import('../../../main/cli/index.ts');
-  const { host, engine: withFake } = setup();
+  // The CLI's build runs the images task with the bundled roster and templates (podman itself is the fake).
+  const { host, fake } = setup();
+  const withFake = new Engine({ ...host.ctx, run: fake.run });
+  createImagesModule().register(withFake);
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'terok-cli-build-'));
   try {
     let stdout = '';
@@ -120,6 +127,7 @@ test('CLI: terok-setup build prints L0/L1 tags; errors exit 1 with the message a
     assert.equal(await main(['build', '--base', 'ubuntu:24.04', '--agents', 'claude,codex'], io, withFake), 0);
     assert.match(stdout, /^L0: terok-l0:ubuntu-24\.04\nL1: terok-l1-cli:ubuntu-24\.04-claude-codex\n$/m);
     const engine = new Engine({ ...host.ctx, env: { ...host.ctx.env, PATH: path.join(tmp, 'none') } });
+    createImagesModule().register(engine);
     assert.equal(await main(['build', '--agents', 'claude'], io, engine), 1);
     assert.match(stderr, /podman not found; please install podman/);
     stderr = '';

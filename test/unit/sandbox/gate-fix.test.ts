@@ -14,9 +14,11 @@ import { main } from '../../../main/cli/index.ts';
 import { Engine } from '../../../main/core/engine.ts';
 import { acquireSetupLock } from '../../../main/core/host/lock.ts';
 import { resolvePaths } from '../../../main/core/host/paths.ts';
-import type { GateIO } from '../../../main/core/preflight/gate.ts';
+import type { GateIO } from '../../../main/cli/gate-face.ts';
+import { registerOrchestrator } from '../../../main/core/modules.ts';
+import { gateFix } from '../../support/gate.ts';
 import { RECOVERY_ACK_COMMAND } from '../../../main/core/sandbox/install.ts';
-import { register, sandboxFixOptions, setSandboxFixOptions } from '../../../main/core/sandbox/module.ts';
+import { register } from '../../../main/core/sandbox/module.ts';
 import { sessionDigest } from '../../../main/core/vault/passphrase.ts';
 
 function withHost(body: (host: SandboxHost, engine: Engine) => Promise<void>) {
@@ -29,6 +31,7 @@ function withHost(body: (host: SandboxHost, engine: Engine) => Promise<void>) {
       host.writeBin('systemd-creds', '#!/bin/sh\necho "systemd 252 (252.1)"\n');
       const engine = new Engine(host.ctx);
       register(engine, { vaultRoutes: async () => 'regenerated' });
+      registerOrchestrator(engine);
       await body(host, engine);
     } finally {
       host.cleanup();
@@ -45,15 +48,14 @@ function gateIO() {
 
 test('fix without a tier on a host without systemd-creds ≥ 257: false, and terok\'s "sandbox setup failed: 1" on stderr', withHost(async (_host, engine) => {
   const g = gateIO();
-  assert.equal(await engine.fixes.sandbox!(engine.defaultSettings(), g.io), false);
+  assert.equal(await gateFix(engine, 'sandbox')(engine.defaultSettings(), g.io), false);
   assert.deepEqual(g.err, ['  sandbox setup failed: 1']);
   assert.ok(g.out.some((l) => /Credentials DB +FAIL \(terok-setup install: running non-interactively but no passphrase tier was chosen\./.test(l)), g.out.join('\n'));
 }));
 
 test('fix with the tier from run --passphrase-tier: true, passphrase printed once with the acknowledge command', withHost(async (host, engine) => {
-  setSandboxFixOptions(engine, { passphraseTier: 'kernel-keyring' });
   const g = gateIO();
-  assert.equal(await engine.fixes.sandbox!(engine.defaultSettings(), g.io), true, g.out.join('\n'));
+  assert.equal(await gateFix(engine, 'sandbox', { passphraseTier: 'kernel-keyring' })(engine.defaultSettings(), g.io), true, g.out.join('\n'));
   assert.deepEqual(g.err, []);
   const line = g.out.find((l) => l.startsWith('Vault passphrase: '))!;
   const value = line.slice('Vault passphrase: '.length);
@@ -69,7 +71,7 @@ test('fix while another install holds the lock: false, the lock message on stder
   const lock = acquireSetupLock(resolvePaths(host.ctx).stateRoot);
   try {
     const g = gateIO();
-    assert.equal(await engine.fixes.sandbox!(engine.defaultSettings(), g.io), false);
+    assert.equal(await gateFix(engine, 'sandbox')(engine.defaultSettings(), g.io), false);
     assert.deepEqual(g.err, [`  sandbox setup failed: another Terok Setup install is running (pid ${process.pid}); wait for it to finish`]);
   } finally {
     lock.release();
@@ -86,12 +88,10 @@ test('terok-setup run --passphrase-tier: validated (usage error 2), passed to th
   const bad = streams();
   assert.equal(await main(['run', '--yes', '--passphrase-tier', 'floppy'], bad.io, engine), 2);
   assert.match(bad.err(), /unknown --passphrase-tier 'floppy'; expected one of: kernel-keyring, keyring, systemd-creds/);
-  assert.deepEqual(sandboxFixOptions(engine), {});
 
-  // Not a tty and no --yes: run stops before the gate, after the options were taken.
+  // Not a tty and no --yes: run stops before the gate.
   const ok = streams();
   assert.equal(await main(['run', '--passphrase-tier', 'keyring'], ok.io, engine), 3);
-  assert.deepEqual(sandboxFixOptions(engine), { passphraseTier: 'keyring' });
 
   const help = streams();
   assert.equal(await main(['run', '--help'], help.io, engine), 0);

@@ -5,10 +5,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { main } from '../../../main/cli/index.ts';
-import { SSH_STEP, sshKeyFix } from '../../../main/core/auth/module.ts';
+import { SSH_STEP } from '../../../main/core/auth/module.ts';
+import { gateFix } from '../../support/gate.ts';
 import { runCommand } from '../../../main/core/host/process.ts';
-import { makeProbeEnv } from '../../../main/core/preflight/sweep.ts';
-import { probeSshKey } from '../../../main/core/probes/vault.ts';
+import { makeProbeEnv } from '../../../main/core/steps/probe-env.ts';
+import { sshKeyStep } from '../../../main/core/steps/ssh-key.ts';
 import { scopeProblem } from '../../../main/core/vault/ssh-keys.ts';
 import { captureStreams, createAuthHarness } from '../../support/auth-harness.ts';
 
@@ -153,10 +154,10 @@ test('after the fix the ssh probe says ok; the gate fix prints the fingerprint o
   const h = createAuthHarness();
   try {
     const env = () => makeProbeEnv(h.host.ctx, settings);
-    assert.deepEqual((await probeSshKey(env())).result, { name: 'ssh key', ok: false, message: "none registered for 'standalone'" });
+    assert.deepEqual((await sshKeyStep.probe(env())).result, { name: 'ssh key', ok: false, message: "none registered for 'standalone'" });
     const out: string[] = [];
     const err: string[] = [];
-    const ok = await sshKeyFix(h.engine)(settings, { out: (l) => out.push(l), err: (l) => err.push(l), ask: async () => null });
+    const ok = await gateFix(h.engine, 'ssh')(settings, { out: (l) => out.push(l), err: (l) => err.push(l), ask: async () => null });
     assert.equal(ok, true);
     assert.deepEqual(err, []);
     const [row] = rowsOf(h);
@@ -165,7 +166,7 @@ test('after the fix the ssh probe says ok; the gate fix prints the fingerprint o
       `  Public line: ssh-ed25519 ${Buffer.from(row!.public_blob).toString('base64')} tk-main:standalone`,
     ]);
     assert.equal(out.join('\n').split('SHA256:').length - 1, 1);
-    assert.deepEqual((await probeSshKey(env())).result, { name: 'ssh key', ok: true, message: "1 key(s) registered for 'standalone'" });
+    assert.deepEqual((await sshKeyStep.probe(env())).result, { name: 'ssh key', ok: true, message: "1 key(s) registered for 'standalone'" });
   } finally {
     h.cleanup();
   }
@@ -176,7 +177,7 @@ test('the gate fix reports a failure on stderr and nothing about a key on stdout
   try {
     const out: string[] = [];
     const err: string[] = [];
-    assert.equal(await sshKeyFix(h.engine)(settings, { out: (l) => out.push(l), err: (l) => err.push(l), ask: async () => null }), false);
+    assert.equal(await gateFix(h.engine, 'ssh')(settings, { out: (l) => out.push(l), err: (l) => err.push(l), ask: async () => null }), false);
     assert.deepEqual(out, []);
     assert.equal(err.length, 1);
     assert.match(err[0]!, /^ {2}SSH key generation failed: no SQLCipher passphrase available for .*credentials\.db/);

@@ -4,7 +4,7 @@
  * (pid files, sockets, the loopback port), these follow it; environment
  * variable names marked "ours" are this project's convention.
  */
-import type { PackageFamily } from '../../probes/types.ts';
+import type { PackageFamily } from '../../settings.ts';
 import type { StagedFile } from './types.ts';
 
 const EXEC = 0o755;

@@ -3,7 +3,7 @@
  * hardened sshd that only starts when keys are provided, and the init script.
  * Everything agent-specific lives in L1, so L0 is rebuilt only on --full-rebuild.
  */
-import type { PackageFamily } from '../../probes/types.ts';
+import type { PackageFamily } from '../../settings.ts';
 import { runLines, type L0Vars } from './types.ts';
 
 const DEB_PACKAGES = ['ca-certificates', 'curl', 'gnupg', 'git', 'locales', 'openssh-client', 'openssh-server', 'socat', 'sudo', 'ripgrep', 'vim', 'tmux', 'tzdata'];

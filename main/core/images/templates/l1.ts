@@ -5,7 +5,7 @@
  * helper files and the agent installs — re-runs on a rebuild while the
  * prelude does not.
  */
-import type { PackageFamily } from '../../probes/types.ts';
+import type { PackageFamily } from '../../settings.ts';
 import { CONTEXT_PATHS, IN_IMAGE_PATHS, runLines, type InstallSnippet, type L1Vars } from './types.ts';
 
 export const YQ_VERSION = 'v4.52.4';

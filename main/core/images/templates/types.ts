@@ -1,5 +1,5 @@
 /** The contract between the build engine and a set of Dockerfile templates. */
-import type { PackageFamily } from '../../probes/types.ts';
+import type { PackageFamily } from '../../settings.ts';
 
 /** A file written into the build context (path relative to the context root). */
 export interface StagedFile {

@@ -1,8 +1,13 @@
 /** The readiness gate's rules and output (seed 000; spec §2.2–2.4, §9.1). */
 import assert from 'node:assert/strict';
 import { afterEach, test } from 'node:test';
-import { formatStepLine, isYes, runGate, type FixTable, type GateIO } from '../../../main/core/preflight/gate.ts';
-import { runSweep } from '../../../main/core/preflight/sweep.ts';
+import { formatStepLine, isYes, runGateFace, type GateIO } from '../../../main/cli/gate-face.ts';
+import { Engine } from '../../../main/core/engine.ts';
+import type { HostContext } from '../../../main/core/host/context.ts';
+import { registerOrchestrator } from '../../../main/core/modules.ts';
+import type { GateSettings } from '../../../main/core/settings.ts';
+import { runSweep } from '../../../main/core/steps/readiness.ts';
+import { TaskError, type StepImpl } from '../../../main/core/tasks/task-manager.ts';
 import { l1AliasTag } from '../../../main/core/images/tags.ts';
 import { createSandboxHost, installFakePodman, type SandboxHost } from '../../support/host.ts';
 import { createVaultFixture, installShieldHooksFixture, writeStampFixture } from '../../support/fixtures.ts';
@@ -10,6 +15,26 @@ import { createVaultFixture, installShieldHooksFixture, writeStampFixture } from
 const settings = { provider: 'claude', baseImage: 'ubuntu:24.04', family: null, credentialSet: 'default', mountsDir: null };
 let host: SandboxHost;
 afterEach(() => host?.cleanup());
+
+/** Fix task steps standing in for the real ones (by task step name). */
+type FixTable = Record<string, StepImpl>;
+
+/**
+ * terok's gate as `terok-setup run`/`check` print it: the real fix-all task
+ * and CLI face, with the fixes' task steps replaced (the real ones are tested
+ * in their modules).
+ */
+async function runGate(ctx: HostContext, s: GateSettings, opts: { interactive: boolean; assumeYes: boolean }, io: GateIO, fixes: FixTable) {
+  const engine = new Engine(ctx);
+  registerOrchestrator(engine);
+  for (const [step, impl] of Object.entries(fixes)) engine.tasks.register(step, impl);
+  const end = await runGateFace(engine, io, { settings: s, fix: opts.interactive, confirm: opts.interactive && !opts.assumeYes });
+  assert.equal(end.state, 'done');
+  return end.gate!;
+}
+
+/** terok's stamp-gate lines for a host without a setup stamp. */
+const FIRST_RUN_LINES = ["terok-setup: no setup stamp found — terok-executor hasn't been initialised.", '  Fix:    terok-setup install'];
 
 function recorder(answers: (string | null)[] = []) {
   const out: string[] = [];
@@ -99,12 +124,12 @@ test('sandbox services missing, non-interactive → not ready, reported once, no
   machine(['sandbox']);
   const r = recorder();
   let fixes = 0;
-  const res = await runGate(host.ctx, settings, { interactive: false, assumeYes: false }, r.io, { sandbox: async () => { fixes++; return true; } });
+  const res = await runGate(host.ctx, settings, { interactive: false, assumeYes: false }, r.io, { 'sandbox.install': async () => { fixes++; return { exitCode: 0 }; } });
   assert.equal(res.ready, false);
   assert.equal(fixes, 0);
   assert.deepEqual(r.asked, []);
   assert.equal(r.out.filter((l) => l.includes('sandbox services')).length, 1);
-  assert.deepEqual(r.err, ['      Run: terok-executor setup']);
+  assert.deepEqual(r.err, ['      Run: terok-executor setup', ...FIRST_RUN_LINES]);
   assert.ok(res.results.credentials, 'later steps still ran');
 });
 
@@ -119,7 +144,7 @@ test('interactive + assume-yes: the services fix runs exactly once, stdin is nev
   machine(['sandbox']);
   const r = recorder();
   let calls = 0;
-  const fixes: FixTable = { sandbox: async () => { calls++; installShieldHooksFixture(host); return true; } };
+  const fixes: FixTable = { 'sandbox.install': async () => { calls++; installShieldHooksFixture(host); writeStampFixture(host); return { exitCode: 0 }; } };
   const res = await runGate(host.ctx, settings, { interactive: true, assumeYes: true }, r.io, fixes);
   assert.equal(res.ready, true);
   assert.equal(calls, 1);
@@ -134,7 +159,7 @@ test('interactive: answering "n" keeps the failure and runs no fix', async () =>
   machine(['images']);
   const r = recorder(['n']);
   let calls = 0;
-  const res = await runGate(host.ctx, settings, { interactive: true, assumeYes: false }, r.io, { images: async () => { calls++; return true; } });
+  const res = await runGate(host.ctx, settings, { interactive: true, assumeYes: false }, r.io, { 'images.build': async () => { calls++; return {}; } });
   assert.equal(res.ready, false);
   assert.equal(calls, 0);
   assert.deepEqual(r.asked, ['  Build container images now? [Y/n] ']);
@@ -143,7 +168,7 @@ test('interactive: answering "n" keeps the failure and runs no fix', async () =>
 test('a fix that reports failure keeps the old result without a re-probe', async () => {
   machine(['images']);
   const r = recorder(['']);
-  const res = await runGate(host.ctx, settings, { interactive: true, assumeYes: false }, r.io, { images: async () => false });
+  const res = await runGate(host.ctx, settings, { interactive: true, assumeYes: false }, r.io, { 'images.build': async () => { throw new TaskError({ code: 'images-build-failed', message: 'build failed' }); } });
   assert.equal(res.ready, false);
   assert.deepEqual(res.results.images, { name: 'container images', ok: false, message: 'not built' });
 });
@@ -151,7 +176,7 @@ test('a fix that reports failure keeps the old result without a re-probe', async
 test('a fix that throws is reported as a failure, not a crash', async () => {
   machine(['images']);
   const r = recorder();
-  const res = await runGate(host.ctx, settings, { interactive: true, assumeYes: true }, r.io, { images: async () => { throw new Error('disk full'); } });
+  const res = await runGate(host.ctx, settings, { interactive: true, assumeYes: true }, r.io, { 'images.build': async () => { throw new Error('disk full'); } });
   assert.equal(res.ready, false);
   assert.ok(r.err.some((l) => l.includes('disk full')));
 });
@@ -182,14 +207,16 @@ test('sweep: podman failing marks every later step blocked and names podman as t
   machine(['podman']);
   const report = await runSweep(host.ctx, settings);
   assert.deepEqual(report.verdict.reasons, ['podman: not found on PATH']);
-  assert.deepEqual(report.steps.slice(1).map((s) => s.state), ['blocked', 'blocked', 'blocked', 'blocked', 'blocked']);
+  assert.deepEqual(report.steps.slice(1).filter((s) => s.gate === 'terok-preflight').map((s) => s.state), ['blocked', 'blocked', 'blocked', 'blocked', 'blocked']);
+  // The vault does not need podman: its state is still shown.
+  assert.equal(report.steps.find((s) => s.id === 'vault')!.state, 'ok');
 });
 
 test('sweep: optional failures are "skipped", informational ones "warning", required ones "failed"', async () => {
   machine(['git', 'ssh', 'sandbox']);
   const report = await runSweep(host.ctx, settings);
   const state = Object.fromEntries(report.steps.map((s) => [s.id, s.state]));
-  assert.deepEqual(state, { podman: 'ok', git: 'warning', sandbox: 'failed', images: 'ok', ssh: 'skipped', credentials: 'ok' });
+  assert.deepEqual(state, { podman: 'ok', git: 'warning', sandbox: 'failed', vault: 'ok', images: 'ok', ssh: 'skipped', credentials: 'ok' });
   assert.deepEqual(report.verdict.reasons, ['sandbox services: missing: shield hooks', 'setup stamp: Setup has not run on this machine yet.']);
 });
 

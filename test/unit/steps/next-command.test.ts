@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { nextRunCommand } from '../../../main/core/preflight/next-command.ts';
+import { nextRunCommand } from '../../../main/core/steps/next-command.ts';
 
 test("terok's default base needs no --base", () => {
   assert.equal(nextRunCommand({ provider: 'claude', baseImage: 'fedora:44' }), 'terok-executor run claude .');

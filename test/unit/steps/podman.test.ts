@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { afterEach, test } from 'node:test';
-import { probePodman } from '../../../main/core/probes/podman.ts';
-import { makeProbeEnv } from '../../../main/core/preflight/sweep.ts';
+import { podmanStep } from '../../../main/core/steps/podman.ts';
+import { makeProbeEnv } from '../../../main/core/steps/probe-env.ts';
 import type { Runner } from '../../../main/core/host/process.ts';
 import { createSandboxHost, type SandboxHost } from '../../support/host.ts';
 
@@ -18,7 +18,7 @@ async function probeWith(script: string | null, wrap?: (r: Runner) => Runner) {
   host = createSandboxHost({ inheritPath: false });
   if (script !== null) host.writeBin('podman', `#!/bin/sh\n${script}\n`);
   const ctx = wrap ? { ...host.ctx, run: wrap(host.ctx.run) } : host.ctx;
-  return (await probePodman(makeProbeEnv(ctx, settings))).result;
+  return (await podmanStep.probe(makeProbeEnv(ctx, settings))).result;
 }
 
 test('podman 5.0.0 answering → ok, message exactly "ok"', async () => {

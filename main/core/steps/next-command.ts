@@ -5,7 +5,7 @@
  * find no images for its default and offer a build.
  */
 import { DEFAULT_BASE_IMAGE, normaliseBaseImage } from '../images/tags.ts';
-import type { GateSettings } from '../probes/types.ts';
+import type { GateSettings } from '../settings.ts';
 
 export function nextRunCommand(settings: Pick<GateSettings, 'provider' | 'baseImage'>): string {
   const base = normaliseBaseImage(settings.baseImage);

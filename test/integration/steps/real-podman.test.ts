@@ -2,9 +2,10 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { probeImages } from '../../../main/core/probes/images.ts';
-import { probePodman } from '../../../main/core/probes/podman.ts';
-import { makeProbeEnv, runSweep } from '../../../main/core/preflight/sweep.ts';
+import { imagesStep } from '../../../main/core/steps/images.ts';
+import { podmanStep } from '../../../main/core/steps/podman.ts';
+import { makeProbeEnv } from '../../../main/core/steps/probe-env.ts';
+import { runSweep } from '../../../main/core/steps/readiness.ts';
 import { l1AliasTag } from '../../../main/core/images/tags.ts';
 import { createSandboxHost } from '../../support/host.ts';
 import { buildTinyImage, createVaultFixture, installShieldHooksFixture, removeImages, writeStampFixture } from '../../support/fixtures.ts';
@@ -17,7 +18,7 @@ after(async () => { await removeImages([l1AliasTag(base)]); });
 
 test('real podman answers the version probe', async () => {
   const host = createSandboxHost();
-  const out = await probePodman(makeProbeEnv(host.ctx, settings));
+  const out = await podmanStep.probe(makeProbeEnv(host.ctx, settings));
   assert.equal(out.result.ok, true);
   assert.match(String(out.facts.version), /^\d+\.\d+/);
   host.cleanup();
@@ -25,9 +26,9 @@ test('real podman answers the version probe', async () => {
 
 test('the images probe sees a real tag and misses an absent one', async () => {
   const host = createSandboxHost();
-  assert.deepEqual((await probeImages(makeProbeEnv(host.ctx, settings))).result, { name: 'container images', ok: true, message: 'ready' });
+  assert.deepEqual((await imagesStep.probe(makeProbeEnv(host.ctx, settings))).result, { name: 'container images', ok: true, message: 'ready' });
   const absent = { ...settings, baseImage: `localhost/terok-absent-${randomBytes(4).toString('hex')}:1` };
-  assert.deepEqual((await probeImages(makeProbeEnv(host.ctx, absent))).result, { name: 'container images', ok: false, message: 'not built' });
+  assert.deepEqual((await imagesStep.probe(makeProbeEnv(host.ctx, absent))).result, { name: 'container images', ok: false, message: 'not built' });
   host.cleanup();
 });
 

@@ -1,8 +1,9 @@
 /** Credentials and SSH-key probes against real SQLCipher-4 files (spec §2.5, §9.1). */
 import assert from 'node:assert/strict';
 import { afterEach, test } from 'node:test';
-import { probeCredentials, probeSshKey } from '../../../main/core/probes/vault.ts';
-import { makeProbeEnv } from '../../../main/core/preflight/sweep.ts';
+import { credentialsStep } from '../../../main/core/steps/credentials.ts';
+import { sshKeyStep } from '../../../main/core/steps/ssh-key.ts';
+import { makeProbeEnv } from '../../../main/core/steps/probe-env.ts';
 import { resolvePaths } from '../../../main/core/host/paths.ts';
 import { CredentialDb } from '../../../main/core/vault/credential-db.ts';
 import { createSandboxHost, type SandboxHost } from '../../support/host.ts';
@@ -17,7 +18,7 @@ afterEach(() => host?.cleanup());
 test('stored credential for claude is looked up as (default, anthropic) → ok "stored"', async () => {
   host = createSandboxHost();
   createVaultFixture(host, { credentials: [{ set: 'default', provider: 'anthropic', data: { type: 'api_key', key: 'k' } }] });
-  const out = await probeCredentials(makeProbeEnv(host.ctx, settings()));
+  const out = await credentialsStep.probe(makeProbeEnv(host.ctx, settings()));
   assert.deepEqual(out.result, { name: 'claude credentials', ok: true, message: 'stored' });
   assert.equal(out.facts.credentialProvider, 'anthropic');
   assert.ok(!JSON.stringify(out).includes('"k"'), 'the secret is not in the probe outcome');
@@ -26,14 +27,14 @@ test('stored credential for claude is looked up as (default, anthropic) → ok "
 test('a custom credential set looks in its own namespace', async () => {
   host = createSandboxHost();
   createVaultFixture(host, { credentials: [{ set: 'my-proj', provider: 'anthropic', data: { type: 'api_key', key: 'k' } }] });
-  assert.equal((await probeCredentials(makeProbeEnv(host.ctx, settings()))).result.message, 'not found');
-  assert.equal((await probeCredentials(makeProbeEnv(host.ctx, settings({ credentialSet: 'my-proj' })))).result.message, 'stored');
+  assert.equal((await credentialsStep.probe(makeProbeEnv(host.ctx, settings()))).result.message, 'not found');
+  assert.equal((await credentialsStep.probe(makeProbeEnv(host.ctx, settings({ credentialSet: 'my-proj' })))).result.message, 'stored');
 });
 
 test('no row → not ok "not found"; the DB stays closed and unchanged', async () => {
   host = createSandboxHost();
   const db = createVaultFixture(host);
-  const r = (await probeCredentials(makeProbeEnv(host.ctx, settings({ provider: 'codex' })))).result;
+  const r = (await credentialsStep.probe(makeProbeEnv(host.ctx, settings({ provider: 'codex' })))).result;
   assert.deepEqual(r, { name: 'codex credentials', ok: false, message: 'not found' });
   // A writer can take the DB right away: the probe left no lock behind.
   CredentialDb.open(db, FIXTURE_PASSPHRASE).close();
@@ -42,14 +43,14 @@ test('no row → not ok "not found"; the DB stays closed and unchanged', async (
 test('a passphrase tier but no DB yet → "not found", and the probe does not create the DB', async () => {
   host = createSandboxHost();
   provideSessionPassphrase(host);
-  assert.equal((await probeCredentials(makeProbeEnv(host.ctx, settings()))).result.message, 'not found');
+  assert.equal((await credentialsStep.probe(makeProbeEnv(host.ctx, settings()))).result.message, 'not found');
   const { existsSync } = await import('node:fs');
   assert.equal(existsSync(resolvePaths(host.ctx).credentialDb), false);
 });
 
 test('no passphrase in any tier → "credential database unavailable", never a prompt', async () => {
   host = createSandboxHost();
-  const r = (await probeCredentials(makeProbeEnv(host.ctx, settings()))).result;
+  const r = (await credentialsStep.probe(makeProbeEnv(host.ctx, settings()))).result;
   assert.deepEqual(r, { name: 'claude credentials', ok: false, message: 'credential database unavailable' });
 });
 
@@ -57,7 +58,7 @@ test('a wrong passphrase → unavailable', async () => {
   host = createSandboxHost();
   createVaultFixture(host);
   provideSessionPassphrase(host, 'not-the-right-one');
-  const out = await probeCredentials(makeProbeEnv(host.ctx, settings()));
+  const out = await credentialsStep.probe(makeProbeEnv(host.ctx, settings()));
   assert.equal(out.result.message, 'credential database unavailable');
   assert.match(JSON.stringify(out.facts), /wrong passphrase/);
 });
@@ -70,7 +71,7 @@ test('a plaintext (legacy) DB → unavailable, with the reason naming it', async
   const plain = new Database(file);
   plain.exec('CREATE TABLE credentials (credential_set TEXT, provider TEXT, data TEXT)');
   plain.close();
-  const out = await probeCredentials(makeProbeEnv(host.ctx, settings()));
+  const out = await credentialsStep.probe(makeProbeEnv(host.ctx, settings()));
   assert.equal(out.result.message, 'credential database unavailable');
   assert.match(JSON.stringify(out.facts), /unencrypted/);
 });
@@ -83,9 +84,9 @@ test('passphrase_command tier opens the DB; one that prints nothing is a broken 
   rmSync(paths.vaultSessionDir, { recursive: true });
   const secretFile = host.write('secret.txt', `${FIXTURE_PASSPHRASE}\n`, 0o600);
   host.write('home/.config/terok/config.yml', `credentials:\n  use_keyring: false\n  passphrase_command: cat '${secretFile}'\n`);
-  assert.equal((await probeCredentials(makeProbeEnv(host.ctx, settings({ provider: 'codex' })))).result.message, 'stored');
+  assert.equal((await credentialsStep.probe(makeProbeEnv(host.ctx, settings({ provider: 'codex' })))).result.message, 'stored');
   host.write('home/.config/terok/config.yml', 'credentials:\n  passphrase_command: "true"\n');
-  const out = await probeCredentials(makeProbeEnv(host.ctx, settings({ provider: 'codex' })));
+  const out = await credentialsStep.probe(makeProbeEnv(host.ctx, settings({ provider: 'codex' })));
   assert.equal(out.result.message, 'credential database unavailable');
   assert.match(JSON.stringify(out.facts), /passphrase_command produced no passphrase/);
 });
@@ -94,7 +95,7 @@ test('a sealed systemd credential that cannot be unsealed fails closed', async (
   host = createSandboxHost({ inheritPath: false });
   createVaultFixture(host);
   host.write(resolvePaths(host.ctx).sealedPassphrase, 'sealed-blob', 0o600);
-  const out = await probeCredentials(makeProbeEnv(host.ctx, settings()));
+  const out = await credentialsStep.probe(makeProbeEnv(host.ctx, settings()));
   assert.equal(out.result.message, 'credential database unavailable');
   assert.match(JSON.stringify(out.facts), /cannot be unsealed: systemd-creds not found/);
 });
@@ -102,19 +103,19 @@ test('a sealed systemd credential that cannot be unsealed fails closed', async (
 test("ssh key: one key assigned to 'standalone' → ok with the count", async () => {
   host = createSandboxHost();
   createVaultFixture(host, { sshKeyScope: 'standalone' });
-  const out = await probeSshKey(makeProbeEnv(host.ctx, settings()));
+  const out = await sshKeyStep.probe(makeProbeEnv(host.ctx, settings()));
   assert.deepEqual(out.result, { name: 'ssh key', ok: true, message: "1 key(s) registered for 'standalone'" });
 });
 
 test("ssh key: keys of other scopes do not count → none registered for 'standalone'", async () => {
   host = createSandboxHost();
   createVaultFixture(host, { sshKeyScope: 'proj' });
-  assert.deepEqual((await probeSshKey(makeProbeEnv(host.ctx, settings()))).result, { name: 'ssh key', ok: false, message: "none registered for 'standalone'" });
+  assert.deepEqual((await sshKeyStep.probe(makeProbeEnv(host.ctx, settings()))).result, { name: 'ssh key', ok: false, message: "none registered for 'standalone'" });
 });
 
 test('ssh key: no passphrase → credential database unavailable', async () => {
   host = createSandboxHost();
-  assert.equal((await probeSshKey(makeProbeEnv(host.ctx, settings()))).result.message, 'credential database unavailable');
+  assert.equal((await sshKeyStep.probe(makeProbeEnv(host.ctx, settings()))).result.message, 'credential database unavailable');
 });
 
 test('a v2 DB no writer has migrated yet: the row under the agent name counts as stored', async () => {
@@ -124,5 +125,5 @@ test('a v2 DB no writer has migrated yet: the row under the agent name counts as
   writer.raw.prepare('INSERT INTO credentials (credential_set, provider, data) VALUES (?, ?, ?)').run('default', 'claude', '{"type":"api_key","key":"k"}');
   writer.raw.pragma('user_version = 2');
   writer.close();
-  assert.equal((await probeCredentials(makeProbeEnv(host.ctx, settings()))).result.message, 'stored');
+  assert.equal((await credentialsStep.probe(makeProbeEnv(host.ctx, settings()))).result.message, 'stored');
 });

@@ -1,0 +1,163 @@
+/**
+ * The probe sweep behind every page, badge and summary, and the one
+ * readiness rule: every face (wizard, CLI check, CLI run, the fix-all task)
+ * reads its verdict and exit code from here.
+ */
+import type { HostContext } from '../host/context.ts';
+import type { SetupVerdictReport } from '../sandbox/setup-stamp.ts';
+import type { GateSettings } from '../settings.ts';
+import { isMet, type Explanation, type Probed, type Requirement, type StepStatus } from './descriptor.ts';
+import { nextRunCommand } from './next-command.ts';
+import { makeProbeEnv, setupVerdictOf, shieldHealthOf, type CheckResult, type ProbeEnv } from './probe-env.ts';
+import { LAUNCH_ORDER, STEPS, stepOf, type FactsOf, type Step, type StepId } from './registry.ts';
+
+export const EXIT_READY = 0;
+export const EXIT_NOT_READY = 3;
+export const EXIT_DOWNGRADE = 4;
+export type ReadinessExit = typeof EXIT_READY | typeof EXIT_NOT_READY | typeof EXIT_DOWNGRADE;
+
+/** What the sidebar shows for a step. */
+export type StepState = 'ok' | 'warning' | 'failed' | 'skipped' | 'blocked';
+
+export interface StepReportOf<Id extends StepId> {
+  id: Id;
+  title: string;
+  requirement: Requirement;
+  gate: Step['gate'];
+  /** terok's line. */
+  result: CheckResult;
+  status: StepStatus;
+  state: StepState;
+  facts: FactsOf<Id>;
+  explanation: Explanation;
+  /** Lines terok prints when this step stays unmet (empty when met). */
+  consequence: string[];
+  manualCommand: string | null;
+  offer: string | null;
+  /** The task and params of "run again" (e.g. Rebuild), for this step's settings. */
+  again: { task: string; params: Record<string, unknown> } | null;
+}
+
+/** One step's report; `facts` is typed by `id`. */
+export type StepReport = { [Id in StepId]: StepReportOf<Id> }[StepId];
+
+/** A step's report out of a sweep, typed by its id. */
+export function reportOf<Id extends StepId>(report: Pick<ReadinessReport, 'steps'>, id: Id): StepReportOf<Id> | undefined {
+  return report.steps.find((s) => s.id === id) as StepReportOf<Id> | undefined;
+}
+
+export interface Verdict {
+  ready: boolean;
+  /** Short reasons for "not ready", in step order. */
+  reasons: string[];
+  /** Shield bypass is on: ready, but with unrestricted network. */
+  bypass: boolean;
+}
+
+export interface ReadinessReport {
+  settings: GateSettings;
+  steps: StepReport[];
+  /** The setup stamp against the installed terok; terok's run refuses to start unless it is "ok". */
+  setup: SetupVerdictReport;
+  /** What to run once ready (names the base image when it is not terok's default). */
+  nextCommand: string;
+  verdict: Verdict;
+  durationMs: number;
+  checkedAt: string;
+  warnings: string[];
+}
+
+/** The state a step shows: blocked by an unmet dependency, else from its status and requirement. */
+export function stateOf(step: Step, status: StepStatus, blocked: boolean): StepState {
+  if (blocked) return 'blocked';
+  if (status === 'ok') return 'ok';
+  if (status === 'degraded') return 'warning';
+  if (step.requirement === 'info') return 'warning';
+  return step.requirement === 'optional' ? 'skipped' : 'failed';
+}
+
+/**
+ * The readiness rule. Podman must pass (terok stops there); then every
+ * required terok gate line must pass and the setup stamp must be current
+ * (terok's run-time gate). Wizard-only steps never count.
+ */
+export function verdictOf(results: ReadonlyMap<StepId, CheckResult>, setup: Pick<SetupVerdictReport, 'verdict' | 'message'> | null, bypass: boolean): Verdict {
+  const reasons: string[] = [];
+  for (const step of STEPS) {
+    const r = results.get(step.id);
+    if (step.gate !== 'terok-preflight' || step.requirement !== 'required' || !r || r.ok) continue;
+    if ('stopsEverything' in step && step.stopsEverything) {
+      return { ready: false, reasons: [`${r.name}: ${r.message}`], bypass };
+    }
+    reasons.push(`${r.name}: ${r.message}`);
+  }
+  if (setup && setup.verdict !== 'ok') reasons.push(`setup stamp: ${setup.message}`);
+  return { ready: reasons.length === 0, reasons, bypass };
+}
+
+/** terok's script contract: 0 ready, 4 downgrade (outranks every other reason), else 3. */
+export function exitCodeOf(verdict: Pick<Verdict, 'ready'>, setup: Pick<SetupVerdictReport, 'verdict'> | null): ReadinessExit {
+  if (setup?.verdict === 'stale_after_downgrade') return EXIT_DOWNGRADE;
+  return verdict.ready ? EXIT_READY : EXIT_NOT_READY;
+}
+
+/** Run a probe and turn any unexpected exception into a failed result (never a stack trace). */
+export async function safeProbe(step: Step, env: ProbeEnv): Promise<Probed<unknown>> {
+  try {
+    return await step.probe(env);
+  } catch (err) {
+    return { result: { name: step.checkName(env.settings), ok: false, message: `check failed: ${(err as Error).message}` }, status: 'error', facts: {} };
+  }
+}
+
+/** Start the given probes at once (process-bound ones first); read the map by id. */
+export function launchProbes(env: ProbeEnv, ids: readonly StepId[] = LAUNCH_ORDER): Map<StepId, Promise<Probed<unknown>>> {
+  const wanted = new Set(ids);
+  return new Map(LAUNCH_ORDER.filter((id) => wanted.has(id)).map((id) => [id, safeProbe(stepOf(id), env)] as const));
+}
+
+/** Whether each of the step's dependencies is met in `statuses`. */
+export function blockedBy(step: Step, statuses: ReadonlyMap<StepId, StepStatus>): StepId[] {
+  return (step.dependsOn as readonly StepId[]).filter((d) => !isMet(statuses.get(d) ?? 'error'));
+}
+
+export function stepReport(step: Step, probed: Probed<unknown>, settings: GateSettings, statuses: ReadonlyMap<StepId, StepStatus>): StepReport {
+  const blocked = blockedBy(step, statuses).length > 0;
+  const again = step.fix?.again?.call(settings);
+  // The descriptor's probe produced these facts for this id; the union cannot see that through the erased `Step`.
+  return {
+    id: step.id,
+    title: step.title,
+    requirement: step.requirement,
+    gate: step.gate,
+    result: probed.result,
+    status: probed.status,
+    state: stateOf(step, probed.status, blocked),
+    facts: probed.facts,
+    explanation: step.explain(probed, settings),
+    consequence: probed.result.ok ? [] : step.unmet(settings).lines.map((l) => l.trim()),
+    manualCommand: step.manualCommand?.(settings) ?? null,
+    offer: step.fix?.offer(settings) ?? null,
+    again: again ? { task: again.task, params: again.params } : null,
+  } as StepReport;
+}
+
+export async function runSweep(ctx: HostContext, settings: GateSettings, signal?: AbortSignal): Promise<ReadinessReport> {
+  const started = performance.now();
+  const env = makeProbeEnv(ctx, settings, signal);
+  const launched = launchProbes(env);
+  const [probed, setup] = await Promise.all([Promise.all(STEPS.map((s) => launched.get(s.id)!)), setupVerdictOf(env)]);
+  const shield = await shieldHealthOf(env).catch(() => null);
+  const statuses = new Map(STEPS.map((s, i) => [s.id, probed[i]!.status] as const));
+  const steps = STEPS.map((s, i) => stepReport(s as Step, probed[i]!, settings, statuses));
+  return {
+    settings,
+    steps,
+    setup,
+    nextCommand: nextRunCommand(settings),
+    verdict: verdictOf(new Map(steps.map((s) => [s.id, s.result] as const)), setup, shield?.health === 'bypass'),
+    durationMs: Math.round(performance.now() - started),
+    checkedAt: new Date().toISOString(),
+    warnings: [...env.config.warnings, ...env.paths.warnings],
+  };
+}

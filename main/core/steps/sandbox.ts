@@ -1,0 +1,132 @@
+/**
+ * Sandbox services: the shield hooks and the credential vault, installed once
+ * per user and refreshed after terok upgrades. terok's gate line looks at the
+ * hooks; the setup stamp (terok's run-time gate) decides whether the step is
+ * done, so its status is "outdated" or "not-set-up" while the line says ok.
+ */
+import { planHooksDir } from '../sandbox/containers-conf.ts';
+import { checkHostTools, type HostTool } from '../sandbox/prerequisites.ts';
+import type { SetupVerdictReport } from '../sandbox/setup-stamp.ts';
+import { terokInstallPlan, type TerokInstallPlan } from '../sandbox/terok-runtime.ts';
+import { tierChoices, type TierChoice } from '../vault/provisioning.ts';
+import { defineStep, type FixCall, type Probed, type StepStatus } from './descriptor.ts';
+import { setupVerdictOf, shieldHealthOf, terokRuntimeOf, vaultFileExists, vaultSnapshotOf, type ProbeEnv } from './probe-env.ts';
+
+export interface VaultPlan {
+  provisioned: boolean;
+  source: string | null;
+  reason: string | null;
+  /** No tier holds a passphrase, no DB exists and systemd-creds is unavailable: the user picks a tier. */
+  needsChoice: boolean;
+  choices: TierChoice[];
+}
+
+export interface SandboxFacts {
+  health: string;
+  hooksDirs: string[];
+  hooksDirsSource: string;
+  installedBundleVersion: number | null;
+  expectedBundleVersion: number | null;
+  issues: string[];
+  hostTools: HostTool[];
+  terok: { via: string | null; packages: Record<string, string>; error: string | null; install: TerokInstallPlan | null };
+  /** Shown before the install edits the user's containers.conf (or why it cannot). */
+  containersConfPlan: { warning: string | null; error: string | null };
+  vault: VaultPlan;
+  setup: SetupVerdictReport['verdict'];
+  shieldHooksDir: string;
+  containersConf: string;
+}
+
+async function vaultPlan(env: ProbeEnv): Promise<VaultPlan> {
+  const snapshot = await vaultSnapshotOf(env);
+  const provisioned = snapshot.status !== 'unavailable' || vaultFileExists(env);
+  const choices = provisioned ? [] : await tierChoices(env.ctx, env.signal);
+  const automatic = choices.some((c) => c.tier === 'systemd-creds' && c.available);
+  return {
+    provisioned,
+    source: snapshot.status === 'unavailable' ? null : snapshot.source,
+    reason: snapshot.status === 'unavailable' ? snapshot.reason : null,
+    needsChoice: !provisioned && !automatic,
+    choices: choices.filter((c) => c.tier !== 'systemd-creds'),
+  };
+}
+
+function planContainersConf(env: ProbeEnv): { warning: string | null; error: string | null } {
+  try {
+    return { warning: planHooksDir(env.ctx, env.paths.containersConf, env.paths.shieldHooksDir).warning, error: null };
+  } catch (err) {
+    return { warning: null, error: (err as Error).message };
+  }
+}
+
+function statusOf(health: string, setup: SetupVerdictReport['verdict']): StepStatus {
+  if (health === 'setup-needed') return 'missing';
+  if (health === 'stale-hooks') return 'outdated';
+  if (setup === 'first_run') return 'not-set-up';
+  return setup === 'ok' ? 'ok' : 'outdated';
+}
+
+export const sandboxStep = defineStep({
+  id: 'sandbox',
+  title: 'Sandbox services',
+  requirement: 'required',
+  gate: 'terok-preflight',
+  dependsOn: ['podman'],
+  cost: 'files',
+  about: 'Every terok container gets an egress firewall (the shield) and a credential vault through podman hooks. They are installed once per user, and refreshed after terok upgrades.',
+  checkName: () => 'sandbox services',
+  async probe(env): Promise<Probed<SandboxFacts>> {
+    const [report, runtime, vault, setup] = await Promise.all([shieldHealthOf(env), terokRuntimeOf(env), vaultPlan(env), setupVerdictOf(env)]);
+    const facts: SandboxFacts = {
+      health: report.health,
+      hooksDirs: report.hooksDirs,
+      hooksDirsSource: report.hooksDirsSource,
+      installedBundleVersion: report.installedVersion,
+      expectedBundleVersion: report.expectedVersion,
+      issues: report.issues,
+      hostTools: checkHostTools(env.ctx),
+      terok: { via: runtime.via, packages: runtime.packages, error: runtime.error ?? null, install: runtime.via ? null : terokInstallPlan(env.ctx) },
+      containersConfPlan: planContainersConf(env),
+      vault,
+      setup: setup.verdict,
+      shieldHooksDir: env.paths.shieldHooksDir,
+      containersConf: env.paths.containersConf,
+    };
+    const hooksOk = report.health === 'ok' || report.health === 'bypass';
+    const result = hooksOk
+      ? { name: 'sandbox services', ok: true, message: 'shield ready' }
+      : { name: 'sandbox services', ok: false, message: 'missing: shield hooks' };
+    return { result, status: statusOf(report.health, setup.verdict), facts };
+  },
+  unmet: () => ({ stream: 'stderr', lines: ['      Run: terok-executor setup'] }),
+  manualCommand: () => 'terok-executor setup',
+  explain({ status, facts }) {
+    const bypass = facts.health === 'bypass';
+    switch (status) {
+      case 'ok': return { headline: bypass ? 'The firewall is bypassed by configuration: containers have unrestricted network.' : 'Shield ready, setup current.' };
+      case 'not-set-up': return { headline: 'The firewall hooks are in place, but setup has not finished on this machine yet.' };
+      case 'outdated': return { headline: facts.health === 'stale-hooks' ? 'The installed firewall hooks are from a different terok version and must be refreshed.' : 'terok changed since the last setup; run the setup again so the new version\'s hooks and settings are in place.' };
+      default: return { headline: 'The sandbox services are not installed.' };
+    }
+  },
+  fix: {
+    offer: () => 'Install shield hooks now?',
+    action: 'Install sandbox services',
+    tasks: ['terok.install', 'sandbox.install'],
+    plan(_s, facts, options) {
+      const calls: FixCall[] = [];
+      // terok itself first, when pipx can install it (without pipx the install reports what to run).
+      if (!facts.terok.via && facts.terok.install?.argv) calls.push({ task: 'terok.install', params: {} });
+      const picked = options.pickTier && facts.vault.needsChoice ? facts.vault.choices.find((c) => c.available)?.tier : undefined;
+      const tier = options.passphraseTier ?? picked;
+      calls.push({ task: 'sandbox.install', params: tier ? { passphraseTier: tier } : {}, succeeded: (r) => (r as { exitCode?: number } | null)?.exitCode === 0 });
+      return { run: calls };
+    },
+    terok: {
+      stages: true,
+      // terok's text for an exit request is just the code.
+      failed: (f) => [`  sandbox setup failed: ${'failure' in f ? f.failure.message : (f.result as { exitCode?: number } | null)?.exitCode ?? 1}`],
+    },
+  },
+});

@@ -1,0 +1,57 @@
+/** The gate SSH key: optional; without it git push through the gate does not work. */
+import { DEFAULT_SSH_SCOPE } from '../settings.ts';
+import { publicLineOf } from '../vault/ssh-keys.ts';
+import { defineStep, type Probed, type StepStatus } from './descriptor.ts';
+import { vaultFileExists, vaultSnapshotOf, type ProbeEnv } from './probe-env.ts';
+
+export interface SshKeyFacts {
+  scope: string;
+  /** publicLine: what to register as a deploy key (public only). */
+  keys: { keyType: string; fingerprint: string; comment: string; publicLine: string }[];
+  reason: string | null;
+}
+
+/** A vault that cannot be read: locked when its DB exists, else not created yet. */
+export const unreadableVaultStatus = (env: ProbeEnv): StepStatus => (vaultFileExists(env) ? 'locked' : 'not-set-up');
+
+export const sshKeyStep = defineStep({
+  id: 'ssh',
+  title: 'SSH key',
+  requirement: 'optional',
+  gate: 'terok-preflight',
+  dependsOn: ['podman'],
+  cost: 'key-derivation',
+  about: "Terok's git gate signs pushes with an SSH key that stays in the encrypted vault on this computer.",
+  checkName: () => 'ssh key',
+  async probe(env): Promise<Probed<SshKeyFacts>> {
+    const scope = DEFAULT_SSH_SCOPE;
+    const read = await vaultSnapshotOf(env);
+    if (read.status === 'unavailable') {
+      return { result: { name: 'ssh key', ok: false, message: 'credential database unavailable' }, status: unreadableVaultStatus(env), facts: { scope, keys: [], reason: read.reason } };
+    }
+    const keys = read.status === 'ok' ? read.value.sshKeys : [];
+    const facts = { scope, keys: keys.map((k) => ({ keyType: k.key_type, fingerprint: k.fingerprint, comment: k.comment, publicLine: publicLineOf(k.key_type, Buffer.from(k.public_blob), k.comment) })), reason: null };
+    if (keys.length) return { result: { name: 'ssh key', ok: true, message: `${keys.length} key(s) registered for '${scope}'` }, status: 'ok', facts };
+    return { result: { name: 'ssh key', ok: false, message: `none registered for '${scope}'` }, status: 'missing', facts };
+  },
+  unmet: () => ({ stream: 'stdout', lines: ["      Without a gate SSH key, git push via the gate won't work."] }),
+  explain({ status, facts }) {
+    const keys = facts.keys.map((k) => ({ label: k.keyType, value: `${k.fingerprint} ${k.comment}`.trim() }));
+    if (status === 'ok') {
+      const commands = facts.keys.map((k) => ({ label: `Public key line (${k.keyType})`, command: k.publicLine }));
+      return { headline: `${facts.keys.length} key(s) registered for '${facts.scope}'. Register the public line as a deploy key where you push.`, details: keys, commands };
+    }
+    if (status === 'locked' || status === 'not-set-up') return { headline: 'The vault is not set up or is locked, so keys cannot be read. Set up the sandbox services first (Sandbox page).' };
+    return { headline: "Without a gate SSH key, git push via the gate won't work." };
+  },
+  fix: {
+    offer: () => 'Generate an SSH key for gate signing?',
+    action: 'Generate SSH key',
+    tasks: ['ssh.generate'],
+    plan: () => ({ run: [{ task: 'ssh.generate', params: {} }] }),
+    terok: {
+      logIndent: '  ',
+      failed: (f) => ['failure' in f ? `  SSH key generation failed: ${f.failure.message}` : '  SSH key generation failed'],
+    },
+  },
+});
