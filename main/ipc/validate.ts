@@ -32,7 +32,7 @@ function str(v: unknown, where: string, opts: { pattern?: RegExp; max?: number; 
 /** Roster entry names, credential sets, step ids: conservative identifier shape. */
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 /** Container image references: no whitespace or shell metacharacters. */
-const IMAGE_REF = /^[A-Za-z0-9][A-Za-z0-9._/:@-]{0,254}$/;
+const IMAGE_REF = /^[A-Za-z0-9][A-Za-z0-9._\/:@-]{0,254}$/;
 
 export function validateSettings(v: unknown, where = 'settings'): GateSettings {
   const o = obj(v, where, ['provider', 'baseImage', 'family', 'credentialSet', 'mountsDir']);

@@ -20,7 +20,7 @@ export const SETTINGS_HELP = `  --provider AGENT       Agent to prepare (default
   --family deb|rpm       Package family override
   --credential-set SET   Credential set to use (default: default)`;
 
-const IMAGE_REF = /^[A-Za-z0-9][A-Za-z0-9._/:@-]*$/;
+const IMAGE_REF = /^[A-Za-z0-9][A-Za-z0-9._\/:@-]*$/;
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 export function settingsFrom(engine: Engine, values: Record<string, unknown>): GateSettings {

@@ -8,7 +8,7 @@ import { DEFAULT_AGENT_SELECTION, DEFAULT_SIDECAR_TOOL, type BuildRequest, type 
 import { readParams } from '../tasks/params.ts';
 
 /** Registry/name[:tag][@digest] characters only; podman rejects anything stranger anyway. */
-const IMAGE_REFERENCE = /^[A-Za-z0-9][A-Za-z0-9._/:@-]*$/;
+const IMAGE_REFERENCE = /^[A-Za-z0-9][A-Za-z0-9._\/:@-]*$/;
 const MAX_IMAGE_REFERENCE = 255;
 /** Names, commas, `-` exclusions and spaces. */
 const SELECTION = /^[A-Za-z0-9_,\s-]*$/;
