@@ -98,7 +98,7 @@ function podmanState(user, runtimeDir) {
       return execFileSync(cmd[0], [...cmd.slice(1), ...args], { encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe'] });
     } catch (err) {
       if (err.code === 'ENOENT' && !user) return ''; // no podman on this host: nothing to watch
-      throw new Error(`${user ?? 'root'}: podman ${args.join(' ')} failed: ${String(err.stderr ?? err.message).trim()}`);
+      throw new Error(`${user ?? 'root'}: podman ${args.join(' ')} failed: ${String(err.stderr ?? err.message).trim()}`, { cause: err });
     }
   };
   const lines = (text) => text.split('\n').map((l) => l.trim()).filter(Boolean).sort();

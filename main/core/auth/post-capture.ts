@@ -13,7 +13,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { AuthProvider } from '../roster/model.ts';
 import { mountFilePath, readMountFile, writeMountFile } from './mount-files.ts';
-import { toPlain, type Plain } from './plain.ts';
+import { toPlain } from './plain.ts';
 
 export interface PostCaptureResult {
   /** Files whose content changed. */

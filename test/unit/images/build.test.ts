@@ -105,7 +105,7 @@ test('cache hit with the alias missing or pointing elsewhere runs exactly one po
 
 test('a cached image of an unknown base works without a family', async () => {
   const base = 'localhost:5000/custom:1';
-  const { fake, deps, cleanup } = setup({ 'terok-l0:localhost-5000-custom-1': 'a', 'terok-l1-cli:localhost-5000-custom-1-alpha': 'b' });
+  const { deps, cleanup } = setup({ 'terok-l0:localhost-5000-custom-1': 'a', 'terok-l1-cli:localhost-5000-custom-1-alpha': 'b' });
   try {
     const result = await buildImages({ baseImage: base, agents: 'alpha' }, deps);
     assert.equal(result.cached, true);

@@ -19,7 +19,6 @@ function refusal(host: RosterHost): string {
 }
 
 const AGENTS = '~ROOT/home/.config/terok/agent/agents';
-const PROVIDERS = '~ROOT/home/.config/terok/agent/providers';
 
 function refusedAgent(yaml: string, name = 'claude'): string {
   const host = createRosterHost();
