@@ -10,11 +10,6 @@ import tseslint from 'typescript-eslint';
 
 const ROOT = import.meta.dirname;
 
-// TEMPORARY: being moved to contract-only imports. These renderer files still import types
-// straight from main/core/; they may do that (and only that) until they go through
-// main/ipc/contract.ts. Remove each entry as its file is moved; remove the list when empty.
-export const RENDERER_CORE_IMPORTS_EXEMPT = ['renderer/src/components/AgentsView.svelte', 'renderer/src/lib/wizard.svelte.ts'];
-
 // Layer boundaries use import-x's no-restricted-paths rather than core no-restricted-imports:
 // it resolves each import to the real file (relative paths, `import type`, re-exports and
 // dynamic import() alike) and checks that path against the zones, so `../../ipc/contract.ts`
@@ -24,13 +19,13 @@ export const RENDERER_CORE_IMPORTS_EXEMPT = ['renderer/src/components/AgentsView
 
 /** What the renderer may import from outside renderer/: packages and the IPC contract. */
 const RENDERER_ALLOWED = ['./renderer', './node_modules', './main/ipc/contract.ts'];
-/** @type {(except: string[], note?: string) => Zone} */
-const rendererZone = (except, note = '') => ({
+/** @type {Zone} */
+const RENDERER_ZONE = {
   target: './renderer',
   from: '.',
-  except,
-  message: `The renderer may import from outside renderer/ only main/ipc/contract.ts.${note}`,
-});
+  except: RENDERER_ALLOWED,
+  message: 'The renderer may import from outside renderer/ only main/ipc/contract.ts.',
+};
 
 /** @type {Zone[]} */
 const MAIN_ZONES = [
@@ -126,24 +121,9 @@ export default defineConfig(
   {
     name: 'terok/layers:renderer',
     files: ['renderer/**'],
-    ignores: RENDERER_CORE_IMPORTS_EXEMPT,
     plugins: { 'import-x': importX },
     rules: {
-      'import-x/no-restricted-paths': ['error', { basePath: ROOT, zones: [rendererZone(RENDERER_ALLOWED)] }],
-    },
-  },
-  {
-    name: 'terok/layers:renderer-temporary-exemptions',
-    files: RENDERER_CORE_IMPORTS_EXEMPT,
-    plugins: { 'import-x': importX },
-    rules: {
-      'import-x/no-restricted-paths': [
-        'error',
-        {
-          basePath: ROOT,
-          zones: [rendererZone([...RENDERER_ALLOWED, './main/core'], ' (This file is temporarily allowed main/core too: see RENDERER_CORE_IMPORTS_EXEMPT.)')],
-        },
-      ],
+      'import-x/no-restricted-paths': ['error', { basePath: ROOT, zones: [RENDERER_ZONE] }],
     },
   },
   {

@@ -4,10 +4,8 @@
  * real file, so the resolver sees the same targets it sees in the real code.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { pathToFileURL } from 'node:url';
 import { ESLint } from 'eslint';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
@@ -54,7 +52,7 @@ const cases: { name: string; file: string; code: string; blocked: boolean }[] = 
   },
   {
     name: 'main/core importing main/ipc/contract.ts',
-    file: `main/core/preflight/${PROBE}.ts`,
+    file: `main/core/steps/${PROBE}.ts`,
     code: "import type { AppInfo } from '../../ipc/contract.ts';\nexport type A = AppInfo;\n",
     blocked: true,
   },
@@ -121,38 +119,3 @@ for (const c of cases) {
     else assert.deepEqual(errors, []);
   });
 }
-
-/** The temporary renderer exemptions, read from the config (a named export ESLint itself ignores). */
-async function rendererExemptions(): Promise<string[]> {
-  const config = (await import(pathToFileURL(CONFIG).href)) as { RENDERER_CORE_IMPORTS_EXEMPT: string[] };
-  return config.RENDERER_CORE_IMPORTS_EXEMPT;
-}
-
-/** `body` as the source of `file`: a .svelte file gets it as its <script>. */
-function sourceFor(file: string, body: string): string {
-  return file.endsWith('.svelte') ? `<script lang="ts">\n${body}</script>\n` : body;
-}
-
-test('a temporarily exempt renderer file may import main/core, but still not main/electron', async (t) => {
-  const exempt = await rendererExemptions();
-  if (exempt.length === 0) return t.skip('no temporary exemptions left');
-  for (const file of exempt) {
-    const core = await boundaryErrors(file, sourceFor(file, "import type { Engine } from '../../../main/core/engine.ts';\nexport type E = Engine;\n"));
-    assert.deepEqual(core, [], `${file}: main/core`);
-    const electron = await boundaryErrors(
-      file,
-      sourceFor(file, "import type { CliAppLike } from '../../../main/electron/cli-mode.ts';\nexport type C = CliAppLike;\n"),
-    );
-    assert.equal(electron.length, 1, `${file}: main/electron`);
-  }
-});
-
-test('every temporary renderer exemption is still needed', async () => {
-  for (const file of await rendererExemptions()) {
-    const text = readFileSync(path.join(ROOT, file), 'utf8');
-    // The same text beside it, under a name that is not exempt, must still break the rule.
-    const probe = path.join(path.dirname(file), `${PROBE}${path.basename(file).slice(path.basename(file).indexOf('.'))}`);
-    const errors = await boundaryErrors(probe, text);
-    assert.ok(errors.length > 0, `${file} no longer imports past main/ipc/contract.ts: remove it from RENDERER_CORE_IMPORTS_EXEMPT in eslint.config.js`);
-  }
-});
