@@ -1,5 +1,6 @@
 /** The shape every `terok-setup <command>` implements. */
 import type { Engine } from '../core/engine.ts';
+import { SetupError } from '../core/errors.ts';
 
 export const EXIT_READY = 0;
 export const EXIT_FAILURE = 1;
@@ -21,8 +22,10 @@ export interface CliStreams {
 }
 
 /** Thrown for bad arguments: printed with a pointer to --help, exit 2. */
-export class UsageError extends Error {
-  override name = 'UsageError';
+export class UsageError extends SetupError {
+  constructor(message: string) {
+    super('usage', message);
+  }
 }
 
 export interface CliCommand {

@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { Engine, APP_VERSION } from '../core/engine.ts';
 import { hostContextFromProcess } from '../core/host/context.ts';
 import { registerSetupModules } from '../core/modules.ts';
+import { failureOf } from '../core/errors.ts';
 import { EXIT_FAILURE, EXIT_READY, EXIT_USAGE, UsageError, type CliStreams } from './command.ts';
 import { COMMANDS } from './commands/index.ts';
 
@@ -50,7 +51,9 @@ export async function main(argv: string[], io: CliStreams, engine: Engine = crea
       io.err(`terok-setup: ${(err as Error).message}\nTry 'terok-setup ${command ? command.name + ' ' : ''}--help'.\n`);
       return EXIT_USAGE;
     }
-    io.err(`terok-setup: ${(err as Error).message}\n`);
+    // Anything else: the same failure a task or the wizard would show, never a stack trace.
+    const failure = failureOf(err);
+    io.err(`terok-setup: ${failure.message}\n${failure.hint ? `${failure.hint}\n` : ''}`);
     return EXIT_FAILURE;
   } finally {
     engine.dispose();

@@ -4,8 +4,7 @@
  * tests bind the very same table to a loopback bridge.
  */
 import type { Engine } from '../core/engine.ts';
-import { CommandError } from '../core/host/process.ts';
-import { TaskError } from '../core/tasks/task-manager.ts';
+import { failureOf } from '../core/errors.ts';
 import { resolvePaths } from '../core/host/paths.ts';
 import { rosterView } from '../core/roster/view.ts';
 import { buildReport } from '../core/report/index.ts';
@@ -55,10 +54,9 @@ export function createHandlers(engine: Engine, desktop: DesktopBridge): HandlerT
 }
 
 function errorBody(err: unknown): Envelope<never> {
-  if (err instanceof ValidationError) return { ok: false, error: { code: 'invalid-request', message: err.message } };
-  if (err instanceof TaskError) return { ok: false, error: { code: err.failure.code, message: err.failure.message, detail: err.failure.detail } };
-  if (err instanceof CommandError) return { ok: false, error: { code: `command-${err.reason}`, message: err.message, detail: err.stderrTail } };
-  return { ok: false, error: { code: 'internal', message: err instanceof Error ? err.message : String(err) } };
+  const { code, message, detail, stderrTail } = failureOf(err);
+  const more = detail ?? stderrTail;
+  return { ok: false, error: { code, message, ...(more ? { detail: more } : {}) } };
 }
 
 /** Validate, run, and wrap: the only entry point a transport calls. */

@@ -6,11 +6,11 @@
 import { checkSettings, type GateSettings } from '../core/settings.ts';
 import type { UserAnswer } from '../core/tasks/task-manager.ts';
 import type { Req, RequestChannel } from './contract.ts';
+import { SetupError } from '../core/errors.ts';
 
-export class ValidationError extends Error {
+export class ValidationError extends SetupError {
   constructor(message: string) {
-    super(message);
-    this.name = 'ValidationError';
+    super('invalid-request', message);
   }
 }
 

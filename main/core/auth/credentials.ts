@@ -15,20 +15,19 @@ import { withWritableVault } from '../vault/vault-writer.ts';
 import type { CredentialRecord } from './extract.ts';
 import { writePhantomFile } from './phantom.ts';
 import { vaultTransportOf, writeVaultConfig } from './vault-config.ts';
+import { SetupError } from '../errors.ts';
 
 /** Bad input from a user or the renderer; the message is safe to show as is. */
-export class AuthInputError extends Error {
+export class AuthInputError extends SetupError {
   constructor(message: string) {
-    super(message);
-    this.name = 'AuthInputError';
+    super('invalid-params', message);
   }
 }
 
 /** Something after the store failed; the credential itself is stored. */
-export class AfterStoreError extends Error {
+export class AfterStoreError extends SetupError {
   constructor(message: string) {
-    super(message);
-    this.name = 'AfterStoreError';
+    super('after-store', message);
   }
 }
 

@@ -9,17 +9,17 @@ import { lstatSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { AuthProvider } from '../roster/model.ts';
+import { SetupError } from '../errors.ts';
 
 export type CredentialRecord = Record<string, unknown> & { type: string };
 
-export class ExtractionError extends Error {
+export class ExtractionError extends SetupError {
   /** Relative paths found in the directory (at most MAX_LISTED). */
   readonly filesFound: string[];
 
   constructor(message: string, filesFound: string[]) {
-    super(message);
+    super('extract', message);
     this.filesFound = filesFound;
-    this.name = 'ExtractionError';
   }
 }
 

@@ -31,6 +31,7 @@ import { authContainerName, oauthBanner, oauthPodmanArgs, type OAuthLoginRequest
 import { applyPostCaptureState } from './post-capture.ts';
 import { vaultTransportOf, writeVaultConfig } from './vault-config.ts';
 import { withWritableVault } from '../vault/vault-writer.ts';
+import { SetupError, type Failure } from '../errors.ts';
 
 /** A login waits for a person in a browser; generous, but not forever. */
 export const LOGIN_TIMEOUT_MS = 30 * 60_000;
@@ -43,7 +44,7 @@ export const INTERRUPTED_MESSAGE = 'Authentication interrupted.';
 export type LoginFailureCode = 'podman-missing' | 'image' | 'login-failed' | 'timeout' | 'extract';
 
 /** The login did not produce a credential; `message` is complete and safe to show. */
-export class LoginFlowError extends Error {
+export class LoginFlowError extends SetupError {
   readonly code: LoginFailureCode;
   /** For `extract`: what the login dir held (relative paths, at most 20). */
   readonly filesFound: string[];
@@ -51,12 +52,15 @@ export class LoginFlowError extends Error {
   readonly exitCode?: number | null;
 
   constructor(code: LoginFailureCode, message: string, extra: { filesFound?: string[]; command?: string[]; exitCode?: number | null } = {}) {
-    super(message);
-    this.name = 'LoginFlowError';
+    super(`login-${code}`, message);
     this.code = code;
     this.filesFound = extra.filesFound ?? [];
     if (extra.command) this.command = extra.command;
     if (extra.exitCode !== undefined) this.exitCode = extra.exitCode;
+  }
+
+  override toFailure(): Failure {
+    return { ...super.toFailure(), ...(this.command ? { command: [...this.command] } : {}), ...(this.exitCode !== undefined ? { exitCode: this.exitCode } : {}) };
   }
 }
 

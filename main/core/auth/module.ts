@@ -21,24 +21,24 @@
  *   that window; the wizard sees it by re-probing. No terminal found → failure
  *   `no-terminal` whose message and `detail` carry the exact command to run by
  *   hand; a terminal that does not start → `terminal-failed`; an agent without
- *   an OAuth login → `invalid-input`.
+ *   an OAuth login → `invalid-params`.
  *
- * Params come from the renderer and are checked here. Failures carry a code
- * (`invalid-input`, `vault-locked`, `vault-no-passphrase`,
- * `vault-unavailable`, `after-store`) and a message that never includes the
- * key.
+ * Params come from the renderer and are checked here. Failures carry their
+ * error's code (`invalid-params`, `vault-locked`, `vault-no-passphrase`,
+ * `vault-unavailable`, `after-store`, `no-terminal`, `terminal-failed`) and a
+ * message that never includes the key.
  */
 import type { Engine } from '../engine.ts';
 import { loadTerokConfig } from '../host/config.ts';
 import { resolvePaths } from '../host/paths.ts';
 import { DEFAULT_SSH_SCOPE } from '../settings.ts';
 import { effectiveRoster } from '../roster/auth-map.ts';
-import { TaskError, type TaskContext, type TaskFailure } from '../tasks/task-manager.ts';
-import { ensurePrimarySshKey, InvalidScopeError, SSH_KEY_TYPES, type SshKeyInfo, type SshKeyType } from '../vault/ssh-keys.ts';
-import { VaultWriteError, withWritableVault } from '../vault/vault-writer.ts';
-import { AfterStoreError, AuthInputError, checkCredentialSet, DEFAULT_CREDENTIAL_SET, storeApiKey, type AuthEnv, type StoredCredential } from './credentials.ts';
+import type { TaskContext } from '../tasks/task-manager.ts';
+import { ensurePrimarySshKey, SSH_KEY_TYPES, type SshKeyInfo, type SshKeyType } from '../vault/ssh-keys.ts';
+import { withWritableVault } from '../vault/vault-writer.ts';
+import { AuthInputError, checkCredentialSet, DEFAULT_CREDENTIAL_SET, storeApiKey, type AuthEnv, type StoredCredential } from './credentials.ts';
 import { canExtract } from './extract.ts';
-import { NoTerminalError, oauthCliCommand, openInTerminal, TerminalStartError, type CliRuntime, type OpenedTerminal } from './terminal.ts';
+import { oauthCliCommand, openInTerminal, type CliRuntime, type OpenedTerminal } from './terminal.ts';
 import { shellQuote } from '../images/podman.ts';
 import { readParams } from '../tasks/params.ts';
 
@@ -48,25 +48,6 @@ export const OAUTH_TERMINAL_STEP = 'credentials.oauth-terminal';
 
 /** What the SSH key page and the CLI show; never the private key. */
 export type SshKeyResult = Pick<SshKeyInfo, 'keyType' | 'fingerprint' | 'comment' | 'publicLine' | 'created'>;
-
-/** Map our errors to the task failure the wizard shows; anything else stays as is. */
-export function authFailure(err: unknown): TaskFailure | null {
-  if (err instanceof AuthInputError || err instanceof InvalidScopeError) return { code: 'invalid-input', message: err.message };
-  if (err instanceof VaultWriteError) return { code: err.code, message: err.message };
-  if (err instanceof AfterStoreError) return { code: 'after-store', message: err.message };
-  if (err instanceof NoTerminalError) return { code: 'no-terminal', message: err.message, detail: err.manualCommand };
-  if (err instanceof TerminalStartError) return { code: 'terminal-failed', message: err.message };
-  return null;
-}
-
-async function asTask<T>(body: () => Promise<T>): Promise<T> {
-  try {
-    return await body();
-  } catch (err) {
-    const failure = authFailure(err);
-    throw failure ? new TaskError(failure) : err;
-  }
-}
 
 const readAuthParams = (raw: unknown, allowed: readonly string[]) => readParams(raw, allowed, (m) => new AuthInputError(m));
 
@@ -114,15 +95,13 @@ export async function openOAuthTerminal(engine: Engine, agent: string, credentia
 }
 
 async function oauthTerminalStep(engine: Engine, params: unknown, task: TaskContext, rt?: CliRuntime): Promise<OpenedTerminal> {
-  return asTask(async () => {
-    const { agent, credentialSet } = parseOAuthTerminalParams(params);
-    return task.stage('Credentials', async (stage) => {
-      const opened = await openOAuthTerminal(engine, agent, credentialSet, rt);
-      task.log(`Opened ${opened.terminal} running: ${shellQuote(opened.command)}`);
-      task.log('Finish the login in that window; this page checks again when you come back.');
-      stage.ok(`login running in ${opened.terminal}`);
-      return opened;
-    });
+  const { agent, credentialSet } = parseOAuthTerminalParams(params);
+  return task.stage('Credentials', async (stage) => {
+    const opened = await openOAuthTerminal(engine, agent, credentialSet, rt);
+    task.log(`Opened ${opened.terminal} running: ${shellQuote(opened.command)}`);
+    task.log('Finish the login in that window; this page checks again when you come back.');
+    stage.ok(`login running in ${opened.terminal}`);
+    return opened;
   });
 }
 
@@ -142,26 +121,22 @@ export async function generateSshKey(engine: Engine, scope: string, keyType: Ssh
 }
 
 async function sshStep(engine: Engine, params: unknown, task: TaskContext): Promise<SshKeyResult> {
-  return asTask(async () => {
-    const { scope, keyType } = parseSshParams(params);
-    return task.stage('SSH key', async (stage) => {
-      const key = await generateSshKey(engine, scope, keyType, task.signal);
-      task.log(key.created ? `Generated ${key.keyType} key (fingerprint ${key.fingerprint}).` : `Scope '${scope}' already has its primary key (fingerprint ${key.fingerprint}); nothing new was generated.`);
-      task.log(`Public line: ${key.publicLine}`);
-      stage.ok(`${key.keyType} ${key.fingerprint}`);
-      return key;
-    });
+  const { scope, keyType } = parseSshParams(params);
+  return task.stage('SSH key', async (stage) => {
+    const key = await generateSshKey(engine, scope, keyType, task.signal);
+    task.log(key.created ? `Generated ${key.keyType} key (fingerprint ${key.fingerprint}).` : `Scope '${scope}' already has its primary key (fingerprint ${key.fingerprint}); nothing new was generated.`);
+    task.log(`Public line: ${key.publicLine}`);
+    stage.ok(`${key.keyType} ${key.fingerprint}`);
+    return key;
   });
 }
 
 async function apiKeyStep(engine: Engine, params: unknown, task: TaskContext): Promise<StoredCredential> {
-  return asTask(async () => {
-    const request = parseApiKeyParams(params);
-    return task.stage('Credentials', async (stage) => {
-      const stored = await storeApiKey(authEnvOf(engine, (line) => task.log(line), { signal: task.signal }), request);
-      stage.ok(`${stored.provider} (set: ${stored.credentialSet})`);
-      return stored;
-    });
+  const request = parseApiKeyParams(params);
+  return task.stage('Credentials', async (stage) => {
+    const stored = await storeApiKey(authEnvOf(engine, (line) => task.log(line), { signal: task.signal }), request);
+    stage.ok(`${stored.provider} (set: ${stored.credentialSet})`);
+    return stored;
   });
 }
 

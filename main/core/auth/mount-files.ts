@@ -9,11 +9,11 @@
 import { closeSync, constants, lstatSync, openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { atomicWriteFile, describeFsError } from '../host/fs.ts';
+import { SetupError } from '../errors.ts';
 
-export class MountPathError extends Error {
+export class MountPathError extends SetupError {
   constructor(message: string) {
-    super(message);
-    this.name = 'MountPathError';
+    super('mount-path', message);
   }
 }
 

@@ -7,11 +7,11 @@ import type { AgentEntry, AuthProvider } from '../roster/model.ts';
 import { shellSplit } from '../vault/passphrase.ts';
 import { storeCapturedCredential, type AuthEnv, type StoredCredential } from './credentials.ts';
 import { extractCredential } from './extract.ts';
+import { SetupError } from '../errors.ts';
 
-export class OAuthUnavailableError extends Error {
+export class OAuthUnavailableError extends SetupError {
   constructor(message: string) {
-    super(message);
-    this.name = 'OAuthUnavailableError';
+    super('oauth-unavailable', message);
   }
 }
 

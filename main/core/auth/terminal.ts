@@ -14,6 +14,7 @@ import path from 'node:path';
 import type { HostContext } from '../host/context.ts';
 import { which } from '../host/which.ts';
 import { shellQuote } from '../images/podman.ts';
+import { SetupError } from '../errors.ts';
 
 /** Terminals we know, in the order we try them, with the flag that precedes the command. */
 export const TERMINALS: readonly { name: string; flag: readonly string[] }[] = [
@@ -110,21 +111,19 @@ export function oauthCliCommand(agent: string, credentialSet: string, opts: { ke
   return [...cliInvocation(opts.rt), 'auth', agent, '--oauth', '--credential-set', credentialSet, ...(opts.keepOpen ? ['--keep-open'] : [])];
 }
 
-export class NoTerminalError extends Error {
+export class NoTerminalError extends SetupError {
   /** The command to run by hand, shell-quoted. */
   readonly manualCommand: string;
 
   constructor(manualCommand: string) {
-    super(`No terminal emulator found (looked for ${TERMINALS.map((t) => t.name).join(', ')} on PATH). Open a terminal yourself and run:\n${manualCommand}`);
-    this.name = 'NoTerminalError';
+    super('no-terminal', `No terminal emulator found (looked for ${TERMINALS.map((t) => t.name).join(', ')} on PATH). Open a terminal yourself and run:\n${manualCommand}`, { detail: manualCommand });
     this.manualCommand = manualCommand;
   }
 }
 
-export class TerminalStartError extends Error {
+export class TerminalStartError extends SetupError {
   constructor(message: string) {
-    super(message);
-    this.name = 'TerminalStartError';
+    super('terminal-failed', message);
   }
 }
 

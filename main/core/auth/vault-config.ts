@@ -11,6 +11,7 @@ import { configValue } from '../host/config.ts';
 import type { Roster } from '../roster/model.ts';
 import { mountFilePath, readMountFile, writeMountFile } from './mount-files.ts';
 import { toPlain, type Plain } from './plain.ts';
+import { SetupError } from '../errors.ts';
 
 /** The in-container loopback bridge to the vault (both transports). */
 export const VAULT_URL = 'http://localhost:9419';
@@ -31,10 +32,9 @@ export function vaultTransportOf(config: TerokConfig): VaultTransport {
   return fixed ? 'tcp' : 'socket';
 }
 
-export class VaultConfigError extends Error {
+export class VaultConfigError extends SetupError {
   constructor(message: string) {
-    super(message);
-    this.name = 'VaultConfigError';
+    super('vault-config', message);
   }
 }
 

@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, constants, fsyncSync, lstatSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { SetupError } from '../errors.ts';
 
 export interface AtomicWriteOptions {
   /** Mode of the final file (default 0o644). */
@@ -17,13 +18,12 @@ export interface AtomicWriteOptions {
   refuseSymlinks?: boolean;
 }
 
-export class UnsafePathError extends Error {
+export class UnsafePathError extends SetupError {
   readonly target: string;
 
   constructor(target: string, reason: string) {
-    super(`refusing to write ${target}: ${reason}`);
+    super('unsafe-path', `refusing to write ${target}: ${reason}`);
     this.target = target;
-    this.name = 'UnsafePathError';
   }
 }
 

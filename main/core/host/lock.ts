@@ -10,6 +10,7 @@
 import { closeSync, constants, fstatSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { SetupError } from '../errors.ts';
 
 export const SETUP_LOCK_NAME = 'setup.lock';
 
@@ -21,13 +22,12 @@ export interface LockOwner {
   startedAt: string;
 }
 
-export class LockBusyError extends Error {
-  override name = 'LockBusyError';
+export class LockBusyError extends SetupError {
   readonly pid: number;
   readonly lockPath: string;
 
   constructor(lockPath: string, pid: number) {
-    super(`another Terok Setup install is running (${pid > 0 ? `pid ${pid}` : 'pid unknown'}); wait for it to finish`);
+    super('busy', `another Terok Setup install is running (${pid > 0 ? `pid ${pid}` : 'pid unknown'}); wait for it to finish`);
     this.pid = pid;
     this.lockPath = lockPath;
   }

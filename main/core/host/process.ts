@@ -8,13 +8,14 @@
  */
 import path from 'node:path';
 import { execa } from 'execa';
+import { SetupError, type Failure } from '../errors.ts';
 
 export type CommandFailureReason = 'not-found' | 'timeout' | 'cancelled' | 'exit' | 'spawn';
 
 /** How many stderr lines a failure keeps for display. */
 export const STDERR_TAIL_LINES = 20;
 
-export class CommandError extends Error {
+export class CommandError extends SetupError {
   readonly command: readonly string[];
   readonly reason: CommandFailureReason;
   readonly exitCode: number | null;
@@ -29,13 +30,16 @@ export class CommandError extends Error {
     stdout?: string;
     message: string;
   }) {
-    super(opts.message);
-    this.name = 'CommandError';
+    super(opts.reason === 'cancelled' ? 'cancelled' : `command-${opts.reason}`, opts.message);
     this.command = opts.command;
     this.reason = opts.reason;
     this.exitCode = opts.exitCode;
     this.stderrTail = opts.stderrTail;
     this.stdout = opts.stdout ?? '';
+  }
+
+  override toFailure(): Failure {
+    return { ...super.toFailure(), command: [...this.command], exitCode: this.exitCode, stderrTail: this.stderrTail };
   }
 }
 

@@ -4,6 +4,8 @@
  * says how to fix it, and — for a failed podman build — the command, exit
  * code, failing step and the last lines of output.
  */
+import { SetupError, type Failure } from '../errors.ts';
+
 export type ImageErrorCode =
   | 'invalid-params'
   | 'invalid-family'
@@ -31,23 +33,33 @@ export interface ImageErrorDetails {
   outputTail?: string;
 }
 
-export class ImageBuildError extends Error {
+export class ImageBuildError extends SetupError {
   readonly code: ImageErrorCode;
-  readonly hint: string | undefined;
   readonly command: readonly string[] | undefined;
   readonly exitCode: number | null | undefined;
   readonly failedStep: string | undefined;
   readonly outputTail: string | undefined;
 
   constructor(code: ImageErrorCode, message: string, details: ImageErrorDetails = {}) {
-    super(message);
-    this.name = 'ImageBuildError';
+    // Cancel and bad params share the codes every step uses; the rest are image-specific.
+    super(code === 'cancelled' || code === 'invalid-params' ? code : `images-${code}`, message, details.hint ? { hint: details.hint } : {});
     this.code = code;
-    this.hint = details.hint;
     this.command = details.command;
     this.exitCode = details.exitCode;
     this.failedStep = details.failedStep;
     this.outputTail = details.outputTail;
+  }
+
+  /** Message, fix, failing step, command, exit code and output tail. */
+  override toFailure(): Failure {
+    const detail = [this.hint, this.failedStep ? `Failed at ${this.failedStep}` : ''].filter(Boolean).join('\n');
+    return {
+      ...super.toFailure(),
+      ...(detail ? { detail } : {}),
+      ...(this.command ? { command: [...this.command] } : {}),
+      ...(this.exitCode !== undefined ? { exitCode: this.exitCode } : {}),
+      ...(this.outputTail ? { stderrTail: this.outputTail } : {}),
+    };
   }
 }
 

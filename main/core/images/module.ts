@@ -27,9 +27,8 @@
  * `build --sidecar` is simply the two calls in a row.
  */
 import type { Engine } from '../engine.ts';
-import { TaskError, type TaskContext, type TaskFailure } from '../tasks/task-manager.ts';
+import type { TaskContext } from '../tasks/task-manager.ts';
 import { buildImages, buildSidecar, type BuildDeps, type BuildObserver, type BuildResult, type SidecarResult } from './build.ts';
-import { ImageBuildError } from './errors.ts';
 import { parseBuildParams, parseSidecarParams } from './params.ts';
 import { progressLabel } from './progress.ts';
 import { loadImageRoster } from './roster-source.ts';
@@ -45,20 +44,6 @@ export interface ImagesModuleOptions {
   templates?: ImageTemplateSource;
 }
 
-/** Build error → the task failure the wizard shows (message, fix, step, exit code, output tail). */
-export function imageFailure(err: ImageBuildError): TaskFailure {
-  const detail = [err.hint, err.failedStep ? `Failed at ${err.failedStep}` : ''].filter(Boolean).join('\n');
-  return {
-    code: err.code === 'cancelled' ? 'cancelled' : `images-${err.code}`,
-    message: err.message,
-    ...(err.hint ? { hint: err.hint } : {}),
-    ...(detail ? { detail } : {}),
-    ...(err.command ? { command: [...err.command] } : {}),
-    ...(err.exitCode !== undefined ? { exitCode: err.exitCode } : {}),
-    ...(err.outputTail ? { stderrTail: err.outputTail } : {}),
-  };
-}
-
 function depsFor(engine: Engine, options: ImagesModuleOptions): BuildDeps {
   const roster = (options.roster ?? ((e: Engine) => loadImageRoster(e.ctx)))(engine);
   return { ctx: engine.ctx, roster, ...(options.templates ? { templates: options.templates } : {}) };
@@ -67,26 +52,21 @@ function depsFor(engine: Engine, options: ImagesModuleOptions): BuildDeps {
 /**
  * One image build as a task: params validated first (a bad request opens no
  * stage), then one stage with podman lines as log events and steps as
- * progress; build errors become task failures.
+ * progress; a build error is the task's failure as it is (ImageBuildError maps itself).
  */
 async function imageStep<Q, R extends { cached: boolean }>(
   task: TaskContext, label: string, parse: () => Q, build: (request: Q, observer: BuildObserver) => Promise<R>, tagOf: (result: R) => string,
 ): Promise<R> {
-  try {
-    const request = parse();
-    return await task.stage(label, async (stage) => {
-      const result = await build(request, {
-        signal: task.signal,
-        log: (line, stream) => task.log(line, stream),
-        progress: (p) => task.progress(p.overallDone, p.overallTotal, progressLabel(p)),
-      });
-      stage.ok(result.cached ? `already built: ${tagOf(result)}` : `built ${tagOf(result)}`);
-      return result;
+  const request = parse();
+  return task.stage(label, async (stage) => {
+    const result = await build(request, {
+      signal: task.signal,
+      log: (line, stream) => task.log(line, stream),
+      progress: (p) => task.progress(p.overallDone, p.overallTotal, progressLabel(p)),
     });
-  } catch (err) {
-    if (err instanceof ImageBuildError) throw new TaskError(imageFailure(err));
-    throw err;
-  }
+    stage.ok(result.cached ? `already built: ${tagOf(result)}` : `built ${tagOf(result)}`);
+    return result;
+  });
 }
 
 function buildStep(engine: Engine, options: ImagesModuleOptions, params: unknown, task: TaskContext): Promise<BuildResult> {

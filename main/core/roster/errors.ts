@@ -5,6 +5,7 @@
  * first line in parentheses and the rest indented underneath.
  */
 import { formatKeyPath, type KeyPath } from './validate.ts';
+import { SetupError } from '../errors.ts';
 
 export interface RosterProblem {
   /** Whose definition is wrong, e.g. "Agent 'claude'" or "Roster file". */
@@ -35,13 +36,12 @@ export function formatProblem(p: RosterProblem): string {
 }
 
 /** Raised when the roster cannot be loaded; nothing is written after it. */
-export class RosterError extends Error {
+export class RosterError extends SetupError {
   readonly problems: readonly RosterProblem[];
 
   constructor(problems: readonly RosterProblem[]) {
-    super(formatProblems(problems));
+    super('roster-invalid', formatProblems(problems));
     this.problems = problems;
-    this.name = 'RosterError';
   }
 }
 
@@ -61,6 +61,8 @@ function formatProblems(problems: readonly RosterProblem[]): string {
 }
 
 /** An unknown name asked of the roster (`Unknown agent: x. Available: …`). */
-export class RosterLookupError extends Error {
-  override name = 'RosterLookupError';
+export class RosterLookupError extends SetupError {
+  constructor(message: string) {
+    super('roster-lookup', message);
+  }
 }

@@ -7,6 +7,7 @@ import { atomicWriteFile, describeFsError } from '../host/fs.ts';
 import { compareNames } from './derive.ts';
 import type { ProviderEntry, Roster } from './model.ts';
 import { pythonJsonDumps } from '../host/python-json.ts';
+import { SetupError } from '../errors.ts';
 
 /** Objects are Maps so key order is exactly insertion order (no integer-key reordering). */
 type Json = string | number | boolean | null | Json[] | Map<string, Json>;
@@ -36,8 +37,10 @@ export function renderRoutesJson(roster: Pick<Roster, 'providers'>): string {
 }
 
 /** Raised when routes.json cannot be written; the previous file is left as it was. */
-export class RoutesWriteError extends Error {
-  override name = 'RoutesWriteError';
+export class RoutesWriteError extends SetupError {
+  constructor(message: string) {
+    super('routes-write', message);
+  }
 }
 
 /** Write routes.json atomically (0600, parent 0700). Returns the content written. */

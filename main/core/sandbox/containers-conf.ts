@@ -19,14 +19,14 @@ import type { HostContext } from '../host/context.ts';
 import { expandHome, isPlainObject } from '../host/config.ts';
 import { atomicWriteFile } from '../host/fs.ts';
 import { activeHooksDirs, readContainersConf } from './shield-health.ts';
+import { SetupError } from '../errors.ts';
 
-export class ContainersConfError extends Error {
+export class ContainersConfError extends SetupError {
   readonly file: string;
 
   constructor(file: string, message: string) {
-    super(message);
+    super('containers-conf', message);
     this.file = file;
-    this.name = 'ContainersConfError';
   }
 }
 

@@ -24,17 +24,15 @@ import { ensureSandboxReady, type InstallOptions, type VaultRoutesStep } from '.
 import { uninstallSandbox, type UninstallOptions } from './uninstall.ts';
 import { terokInstallPlan } from './terok-runtime.ts';
 import { readParams } from '../tasks/params.ts';
+import { InvalidParamsError } from '../errors.ts';
 
 export interface SandboxModuleDeps {
   /** The roster module's routes.json stage. */
   vaultRoutes?: VaultRoutesStep;
 }
 
-function invalid(message: string): TaskError {
-  return new TaskError({ code: 'invalid-params', message });
-}
-
-const params = (raw: unknown, allowed: readonly string[]) => readParams(raw, allowed, invalid);
+const invalid = (message: string) => new InvalidParamsError(message);
+const params = (raw: unknown, allowed: readonly string[]) => readParams(raw, allowed);
 
 export function parseInstallParams(raw: unknown): InstallOptions {
   const p = params(raw, ['noShield', 'noVault', 'passphraseTier']);

@@ -9,7 +9,8 @@
 import type { HostContext } from '../host/context.ts';
 import { authenticatableNames } from '../roster/auth-map.ts';
 import { checkSettings, type GateSettings } from '../settings.ts';
-import { CancelledError, TaskError, type StepImpl, type TaskContext } from '../tasks/task-manager.ts';
+import { CancelledError, InvalidParamsError } from '../errors.ts';
+import type { StepImpl, TaskContext } from '../tasks/task-manager.ts';
 import { PROVISIONABLE_TIERS, type ProvisionableTier } from '../vault/provisioning.ts';
 import { isMet, type FixCall, type FixOptions, type Probed, type StepStatus } from './descriptor.ts';
 import { makeProbeEnv, setupVerdictOf, shieldHealthOf, type CheckResult, type ProbeEnv } from './probe-env.ts';
@@ -41,9 +42,7 @@ export interface FixAllResult {
 /** The walk's order: terok's gate first (its lines and exits stay byte-exact), then wizard-only checks. */
 const WALK: readonly Step[] = [...(STEPS as readonly Step[]).filter((s) => s.gate === 'terok-preflight'), ...(STEPS as readonly Step[]).filter((s) => s.gate === 'wizard')];
 
-function invalid(message: string): TaskError {
-  return new TaskError({ code: 'invalid-params', message });
-}
+const invalid = (message: string) => new InvalidParamsError(message);
 
 /** Task params come from the renderer too: only these shapes pass. */
 export function parseFixAllParams(raw: unknown, defaults: GateSettings): FixAllParams {

@@ -1,8 +1,9 @@
 /**
  * Task parameters arrive from the renderer, so every setup step reads them
  * through this one checker: an object, only the keys the step knows, and
- * typed reads. Each step supplies its own error type (its failure code).
+ * typed reads. A bad value is an InvalidParamsError (code `invalid-params`).
  */
+import { InvalidParamsError } from '../errors.ts';
 export interface ParamsReader {
   raw(key: string): unknown;
   /** undefined when absent or null. */
@@ -10,7 +11,7 @@ export interface ParamsReader {
   bool(key: string): boolean | undefined;
 }
 
-export function readParams(raw: unknown, allowed: readonly string[], fail: (message: string) => Error): ParamsReader {
+export function readParams(raw: unknown, allowed: readonly string[], fail: (message: string) => Error = (m) => new InvalidParamsError(m)): ParamsReader {
   const params = raw ?? {};
   if (typeof params !== 'object' || Array.isArray(params)) throw fail('parameters must be an object');
   const p = params as Record<string, unknown>;

@@ -5,22 +5,15 @@
  * at a failure — sees the whole log, not just what arrived while watching.
  */
 import { randomUUID } from 'node:crypto';
-import { CommandError } from '../host/process.ts';
+import { CancelledError, failureOf, SetupError, type Failure } from '../errors.ts';
 import type { SetupEvent } from './setup-events.ts';
 import { runStage, type StageHandle, type StageUpdate } from './stages.ts';
 
 export type { SetupEvent } from './setup-events.ts';
+export { CancelledError } from '../errors.ts';
 
-export interface TaskFailure {
-  code: string;
-  message: string;
-  /** What to do about it, in one line (shown under the message). */
-  hint?: string;
-  detail?: string;
-  command?: string[];
-  exitCode?: number | null;
-  stderrTail?: string;
-}
+/** A failed task's outcome: the one `Failure` shape (see errors.ts). */
+export type TaskFailure = Failure;
 
 export type TaskEventBody =
   | { type: 'stage'; stage: StageUpdate }
@@ -76,20 +69,17 @@ export interface TaskContext {
 
 export type StepImpl = (params: unknown, task: TaskContext) => Promise<unknown>;
 
-export class TaskError extends Error {
+/** A failure spelled out where it happens (a step's own condition, not a lower error). */
+export class TaskError extends SetupError {
   readonly failure: TaskFailure;
 
   constructor(failure: TaskFailure) {
-    super(failure.message);
+    super(failure.code, failure.message);
     this.failure = failure;
-    this.name = 'TaskError';
   }
-}
 
-export class CancelledError extends Error {
-  constructor() {
-    super('cancelled');
-    this.name = 'CancelledError';
+  override toFailure(): Failure {
+    return this.failure;
   }
 }
 
@@ -108,20 +98,6 @@ interface TaskRecord {
 /** Maximum events kept per task; older log lines are dropped first (never stages or the outcome). */
 const MAX_EVENTS = 20_000;
 
-export function toFailure(err: unknown): TaskFailure {
-  if (err instanceof TaskError) return err.failure;
-  if (err instanceof CancelledError) return { code: 'cancelled', message: 'Cancelled.' };
-  if (err instanceof CommandError) {
-    return {
-      code: err.reason === 'cancelled' ? 'cancelled' : `command-${err.reason}`,
-      message: err.message,
-      command: [...err.command],
-      exitCode: err.exitCode,
-      stderrTail: err.stderrTail,
-    };
-  }
-  return { code: 'error', message: err instanceof Error ? err.message : String(err) };
-}
 
 export class TaskManager {
   private readonly steps = new Map<string, StepImpl>();
@@ -174,7 +150,7 @@ export class TaskManager {
       try {
         result = await impl(params, ctx);
       } catch (err) {
-        const failure = controller.signal.aborted ? toFailure(new CancelledError()) : toFailure(err);
+        const failure = failureOf(controller.signal.aborted ? new CancelledError() : err);
         record.state = failure.code === 'cancelled' ? 'cancelled' : 'failed';
         emit({ type: 'failed', error: failure });
         return;

@@ -9,29 +9,27 @@ import { createHash, pbkdf2 } from 'node:crypto';
 import path from 'node:path';
 import { pemToPkcs8Der, sshFingerprint } from './openssh-key.ts';
 import { pythonJsonDumps, type PyJson } from '../host/python-json.ts';
+import { SetupError } from '../errors.ts';
 
 export const SCHEMA_VERSION = 3;
 
 type DB = InstanceType<typeof Database>;
 
-export class WrongPassphraseError extends Error {
+export class WrongPassphraseError extends SetupError {
   constructor(dbPath: string) {
-    super(`could not decrypt ${dbPath}: wrong passphrase, or the DB was created with a different key`);
-    this.name = 'WrongPassphraseError';
+    super('vault-wrong-passphrase', `could not decrypt ${dbPath}: wrong passphrase, or the DB was created with a different key`);
   }
 }
 
-export class PlaintextDbError extends Error {
+export class PlaintextDbError extends SetupError {
   constructor(dbPath: string) {
-    super(`${dbPath} is an unencrypted (legacy) SQLite file; run setup to encrypt it in place (terok-sandbox credentials encrypt-db)`);
-    this.name = 'PlaintextDbError';
+    super('vault-plaintext', `${dbPath} is an unencrypted (legacy) SQLite file; run setup to encrypt it in place (terok-sandbox credentials encrypt-db)`);
   }
 }
 
-export class DbLockedError extends Error {
+export class DbLockedError extends SetupError {
   constructor(dbPath: string) {
-    super(`${dbPath} is locked by another process (a running terok supervisor?); find it with: fuser -v ${dbPath}`);
-    this.name = 'DbLockedError';
+    super('vault-locked', `${dbPath} is locked by another process (a running terok supervisor?); find it with: fuser -v ${dbPath}`);
   }
 }
 

@@ -18,6 +18,7 @@ import { configBool, configString, type TerokConfig } from '../host/config.ts';
 import { CommandError } from '../host/process.ts';
 import { which } from '../host/which.ts';
 import type { TerokPaths } from '../host/paths.ts';
+import { SetupError } from '../errors.ts';
 
 export type TierName = 'systemd-creds' | 'keyring' | 'kernel-keyring' | 'passphrase-command';
 
@@ -42,10 +43,9 @@ export class BrokenTierError extends Error {
   }
 }
 
-export class NoPassphraseError extends Error {
+export class NoPassphraseError extends SetupError {
   constructor(dbPath: string) {
-    super(`no SQLCipher passphrase available for ${dbPath}`);
-    this.name = 'NoPassphraseError';
+    super('vault-no-passphrase', `no SQLCipher passphrase available for ${dbPath}`);
   }
 }
 

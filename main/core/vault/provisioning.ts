@@ -28,13 +28,16 @@ import {
   KEYRING_SERVICE, KEYRING_USER, SYSTEMD_CRED_NAME, kernelKeyDescription, resolvePassphrase, sessionDigest, systemdCredsAvailability,
   type ResolvedPassphrase, type TierName,
 } from './passphrase.ts';
+import { SetupError } from '../errors.ts';
 
 export type ProvisionableTier = 'systemd-creds' | 'keyring' | 'kernel-keyring';
 export const PROVISIONABLE_TIERS: readonly ProvisionableTier[] = ['kernel-keyring', 'keyring', 'systemd-creds'];
 
 /** A choice the operator must make, or a tier that cannot be used: the message says what to do. */
-export class ProvisioningError extends Error {
-  override name = 'ProvisioningError';
+export class ProvisioningError extends SetupError {
+  constructor(message: string) {
+    super('vault-provisioning', message);
+  }
 }
 
 /** terok's tier pre-validation message, or null when the value is acceptable. */

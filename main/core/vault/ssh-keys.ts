@@ -10,6 +10,7 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import type { CredentialDb } from './credential-db.ts';
 import { sshFingerprint } from './openssh-key.ts';
+import { SetupError } from '../errors.ts';
 
 export type SshKeyType = 'ed25519' | 'rsa';
 export const SSH_KEY_TYPES: readonly SshKeyType[] = ['ed25519', 'rsa'];
@@ -35,10 +36,9 @@ export interface SshKeyInfo {
   created: boolean;
 }
 
-export class InvalidScopeError extends Error {
+export class InvalidScopeError extends SetupError {
   constructor(message: string) {
-    super(message);
-    this.name = 'InvalidScopeError';
+    super('invalid-params', message);
   }
 }
 

@@ -10,16 +10,16 @@ import type { TerokConfig } from '../host/config.ts';
 import type { TerokPaths } from '../host/paths.ts';
 import { CredentialDb, isLockError, PlaintextDbError, WrongPassphraseError } from './credential-db.ts';
 import { BrokenTierError, resolvePassphrase } from './passphrase.ts';
+import { SetupError } from '../errors.ts';
 
 export type VaultWriteFailure = 'vault-locked' | 'vault-no-passphrase' | 'vault-unavailable';
 
-export class VaultWriteError extends Error {
+export class VaultWriteError extends SetupError {
   readonly code: VaultWriteFailure;
 
   constructor(code: VaultWriteFailure, message: string) {
-    super(message);
+    super(code, message);
     this.code = code;
-    this.name = 'VaultWriteError';
   }
 }
 

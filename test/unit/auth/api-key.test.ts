@@ -60,7 +60,7 @@ test('pasted keys: surrounding whitespace and newlines are trimmed; whitespace i
     assert.deepEqual(h.readDb((db) => db.loadCredential('default', 'anthropic')), { type: 'api_key', key: KEY });
     for (const apiKey of [`${KEY}\n${KEY}`, `${KEY.slice(0, 10)} ${KEY.slice(10)}`, `${KEY}\u0000x`]) {
       const { outcome } = await h.runStep(API_KEY_STEP, { agent: 'codex', apiKey });
-      assert.equal(failure(outcome).error.code, 'invalid-input');
+      assert.equal(failure(outcome).error.code, 'invalid-params');
       assert.match(failure(outcome).error.message, /paste exactly one key on a single line/);
     }
     assert.equal(h.readDb((db) => db.loadCredential('default', 'openai')), null);
@@ -87,7 +87,7 @@ test('empty key, unknown or non-authenticatable agent, bad params: clear message
     ];
     for (const [params, message] of cases) {
       const { outcome } = await h.runStep(API_KEY_STEP, params);
-      assert.deepEqual(failure(outcome).error, { code: 'invalid-input', message });
+      assert.deepEqual(failure(outcome).error, { code: 'invalid-params', message });
     }
     assert.deepEqual(h.readDb((db) => db.listCredentials('default')), []);
     assertKeyNowhere(h);

@@ -147,7 +147,7 @@ test('oauth-terminal step: params validated, agents without an OAuth login refus
       const { outcome } = await h.runStep(OAUTH_TERMINAL_STEP, params);
       assert.equal(outcome.type, 'failed', JSON.stringify(params));
       if (outcome.type === 'failed') {
-        assert.equal(outcome.error.code, 'invalid-input');
+        assert.equal(outcome.error.code, 'invalid-params');
         assert.match(outcome.error.message, message);
       }
     }

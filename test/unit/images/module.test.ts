@@ -76,7 +76,7 @@ test('untrusted params are validated inside the step', async () => {
     const id = engine.tasks.start(BUILD_STEP, { baseImage: 'ubuntu:24.04', rebuild: 'please' });
     assert.equal(await engine.tasks.wait(id), 'failed');
     const failed = engine.tasks.events(id).find((e) => e.type === 'failed')!;
-    assert.ok(failed.type === 'failed' && failed.error.code === 'images-invalid-params');
+    assert.ok(failed.type === 'failed' && failed.error.code === 'invalid-params');
   } finally { host.cleanup(); }
 });
 

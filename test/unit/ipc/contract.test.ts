@@ -42,7 +42,7 @@ test('dispatch wraps results and every error in an envelope, never throwing', as
   assert.equal(ok.ok, true);
   assert.deepEqual(await dispatch(table, 'nope:channel', {}), { ok: false, error: { code: 'unknown-channel', message: "unknown request channel 'nope:channel'" } });
   assert.deepEqual(await dispatch(table, 'probe:sweep', { settings: { ...good, family: 'x' } }), { ok: false, error: { code: 'invalid-request', message: 'settings.family must be "deb", "rpm" or null' } });
-  assert.deepEqual(await dispatch(table, 'task:start', { step: 'no.such-step', params: {} }), { ok: false, error: { code: 'unknown-step', message: "no setup step named 'no.such-step'", detail: undefined } });
+  assert.deepEqual(await dispatch(table, 'task:start', { step: 'no.such-step', params: {} }), { ok: false, error: { code: 'unknown-step', message: "no setup step named 'no.such-step'" } });
   const sweep = await dispatch(table, 'probe:sweep', { settings: good });
   assert.equal(sweep.ok, true);
   host.cleanup();

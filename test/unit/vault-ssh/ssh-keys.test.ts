@@ -125,7 +125,7 @@ test('ssh.generate rejects bad params from the renderer without touching the DB'
     for (const params of [{ scope: '%host' }, { scope: '../x' }, { keyType: 'dsa' }, { scope: 7 }, { extra: true }, 'standalone', [1]]) {
       const { outcome } = await h.runStep(SSH_STEP, params);
       assert.equal(outcome.type, 'failed', JSON.stringify(params));
-      assert.equal((outcome as { error: { code: string } }).error.code, 'invalid-input');
+      assert.equal((outcome as { error: { code: string } }).error.code, 'invalid-params');
     }
     assert.equal(rowsOf(h).length, 0);
   } finally {
