@@ -1,8 +1,9 @@
 /**
  * The settings every probe, fix and face shares: what the wizard prepares
  * (agent, base image, package family, credential set) — terok's `Preflight`
- * fields. A foundation type: it imports nothing from the rest of core.
+ * fields, and their one schema. A foundation module: it imports only the validator.
  */
+import { exactObject, parseWith, v } from './validate.ts';
 
 export type PackageFamily = 'deb' | 'rpm';
 
@@ -20,36 +21,39 @@ export interface GateSettings {
 /** The SSH-key scope terok's standalone runs sign with. */
 export const DEFAULT_SSH_SCOPE = 'standalone';
 
-const MAX_STRING = 4096;
+export const MAX_STRING = 4096;
 /** Roster entry names and credential sets: a conservative identifier shape. */
 export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 /** Container image references: no whitespace or shell metacharacters. */
 export const IMAGE_REF_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._\/:@-]{0,254}$/;
 
-/**
- * Settings from outside (the renderer, task params): exactly these fields,
- * each checked; `fail` builds the caller's error from a message naming the field.
- */
-export function checkSettings(v: unknown, where: string, fail: (message: string) => Error): GateSettings {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw fail(`${where} must be an object`);
-  const o = v as Record<string, unknown>;
-  for (const k of Object.keys(o)) if (!['provider', 'baseImage', 'family', 'credentialSet', 'mountsDir'].includes(k)) throw fail(`${where} has an unknown field '${k}'`);
-  const str = (value: unknown, field: string, pattern?: RegExp): string => {
-    if (typeof value !== 'string') throw fail(`${where}.${field} must be a string`);
-    if (!value.trim()) throw fail(`${where}.${field} must not be empty`);
-    if (value.length > MAX_STRING) throw fail(`${where}.${field} is too long`);
-    if (pattern && !pattern.test(value)) throw fail(`${where}.${field} has an invalid value`);
-    return value;
-  };
-  const family = o.family;
-  if (family !== null && family !== 'deb' && family !== 'rpm') throw fail(`${where}.family must be "deb", "rpm" or null`);
-  const mountsDir = o.mountsDir === null || o.mountsDir === undefined ? null : str(o.mountsDir, 'mountsDir');
-  if (mountsDir !== null && !mountsDir.startsWith('/')) throw fail(`${where}.mountsDir must be an absolute path`);
-  return {
-    provider: str(o.provider, 'provider', NAME_PATTERN),
-    baseImage: str(o.baseImage, 'baseImage', IMAGE_REF_PATTERN),
-    family,
-    credentialSet: str(o.credentialSet, 'credentialSet', NAME_PATTERN),
-    mountsDir,
-  };
+/** A non-empty, bounded string field, optionally of a shape; messages name `where.field`. */
+export function textField(where: string, opts: { pattern?: RegExp; max?: number; allowEmpty?: boolean } = {}) {
+  return v.pipe(
+    v.string(`${where} must be a string`),
+    v.check((s) => opts.allowEmpty === true || s.trim() !== '', `${where} must not be empty`),
+    v.maxLength(opts.max ?? MAX_STRING, `${where} is too long`),
+    v.check((s) => !opts.pattern || opts.pattern.test(s), `${where} has an invalid value`),
+  );
+}
+
+/** An object with exactly the given fields: `where must be an object`, `where has an unknown field 'k'`. */
+export const fieldsOf = <const E extends v.ObjectEntries>(where: string, entries: E, opts: { nullishIsEmpty?: boolean } = {}) =>
+  exactObject(entries, { ...opts, notObject: `${where} must be an object`, unknown: (keys) => `${where} has an unknown field '${keys[0]}'` });
+
+export function settingsSchema(where = 'settings') {
+  return v.pipe(
+    fieldsOf(where, {
+      provider: textField(`${where}.provider`, { pattern: NAME_PATTERN }),
+      baseImage: textField(`${where}.baseImage`, { pattern: IMAGE_REF_PATTERN }),
+      family: v.custom<PackageFamily | null>((x) => x === null || x === 'deb' || x === 'rpm', `${where}.family must be "deb", "rpm" or null`),
+      credentialSet: textField(`${where}.credentialSet`, { pattern: NAME_PATTERN }),
+      mountsDir: v.optional(v.nullable(v.pipe(textField(`${where}.mountsDir`), v.startsWith('/', `${where}.mountsDir must be an absolute path`))), null),
+    }),
+  );
+}
+
+/** Settings from outside (the renderer, task params): exactly these fields, each checked; `fail` builds the caller's error. */
+export function checkSettings(v_: unknown, where: string, fail: (message: string) => Error): GateSettings {
+  return parseWith(settingsSchema(where), v_, fail);
 }

@@ -1,12 +1,14 @@
 /**
- * Payload validation for every request channel. Main trusts nothing that
- * crosses from the renderer: unknown keys, wrong types and oversized strings
- * are rejected with a message that names the field.
+ * Payload validation for every request channel, with the engine's one
+ * validator (valibot schemas). Main trusts nothing that crosses from the
+ * renderer: unknown keys, wrong types and oversized strings are rejected
+ * with a message that names the field; an API key is never named.
  */
-import { checkSettings, type GateSettings } from '../core/settings.ts';
-import type { UserAnswer } from '../core/tasks/task-manager.ts';
-import type { Req, RequestChannel } from './contract.ts';
 import { SetupError } from '../core/errors.ts';
+import { fieldsOf, MAX_STRING, settingsSchema, textField, type GateSettings } from '../core/settings.ts';
+import type { UserAnswer } from '../core/tasks/task-manager.ts';
+import { parseWith, v } from '../core/validate.ts';
+import type { Req, RequestChannel } from './contract.ts';
 
 export class ValidationError extends SetupError {
   constructor(message: string) {
@@ -14,71 +16,46 @@ export class ValidationError extends SetupError {
   }
 }
 
-const MAX_STRING = 4096;
+const fail = (m: string) => new ValidationError(m);
 
-function obj(v: unknown, where: string, allowed: readonly string[]): Record<string, unknown> {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new ValidationError(`${where} must be an object`);
-  for (const k of Object.keys(v)) if (!allowed.includes(k)) throw new ValidationError(`${where} has an unknown field '${k}'`);
-  return v as Record<string, unknown>;
-}
-
-function str(v: unknown, where: string, opts: { pattern?: RegExp; max?: number; allowEmpty?: boolean } = {}): string {
-  if (typeof v !== 'string') throw new ValidationError(`${where} must be a string`);
-  if (!opts.allowEmpty && !v.trim()) throw new ValidationError(`${where} must not be empty`);
-  if (v.length > (opts.max ?? MAX_STRING)) throw new ValidationError(`${where} is too long`);
-  if (opts.pattern && !opts.pattern.test(v)) throw new ValidationError(`${where} has an invalid value`);
-  return v;
-}
-
-export function validateSettings(v: unknown, where = 'settings'): GateSettings {
-  return checkSettings(v, where, (m) => new ValidationError(m));
-}
-
-/** A task's question answered by the user; an API key is never named in a message. */
-function validateAnswer(v: unknown): UserAnswer {
-  const o = obj(v, 'payload.answer', ['kind', 'yes', 'saved', 'apiKey', 'skip']);
-  const exactly = (...keys: string[]) => obj(v, 'payload.answer', ['kind', ...keys]);
-  switch (o.kind) {
-    case 'confirm':
-      exactly('yes');
-      if (typeof o.yes === 'boolean') return { kind: 'confirm', yes: o.yes };
-      break;
-    case 'recovery-key':
-      exactly('saved');
-      if (typeof o.saved === 'boolean') return { kind: 'recovery-key', saved: o.saved };
-      break;
-    case 'credential':
-      if (o.skip === true) { exactly('skip'); return { kind: 'credential', skip: true }; }
-      if (typeof o.apiKey === 'string') {
-        exactly('apiKey');
-        if (o.apiKey.length > MAX_STRING) throw new ValidationError('payload.answer.apiKey is too long');
-        return { kind: 'credential', apiKey: o.apiKey };
-      }
-      break;
-  }
-  throw new ValidationError('payload.answer is not an answer to a known request (confirm, recovery-key, credential)');
+export function validateSettings(value: unknown, where = 'settings'): GateSettings {
+  return parseWith(settingsSchema(where), value, fail);
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const TASK_STEP = /^[a-z][a-z0-9.:-]{0,63}$/;
+const plainObject = (where: string) => v.custom<Record<string, unknown>>((x) => typeof x === 'object' && x !== null && !Array.isArray(x), `${where} must be an object`);
 
-export const validators: { [C in RequestChannel]: (payload: unknown) => Req<C> } = {
-  'app:info': (p) => (obj(p ?? {}, 'payload', []), {}),
-  'probe:sweep': (p) => ({ settings: validateSettings(obj(p, 'payload', ['settings']).settings) }),
-  'task:start': (p) => {
-    const o = obj(p, 'payload', ['step', 'params']);
-    const params = o.params === undefined ? {} : obj(o.params, 'payload.params', Object.keys(o.params ?? {}));
-    return { step: str(o.step, 'payload.step', { pattern: /^[a-z][a-z0-9.:-]{0,63}$/ }), params };
-  },
-  'task:cancel': (p) => ({ taskId: str(obj(p, 'payload', ['taskId']).taskId, 'payload.taskId', { pattern: UUID }) }),
-  'task:respond': (p) => {
-    const o = obj(p, 'payload', ['taskId', 'requestId', 'answer']);
-    return { taskId: str(o.taskId, 'payload.taskId', { pattern: UUID }), requestId: str(o.requestId, 'payload.requestId', { pattern: UUID }), answer: validateAnswer(o.answer) };
-  },
-  'clipboard:write': (p) => ({ text: str(obj(p, 'payload', ['text']).text, 'payload.text', { max: 1_000_000 }) }),
-  'roster:view': (p) => (obj(p ?? {}, 'payload', []), {}),
-  'app:report': (p) => {
-    const o = obj(p ?? {}, 'payload', ['settings']);
-    return o.settings === undefined ? {} : { settings: validateSettings(o.settings) };
-  },
-  'shell:open-external': (p) => ({ url: str(obj(p, 'payload', ['url']).url, 'payload.url', { max: 2048 }) }),
-};
+const NOT_AN_ANSWER = 'payload.answer is not an answer to a known request (confirm, recovery-key, credential)';
+const kindFields = <const E extends v.ObjectEntries>(entries: E) => fieldsOf('payload.answer', entries);
+const ANSWER_OF = {
+  confirm: kindFields({ kind: v.literal('confirm'), yes: v.boolean() }),
+  'recovery-key': kindFields({ kind: v.literal('recovery-key'), saved: v.boolean() }),
+  credential: v.union([
+    kindFields({ kind: v.literal('credential'), skip: v.literal(true) }),
+    kindFields({ kind: v.literal('credential'), apiKey: v.pipe(v.string(), v.maxLength(MAX_STRING)) }),
+  ]),
+} as const;
+/** A task's question answered by the user; one message for every malformed answer (it may hold a key). */
+const ANSWER = v.custom<UserAnswer>((a) => {
+  const kind = (a as { kind?: unknown } | null)?.kind;
+  return typeof kind === 'string' && Object.hasOwn(ANSWER_OF, kind) && v.is(ANSWER_OF[kind as UserAnswer['kind']], a);
+}, NOT_AN_ANSWER);
+
+/** Channels without arguments take `{}` or nothing. */
+const EMPTY = fieldsOf('payload', {}, { nullishIsEmpty: true });
+const SCHEMAS = {
+  'app:info': EMPTY,
+  'probe:sweep': fieldsOf('payload', { settings: settingsSchema() }),
+  'task:start': fieldsOf('payload', { step: textField('payload.step', { pattern: TASK_STEP }), params: v.optional(plainObject('payload.params'), {}) }),
+  'task:cancel': fieldsOf('payload', { taskId: textField('payload.taskId', { pattern: UUID }) }),
+  'task:respond': fieldsOf('payload', { taskId: textField('payload.taskId', { pattern: UUID }), requestId: textField('payload.requestId', { pattern: UUID }), answer: ANSWER }),
+  'clipboard:write': fieldsOf('payload', { text: textField('payload.text', { max: 1_000_000 }) }),
+  'roster:view': EMPTY,
+  'app:report': fieldsOf('payload', { settings: v.optional(settingsSchema()) }, { nullishIsEmpty: true }),
+  'shell:open-external': fieldsOf('payload', { url: textField('payload.url', { max: 2048 }) }),
+} satisfies { [C in RequestChannel]: v.GenericSchema<unknown, Req<C>> };
+
+export const validators = Object.fromEntries(
+  Object.entries(SCHEMAS).map(([channel, schema]) => [channel, (payload: unknown) => parseWith(schema, payload, fail)]),
+) as { [C in RequestChannel]: (payload: unknown) => Req<C> };

@@ -40,7 +40,7 @@ import { AuthInputError, checkCredentialSet, DEFAULT_CREDENTIAL_SET, storeApiKey
 import { canExtract } from './extract.ts';
 import { oauthCliCommand, openInTerminal, type CliRuntime, type OpenedTerminal } from './terminal.ts';
 import { shellQuote } from '../images/podman.ts';
-import { readParams } from '../tasks/params.ts';
+import { optStr, parseWith, taskParams, v } from '../validate.ts';
 
 export const SSH_STEP = 'ssh.generate';
 export const API_KEY_STEP = 'credentials.api-key';
@@ -49,30 +49,34 @@ export const OAUTH_TERMINAL_STEP = 'credentials.oauth-terminal';
 /** What the SSH key page and the CLI show; never the private key. */
 export type SshKeyResult = Pick<SshKeyInfo, 'keyType' | 'fingerprint' | 'comment' | 'publicLine' | 'created'>;
 
-const readAuthParams = (raw: unknown, allowed: readonly string[]) => readParams(raw, allowed, (m) => new AuthInputError(m));
+const authError = (m: string) => new AuthInputError(m);
+
+export const SSH_PARAMS = taskParams({
+  scope: optStr('scope'),
+  keyType: v.optional(v.nullable(v.picklist(SSH_KEY_TYPES, `keyType must be one of ${SSH_KEY_TYPES.join(', ')}`))),
+});
+const AGENT_REQUIRED = 'agent is required (e.g. claude)';
+export const API_KEY_PARAMS = v.pipe(
+  taskParams({ agent: optStr('agent'), credentialSet: optStr('credentialSet'), apiKey: v.optional(v.unknown()) }),
+  v.check((p) => Boolean(p.agent), AGENT_REQUIRED),
+  // The message never names the value: this field holds a secret.
+  v.check((p) => typeof p.apiKey === 'string', 'apiKey must be a string'),
+);
+export const OAUTH_TERMINAL_PARAMS = v.pipe(taskParams({ agent: optStr('agent'), credentialSet: optStr('credentialSet') }), v.check((p) => Boolean(p.agent), AGENT_REQUIRED));
 
 export function parseSshParams(params: unknown): { scope: string; keyType: SshKeyType } {
-  const p = readAuthParams(params, ['scope', 'keyType']);
-  const keyType = p.str('keyType') ?? 'ed25519';
-  if (!(SSH_KEY_TYPES as readonly string[]).includes(keyType)) throw new AuthInputError(`keyType must be one of ${SSH_KEY_TYPES.join(', ')}`);
-  return { scope: p.str('scope') ?? DEFAULT_SSH_SCOPE, keyType: keyType as SshKeyType };
+  const p = parseWith(SSH_PARAMS, params, authError);
+  return { scope: p.scope ?? DEFAULT_SSH_SCOPE, keyType: p.keyType ?? 'ed25519' };
 }
 
 export function parseApiKeyParams(params: unknown): { agent: string; credentialSet: string; apiKey: string } {
-  const p = readAuthParams(params, ['agent', 'credentialSet', 'apiKey']);
-  const agent = p.str('agent');
-  if (!agent) throw new AuthInputError('agent is required (e.g. claude)');
-  // Do not name the value in the message: this field holds a secret.
-  const apiKey = p.raw('apiKey');
-  if (typeof apiKey !== 'string') throw new AuthInputError('apiKey must be a string');
-  return { agent, credentialSet: p.str('credentialSet') ?? DEFAULT_CREDENTIAL_SET, apiKey };
+  const p = parseWith(API_KEY_PARAMS, params, authError);
+  return { agent: p.agent!, credentialSet: p.credentialSet ?? DEFAULT_CREDENTIAL_SET, apiKey: p.apiKey as string };
 }
 
 export function parseOAuthTerminalParams(params: unknown): { agent: string; credentialSet: string } {
-  const p = readAuthParams(params, ['agent', 'credentialSet']);
-  const agent = p.str('agent');
-  if (!agent) throw new AuthInputError('agent is required (e.g. claude)');
-  return { agent, credentialSet: checkCredentialSet(p.str('credentialSet') ?? DEFAULT_CREDENTIAL_SET) };
+  const p = parseWith(OAUTH_TERMINAL_PARAMS, params, authError);
+  return { agent: p.agent!, credentialSet: checkCredentialSet(p.credentialSet ?? DEFAULT_CREDENTIAL_SET) };
 }
 
 /** The agent's OAuth login must exist before a terminal is opened for it. */

@@ -5,7 +5,7 @@
 import { ImageBuildError } from './errors.ts';
 import { parseFamilyOverride } from './family.ts';
 import { DEFAULT_AGENT_SELECTION, DEFAULT_SIDECAR_TOOL, type BuildRequest, type SidecarRequest } from './build.ts';
-import { readParams } from '../tasks/params.ts';
+import { optBool, optStr, parseWith, taskParams, v } from '../validate.ts';
 
 /** Registry/name[:tag][@digest] characters only; podman rejects anything stranger anyway. */
 const IMAGE_REFERENCE = /^[A-Za-z0-9][A-Za-z0-9._\/:@-]*$/;
@@ -17,8 +17,6 @@ const MAX_SELECTION = 2000;
 const TOOL_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 const MAX_TOOL_NAME = 100;
 
-const BUILD_KEYS = ['baseImage', 'family', 'agents', 'rebuild', 'fullRebuild'] as const;
-const SIDECAR_KEYS = ['baseImage', 'family', 'toolName', 'rebuild', 'fullRebuild'] as const;
 
 function invalid(message: string): ImageBuildError {
   return new ImageBuildError('invalid-params', message, { hint: 'This is a bug in the caller; the build was not started.' });
@@ -45,36 +43,34 @@ export function checkSelection(value: string): string {
   return value;
 }
 
-/** Typed reads over untrusted params (unknown keys rejected); a missing boolean is false. */
-function reader(raw: unknown, known: readonly string[]) {
-  const p = readParams(raw, known, invalid);
-  return { ...p, bool: (key: string): boolean => p.bool(key) ?? false };
-}
+const COMMON = { baseImage: optStr('baseImage'), family: v.optional(v.unknown()), rebuild: optBool('rebuild'), fullRebuild: optBool('fullRebuild') };
+export const BUILD_PARAMS = taskParams({ ...COMMON, agents: optStr('agents') });
+export const SIDECAR_PARAMS = taskParams({ ...COMMON, toolName: optStr('toolName') });
 
 /** Validates `images.build` params; `defaultBase` fills a missing or blank base image. */
 export function parseBuildParams(raw: unknown, defaultBase: string): Required<BuildRequest> {
-  const r = reader(raw, BUILD_KEYS);
-  const base = checkImageReference(r.str('baseImage') ?? '');
+  const p = parseWith(BUILD_PARAMS, raw, invalid);
+  const base = checkImageReference(p.baseImage ?? '');
   return {
     baseImage: base || defaultBase,
-    family: parseFamilyOverride(r.raw('family')),
-    agents: checkSelection(r.str('agents') ?? DEFAULT_AGENT_SELECTION),
-    rebuild: r.bool('rebuild'),
-    fullRebuild: r.bool('fullRebuild'),
+    family: parseFamilyOverride(p.family),
+    agents: checkSelection(p.agents ?? DEFAULT_AGENT_SELECTION),
+    rebuild: p.rebuild ?? false,
+    fullRebuild: p.fullRebuild ?? false,
   };
 }
 
 /** Validates `images.build-sidecar` params; the tool's existence is checked against the roster at build time. */
 export function parseSidecarParams(raw: unknown, defaultBase: string): Required<SidecarRequest> {
-  const r = reader(raw, SIDECAR_KEYS);
-  const base = checkImageReference(r.str('baseImage') ?? '');
-  const tool = (r.str('toolName') ?? '').trim() || DEFAULT_SIDECAR_TOOL;
+  const p = parseWith(SIDECAR_PARAMS, raw, invalid);
+  const base = checkImageReference(p.baseImage ?? '');
+  const tool = (p.toolName ?? '').trim() || DEFAULT_SIDECAR_TOOL;
   if (tool.length > MAX_TOOL_NAME || !TOOL_NAME.test(tool)) throw invalid(`'${tool}' is not a valid sidecar tool name`);
   return {
     baseImage: base || defaultBase,
-    family: parseFamilyOverride(r.raw('family')),
+    family: parseFamilyOverride(p.family),
     toolName: tool,
-    rebuild: r.bool('rebuild'),
-    fullRebuild: r.bool('fullRebuild'),
+    rebuild: p.rebuild ?? false,
+    fullRebuild: p.fullRebuild ?? false,
   };
 }

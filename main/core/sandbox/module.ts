@@ -23,7 +23,7 @@ import { acknowledgeRecoveryKey, tierValidationError, type ProvisionableTier } f
 import { ensureSandboxReady, type InstallOptions, type VaultRoutesStep } from './install.ts';
 import { uninstallSandbox, type UninstallOptions } from './uninstall.ts';
 import { terokInstallPlan } from './terok-runtime.ts';
-import { readParams } from '../tasks/params.ts';
+import { optBool, optStr, parseWith, taskParams } from '../validate.ts';
 import { InvalidParamsError } from '../errors.ts';
 
 export interface SandboxModuleDeps {
@@ -31,23 +31,24 @@ export interface SandboxModuleDeps {
   vaultRoutes?: VaultRoutesStep;
 }
 
-const invalid = (message: string) => new InvalidParamsError(message);
-const params = (raw: unknown, allowed: readonly string[]) => readParams(raw, allowed);
+export const INSTALL_PARAMS = taskParams({ noShield: optBool('noShield'), noVault: optBool('noVault'), passphraseTier: optStr('passphraseTier') });
+export const UNINSTALL_PARAMS = taskParams({ noShield: optBool('noShield') });
+export const NO_PARAMS = taskParams({});
 
 export function parseInstallParams(raw: unknown): InstallOptions {
-  const p = params(raw, ['noShield', 'noVault', 'passphraseTier']);
-  const opts: InstallOptions = { noShield: p.bool('noShield'), noVault: p.bool('noVault') };
-  const tier = p.str('passphraseTier');
+  const p = parseWith(INSTALL_PARAMS, raw);
+  const opts: InstallOptions = { noShield: p.noShield ?? undefined, noVault: p.noVault ?? undefined };
+  const tier = p.passphraseTier ?? undefined;
   if (tier !== undefined) {
     const bad = opts.noVault ? null : tierValidationError(tier);
-    if (bad) throw invalid(bad);
+    if (bad) throw new InvalidParamsError(bad);
     if (!opts.noVault) opts.passphraseTier = tier as ProvisionableTier;
   }
   return opts;
 }
 
 export function parseUninstallParams(raw: unknown): UninstallOptions {
-  return { noShield: params(raw, ['noShield']).bool('noShield') };
+  return { noShield: parseWith(UNINSTALL_PARAMS, raw).noShield ?? undefined };
 }
 
 /** Routes come from the roster module's stage; tests inject their own. */
@@ -57,7 +58,7 @@ export function register(engine: Engine, deps: SandboxModuleDeps = { vaultRoutes
   engine.tasks.register('sandbox.uninstall', (params, task) => uninstallSandbox(engine.ctx, task, parseUninstallParams(params)));
   engine.tasks.register('terok.install', (params, task) => installTerok(engine, params, task));
   engine.tasks.register('vault.acknowledge-recovery', async (raw) => {
-    params(raw, []);
+    parseWith(NO_PARAMS, raw);
     const paths = resolvePaths(engine.ctx, loadTerokConfig(engine.ctx));
     const marker = acknowledgeRecoveryKey(paths);
     // The passphrase was shown once; once saved, no history fetch may replay it.
@@ -75,7 +76,7 @@ const TEROK_INSTALL_TIMEOUT_MS = 15 * 60_000;
  * fails with the exact commands to run in a terminal.
  */
 async function installTerok(engine: Engine, raw: unknown, task: TaskContext): Promise<{ command: string }> {
-  params(raw, []);
+  parseWith(NO_PARAMS, raw);
   const plan = terokInstallPlan(engine.ctx);
   if (!plan.argv) {
     throw new TaskError({

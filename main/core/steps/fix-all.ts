@@ -67,6 +67,10 @@ class Walk {
   readonly statuses = new Map<StepId, StepStatus>();
   readonly fixed: StepId[] = [];
   readonly failed: StepId[] = [];
+  /** Steps whose fix was offered in this walk (each is offered once). */
+  readonly offered = new Set<StepId>();
+  /** Stops this walk's probes when it ends (a refusal returns before they finish). */
+  private readonly probes = new AbortController();
 
   private readonly ctx: HostContext;
   private readonly params: FixAllParams;
@@ -76,8 +80,17 @@ class Walk {
     this.ctx = ctx;
     this.params = params;
     this.task = task;
-    this.env = makeProbeEnv(ctx, params.settings, task.signal);
+    this.env = makeProbeEnv(ctx, params.settings, this.signal);
     this.pending = launchProbes(this.env, ids);
+  }
+
+  private get signal(): AbortSignal {
+    return AbortSignal.any([this.task.signal, this.probes.signal]);
+  }
+
+  /** The walk is over: probes still running are stopped. */
+  close(): void {
+    this.probes.abort();
   }
 
   get probeEnv(): ProbeEnv {
@@ -90,7 +103,7 @@ class Walk {
 
   /** Fresh probes for these steps (a fix may change what they see). */
   reprobe(ids: readonly StepId[]): void {
-    this.env = makeProbeEnv(this.ctx, this.params.settings, this.task.signal);
+    this.env = makeProbeEnv(this.ctx, this.params.settings, this.signal);
     this.pending = launchProbes(this.env, ids);
   }
 
@@ -100,6 +113,7 @@ class Walk {
 
   /** Offer a fix (asking when the face confirms); true when accepted. */
   async offer(id: StepId, subject: Pick<CheckResult, 'name' | 'message'>, offer: string): Promise<boolean> {
+    this.offered.add(id);
     this.task.note({ kind: 'offer', id, subject: { name: subject.name, message: subject.message }, offer, assumed: !this.params.confirm });
     if (!this.params.confirm) return true;
     const answer = await this.task.ask({ kind: 'confirm', prompt: offer });
@@ -160,6 +174,14 @@ class Walk {
 
 export async function fixAll(ctx: HostContext, params: FixAllParams, task: TaskContext): Promise<FixAllResult> {
   const walk = new Walk(ctx, params, task);
+  try {
+    return await walkAll(walk, params, task);
+  } finally {
+    walk.close();
+  }
+}
+
+async function walkAll(walk: Walk, params: FixAllParams, task: TaskContext): Promise<FixAllResult> {
   const done = (exitCode: ReadinessExit, ready: boolean): FixAllResult => ({ ready, exitCode, results: walk.results, fixed: walk.fixed, failed: walk.failed });
 
   // As terok's run: a setup made by a newer terok is refused before anything is changed.
@@ -195,9 +217,10 @@ export async function fixAll(ctx: HostContext, params: FixAllParams, task: TaskC
   const others = preflightReady && params.fix ? authenticatableNames(walk.probeEnv.paths).filter((n) => n !== params.settings.provider).sort() : [];
   task.note({ kind: 'preflight-done', ready: preflightReady, bypass, authHint: others });
 
-  // The setup stamp: hooks in place but setup not current → offer the sandbox setup again.
+  // The setup stamp: hooks in place but setup not current → offer the sandbox setup, unless
+  // this walk already offered it (a failed or declined install is not run twice).
   let setup = await setupVerdictOf(walk.probeEnv);
-  if (params.fix && setup.verdict !== 'ok' && setup.verdict !== 'stale_after_downgrade') {
+  if (params.fix && setup.verdict !== 'ok' && setup.verdict !== 'stale_after_downgrade' && !walk.offered.has('sandbox')) {
     const sandbox = stepOf('sandbox');
     if (await walk.offer('sandbox', { name: 'setup stamp', message: setup.message }, 'Run the sandbox setup now?')) {
       walk.reprobe(['sandbox']);
@@ -227,9 +250,18 @@ export async function fixOne(ctx: HostContext, params: FixAllParams, id: StepId,
   const step = stepOf(id);
   if (!step.fix) throw invalid(`${step.title} has no fix`);
   const walk = new Walk(ctx, params, task, [id]);
+  try {
+    return await fixOneWith(walk, step, params, task);
+  } finally {
+    walk.close();
+  }
+}
+
+async function fixOneWith(walk: Walk, step: Step, params: FixAllParams, task: TaskContext): Promise<FixOneResult> {
+  const id = step.id;
   let probed = await walk.probe(id);
   let fixed = false;
-  if (await walk.offer(id, probed.result, step.fix.offer(params.settings))) {
+  if (await walk.offer(id, probed.result, step.fix!.offer(params.settings))) {
     fixed = await walk.fix(step, probed);
     walk.reprobe([id]);
     probed = await walk.probe(id);

@@ -67,13 +67,19 @@ export interface ReadinessReport {
   warnings: string[];
 }
 
-/** The state a step shows: blocked by an unmet dependency, else from its status and requirement. */
+/**
+ * The state a step shows: blocked by an unmet dependency, else from its status
+ * and requirement. An optional step is "skipped" while it is simply not done
+ * yet (missing, or its home not created); locked, broken or outdated is a
+ * warning, since the user skipped nothing.
+ */
 export function stateOf(step: Step, status: StepStatus, blocked: boolean): StepState {
   if (blocked) return 'blocked';
   if (status === 'ok') return 'ok';
   if (status === 'degraded') return 'warning';
   if (step.requirement === 'info') return 'warning';
-  return step.requirement === 'optional' ? 'skipped' : 'failed';
+  if (step.requirement === 'optional') return status === 'missing' || status === 'not-set-up' ? 'skipped' : 'warning';
+  return 'failed';
 }
 
 /**

@@ -56,6 +56,8 @@ export interface StepPage {
   fixTasks: string[];
   /** "Run again" once met (e.g. Rebuild), by label. */
   againAction: string | null;
+  /** Steps that must be met first (the page says which when it is blocked). */
+  dependsOn: StepId[];
 }
 
 export const STEP_PAGES: readonly StepPage[] = ALL.map((s) => ({
@@ -63,4 +65,5 @@ export const STEP_PAGES: readonly StepPage[] = ALL.map((s) => ({
   fixAction: s.fix?.action ?? null,
   fixTasks: [...(s.fix?.tasks ?? [])],
   againAction: s.fix?.again?.action ?? null,
+  dependsOn: [...(s.dependsOn as readonly StepId[])],
 }));

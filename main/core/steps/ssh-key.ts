@@ -39,7 +39,7 @@ export const sshKeyStep = defineStep({
     const keys = facts.keys.map((k) => ({ label: k.keyType, value: `${k.fingerprint} ${k.comment}`.trim() }));
     if (status === 'ok') {
       const commands = facts.keys.map((k) => ({ label: `Public key line (${k.keyType})`, command: k.publicLine }));
-      return { headline: `${facts.keys.length} key(s) registered for '${facts.scope}'. Register the public line as a deploy key where you push.`, details: keys, commands };
+      return { headline: 'Your gate key is in the vault. Register its public line as a deploy key where you push.', details: keys, commands };
     }
     if (status === 'locked' || status === 'not-set-up') return { headline: 'The vault is not set up or is locked, so keys cannot be read. Set up the sandbox services first (Sandbox page).' };
     return { headline: "Without a gate SSH key, git push via the gate won't work." };

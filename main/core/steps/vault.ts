@@ -42,7 +42,7 @@ export const vaultStep = defineStep({
     if (status === 'locked') {
       return {
         headline: 'The vault is locked: its database exists, but no keyring holds its passphrase (this happens after a reboot on the kernel-keyring tier). Unlock it with your recovery key.',
-        details: [...details, ...(facts.reason ? [{ label: 'Why', value: facts.reason }] : [])],
+        details,
         commands: [{ label: 'Unlock the vault', command: 'terok-sandbox vault unlock' }],
       };
     }

@@ -184,6 +184,13 @@ export class TaskManager {
   }
 
   private async runSubTask(parent: TaskRecord, step: string, params: unknown): Promise<SubTaskOutcome> {
+    // A task of this step started elsewhere (a page's Rebuild) is not adopted: its params are
+    // not ours and cancelling this walk must not cancel it. Wait for it, then start our own.
+    for (let other = this.runningTask(step); other; other = this.runningTask(step)) {
+      const aborted = new Promise<void>((resolve) => parent.controller.signal.addEventListener('abort', () => resolve(), { once: true }));
+      await Promise.race([other.finished, aborted]);
+      if (parent.controller.signal.aborted) throw new CancelledError();
+    }
     if (parent.controller.signal.aborted) throw new CancelledError();
     const id = this.start(step, params, parent.id);
     const cancel = () => this.cancel(id);
@@ -198,6 +205,11 @@ export class TaskManager {
     if (last?.type === 'done') return { taskId: id, state: 'done', result: last.result };
     const failure = last?.type === 'failed' ? last.error : { code: 'error', message: 'the step ended without an outcome' };
     return { taskId: id, state: failure.code === 'cancelled' ? 'cancelled' : 'failed', failure };
+  }
+
+  private runningTask(step: string): TaskRecord | undefined {
+    for (const t of this.tasks.values()) if (t.step === step && t.state === 'running') return t;
+    return undefined;
   }
 
   /** The finished result of a task, if it ended `done`. */

@@ -78,6 +78,12 @@ class Wizard {
     return s.state;
   }
 
+  /** The titles of the unmet steps this page waits for (why it is blocked). */
+  blockers(id: PageId): string[] {
+    const page = this.info?.steps.find((s) => s.id === id);
+    return (page?.dependsOn ?? []).filter((d) => this.step(d)?.state !== 'ok' && this.step(d)?.state !== 'warning').map((d) => this.info?.steps.find((s) => s.id === d)?.title ?? d);
+  }
+
   hasTask(step: string): boolean {
     return this.info?.taskSteps.includes(step) ?? false;
   }
