@@ -11,7 +11,9 @@ import { runSweep, type ReadinessReport } from './steps/readiness.ts';
 import { STEP_PAGES, type StepPage } from './steps/registry.ts';
 import { resolvePaths } from './host/paths.ts';
 import { authenticatableNames, knownEntries } from './roster/auth-map.ts';
-import { TaskManager } from './tasks/task-manager.ts';
+import type { ModuleHost } from './module-host.ts';
+import type { TaskStep } from './task-steps.ts';
+import { TaskManager, type StepImpl } from './tasks/task-manager.ts';
 import packageJson from '../../package.json' with { type: 'json' };
 
 /** The seed's default base image, used unless config.yml names one. */
@@ -33,7 +35,7 @@ export interface AppInfoData {
   steps: readonly StepPage[];
 }
 
-export class Engine {
+export class Engine implements ModuleHost {
   readonly tasks = new TaskManager();
 
   readonly ctx: HostContext;
@@ -60,6 +62,14 @@ export class Engine {
       name: APP_NAME, version: APP_VERSION, platform: process.platform, defaults: this.defaultSettings(),
       agents: knownEntries(paths), authenticatable: authenticatableNames(paths), taskSteps: this.tasks.stepNames(), steps: STEP_PAGES,
     };
+  }
+
+  register(step: TaskStep, impl: StepImpl): void {
+    this.tasks.register(step, impl);
+  }
+
+  redactResults(step: TaskStep, field: string): number {
+    return this.tasks.redactResults(step, field);
   }
 
   sweep(settings: GateSettings, signal?: AbortSignal): Promise<ReadinessReport> {

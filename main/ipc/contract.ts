@@ -19,6 +19,7 @@ export type { TaskEvent, TaskFailure, UserRequest, UserAnswer, SetupEvent } from
 export type { StageUpdate } from '../core/tasks/stages.ts';
 export type { RosterView } from '../core/roster/view.ts';
 export type { SetupVerdictReport } from '../core/sandbox/setup-stamp.ts';
+export type { TaskStep, TaskStepMap, TaskParams, TaskResult } from '../core/task-steps.ts';
 
 /** What the Welcome page needs to start: defaults, the agent list, the task steps this build offers. */
 export type AppInfo = AppInfoData;

@@ -28,7 +28,7 @@
  * `vault-unavailable`, `after-store`, `no-terminal`, `terminal-failed`) and a
  * message that never includes the key.
  */
-import type { Engine } from '../engine.ts';
+import type { ModuleHost } from '../module-host.ts';
 import { loadTerokConfig } from '../host/config.ts';
 import { resolvePaths } from '../host/paths.ts';
 import { DEFAULT_SSH_SCOPE } from '../settings.ts';
@@ -80,8 +80,8 @@ export function parseOAuthTerminalParams(params: unknown): { agent: string; cred
 }
 
 /** The agent's OAuth login must exist before a terminal is opened for it. */
-export function requireOAuthLogin(engine: Engine, agent: string): void {
-  const paths = resolvePaths(engine.ctx, loadTerokConfig(engine.ctx));
+export function requireOAuthLogin(host: ModuleHost, agent: string): void {
+  const paths = resolvePaths(host.ctx, loadTerokConfig(host.ctx));
   const roster = effectiveRoster(paths);
   const provider = roster.authProviders.get(agent);
   if (!provider) throw new AuthInputError(`Unknown auth provider: ${agent}. Available: ${[...roster.authProviders.keys()].join(', ')}`);
@@ -92,16 +92,16 @@ export function requireOAuthLogin(engine: Engine, agent: string): void {
 }
 
 /** Open a terminal running the CLI's OAuth login; `rt` pins the CLI location in tests. */
-export async function openOAuthTerminal(engine: Engine, agent: string, credentialSet: string, rt?: CliRuntime): Promise<OpenedTerminal> {
-  requireOAuthLogin(engine, agent);
+export async function openOAuthTerminal(host: ModuleHost, agent: string, credentialSet: string, rt?: CliRuntime): Promise<OpenedTerminal> {
+  requireOAuthLogin(host, agent);
   const opts = rt ? { rt } : {};
-  return openInTerminal(engine.ctx, oauthCliCommand(agent, credentialSet, { ...opts, keepOpen: true }), oauthCliCommand(agent, credentialSet, opts));
+  return openInTerminal(host.ctx, oauthCliCommand(agent, credentialSet, { ...opts, keepOpen: true }), oauthCliCommand(agent, credentialSet, opts));
 }
 
-async function oauthTerminalStep(engine: Engine, params: unknown, task: TaskContext, rt?: CliRuntime): Promise<OpenedTerminal> {
+async function oauthTerminalStep(host: ModuleHost, params: unknown, task: TaskContext, rt?: CliRuntime): Promise<OpenedTerminal> {
   const { agent, credentialSet } = parseOAuthTerminalParams(params);
   return task.stage('Credentials', async (stage) => {
-    const opened = await openOAuthTerminal(engine, agent, credentialSet, rt);
+    const opened = await openOAuthTerminal(host, agent, credentialSet, rt);
     task.log(`Opened ${opened.terminal} running: ${shellQuote(opened.command)}`);
     task.log('Finish the login in that window; this page checks again when you come back.');
     stage.ok(`login running in ${opened.terminal}`);
@@ -109,25 +109,25 @@ async function oauthTerminalStep(engine: Engine, params: unknown, task: TaskCont
   });
 }
 
-/** Everything the vault-writing helpers need from the engine, resolved now. */
-export function authEnvOf(engine: Engine, log: (line: string) => void, opts: { mountsDir?: string | null; signal?: AbortSignal } = {}): AuthEnv {
-  const config = loadTerokConfig(engine.ctx);
-  const paths = resolvePaths(engine.ctx, config);
-  return { ctx: engine.ctx, paths, config, mountsDir: opts.mountsDir ?? paths.mountsDir, log, ...(opts.signal ? { signal: opts.signal } : {}) };
+/** Everything the vault-writing helpers need from the host, resolved now. */
+export function authEnvOf(host: ModuleHost, log: (line: string) => void, opts: { mountsDir?: string | null; signal?: AbortSignal } = {}): AuthEnv {
+  const config = loadTerokConfig(host.ctx);
+  const paths = resolvePaths(host.ctx, config);
+  return { ctx: host.ctx, paths, config, mountsDir: opts.mountsDir ?? paths.mountsDir, log, ...(opts.signal ? { signal: opts.signal } : {}) };
 }
 
 /** terok's `SSHManager(scope).init()`: the scope's tk-main key, minted when absent. */
-export async function generateSshKey(engine: Engine, scope: string, keyType: SshKeyType, signal?: AbortSignal): Promise<SshKeyResult> {
-  const env = authEnvOf(engine, () => {}, signal ? { signal } : {});
+export async function generateSshKey(host: ModuleHost, scope: string, keyType: SshKeyType, signal?: AbortSignal): Promise<SshKeyResult> {
+  const env = authEnvOf(host, () => {}, signal ? { signal } : {});
   const info = await withWritableVault(env.ctx, env.paths, env.config, (db) => ensurePrimarySshKey(db, scope, keyType), signal);
   const { keyType: type, fingerprint, comment, publicLine, created } = info;
   return { keyType: type, fingerprint, comment, publicLine, created };
 }
 
-async function sshStep(engine: Engine, params: unknown, task: TaskContext): Promise<SshKeyResult> {
+async function sshStep(host: ModuleHost, params: unknown, task: TaskContext): Promise<SshKeyResult> {
   const { scope, keyType } = parseSshParams(params);
   return task.stage('SSH key', async (stage) => {
-    const key = await generateSshKey(engine, scope, keyType, task.signal);
+    const key = await generateSshKey(host, scope, keyType, task.signal);
     task.log(key.created ? `Generated ${key.keyType} key (fingerprint ${key.fingerprint}).` : `Scope '${scope}' already has its primary key (fingerprint ${key.fingerprint}); nothing new was generated.`);
     task.log(`Public line: ${key.publicLine}`);
     stage.ok(`${key.keyType} ${key.fingerprint}`);
@@ -135,17 +135,17 @@ async function sshStep(engine: Engine, params: unknown, task: TaskContext): Prom
   });
 }
 
-async function apiKeyStep(engine: Engine, params: unknown, task: TaskContext): Promise<StoredCredential> {
+async function apiKeyStep(host: ModuleHost, params: unknown, task: TaskContext): Promise<StoredCredential> {
   const request = parseApiKeyParams(params);
   return task.stage('Credentials', async (stage) => {
-    const stored = await storeApiKey(authEnvOf(engine, (line) => task.log(line), { signal: task.signal }), request);
+    const stored = await storeApiKey(authEnvOf(host, (line) => task.log(line), { signal: task.signal }), request);
     stage.ok(`${stored.provider} (set: ${stored.credentialSet})`);
     return stored;
   });
 }
 
-export function register(engine: Engine): void {
-  engine.tasks.register(SSH_STEP, (params, task) => sshStep(engine, params, task));
-  engine.tasks.register(API_KEY_STEP, (params, task) => apiKeyStep(engine, params, task));
-  engine.tasks.register(OAUTH_TERMINAL_STEP, (params, task) => oauthTerminalStep(engine, params, task));
+export function register(host: ModuleHost): void {
+  host.register(SSH_STEP, (params, task) => sshStep(host, params, task));
+  host.register(API_KEY_STEP, (params, task) => apiKeyStep(host, params, task));
+  host.register(OAUTH_TERMINAL_STEP, (params, task) => oauthTerminalStep(host, params, task));
 }

@@ -26,7 +26,7 @@
  * readiness gate's fix (which never wants a sidecar) to a flag. The CLI's
  * `build --sidecar` is simply the two calls in a row.
  */
-import type { Engine } from '../engine.ts';
+import type { ModuleHost } from '../module-host.ts';
 import type { TaskContext } from '../tasks/task-manager.ts';
 import { buildImages, buildSidecar, type BuildDeps, type BuildObserver, type BuildResult, type SidecarResult } from './build.ts';
 import { parseBuildParams, parseSidecarParams } from './params.ts';
@@ -40,13 +40,13 @@ export const SIDECAR_STEP = 'images.build-sidecar';
 
 export interface ImagesModuleOptions {
   /** Where the roster comes from (default: bundled + user YAML via the roster module). */
-  roster?: (engine: Engine) => ImageRoster;
+  roster?: (host: ModuleHost) => ImageRoster;
   templates?: ImageTemplateSource;
 }
 
-function depsFor(engine: Engine, options: ImagesModuleOptions): BuildDeps {
-  const roster = (options.roster ?? ((e: Engine) => loadImageRoster(e.ctx)))(engine);
-  return { ctx: engine.ctx, roster, ...(options.templates ? { templates: options.templates } : {}) };
+function depsFor(host: ModuleHost, options: ImagesModuleOptions): BuildDeps {
+  const roster = (options.roster ?? ((e: ModuleHost) => loadImageRoster(e.ctx)))(host);
+  return { ctx: host.ctx, roster, ...(options.templates ? { templates: options.templates } : {}) };
 }
 
 /**
@@ -69,25 +69,25 @@ async function imageStep<Q, R extends { cached: boolean }>(
   });
 }
 
-function buildStep(engine: Engine, options: ImagesModuleOptions, params: unknown, task: TaskContext): Promise<BuildResult> {
+function buildStep(host: ModuleHost, options: ImagesModuleOptions, params: unknown, task: TaskContext): Promise<BuildResult> {
   return imageStep(task, 'Container images',
-    () => parseBuildParams(params, engine.defaultSettings().baseImage),
-    (request, observer) => buildImages(request, depsFor(engine, options), observer),
+    () => parseBuildParams(params, host.defaultSettings().baseImage),
+    (request, observer) => buildImages(request, depsFor(host, options), observer),
     (result) => result.l1);
 }
 
-function sidecarStep(engine: Engine, options: ImagesModuleOptions, params: unknown, task: TaskContext): Promise<SidecarResult> {
+function sidecarStep(host: ModuleHost, options: ImagesModuleOptions, params: unknown, task: TaskContext): Promise<SidecarResult> {
   return imageStep(task, 'Sidecar image',
-    () => parseSidecarParams(params, engine.defaultSettings().baseImage),
-    (request, observer) => buildSidecar(request, depsFor(engine, options), observer),
+    () => parseSidecarParams(params, host.defaultSettings().baseImage),
+    (request, observer) => buildSidecar(request, depsFor(host, options), observer),
     (result) => result.sidecar);
 }
 
 export function createImagesModule(options: ImagesModuleOptions = {}) {
   return {
-    register(engine: Engine): void {
-      engine.tasks.register(BUILD_STEP, (params, task) => buildStep(engine, options, params, task));
-      engine.tasks.register(SIDECAR_STEP, (params, task) => sidecarStep(engine, options, params, task));
+    register(host: ModuleHost): void {
+      host.register(BUILD_STEP, (params, task) => buildStep(host, options, params, task));
+      host.register(SIDECAR_STEP, (params, task) => sidecarStep(host, options, params, task));
     },
   };
 }

@@ -18,7 +18,7 @@ import { parse as parseToml } from 'smol-toml';
 import type { HostContext } from '../host/context.ts';
 import { expandHome, isPlainObject } from '../host/config.ts';
 import { atomicWriteFile } from '../host/fs.ts';
-import { activeHooksDirs, readContainersConf } from './shield-health.ts';
+import { activeHooksDirs } from './shield-health.ts';
 import { SetupError } from '../errors.ts';
 
 export class ContainersConfError extends SetupError {
@@ -252,6 +252,3 @@ export function registerHooksDir(ctx: ConfCtx, file: string, dir: string): Hooks
   atomicWriteFile(file, next, { mode, refuseSymlinks: true });
   return { ...plan, changed: true };
 }
-
-/** Dirs the user file currently lists (for reports). */
-export const listedHooksDirs = (file: string, home: string): string[] => readContainersConf(file, home).hooksDirs;

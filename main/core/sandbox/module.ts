@@ -14,7 +14,7 @@
  * may carry the one-time generated passphrase, which must reach the user
  * whatever happened after it was minted.
  */
-import type { Engine } from '../engine.ts';
+import type { ModuleHost } from '../module-host.ts';
 import { loadTerokConfig } from '../host/config.ts';
 import { resolvePaths } from '../host/paths.ts';
 import { vaultRoutesStep } from '../roster/vault-routes.ts';
@@ -52,17 +52,17 @@ export function parseUninstallParams(raw: unknown): UninstallOptions {
 }
 
 /** Routes come from the roster module's stage; tests inject their own. */
-export function register(engine: Engine, deps: SandboxModuleDeps = { vaultRoutes: vaultRoutesStep }): void {
-  engine.tasks.register('sandbox.install', (params, task: TaskContext) =>
-    ensureSandboxReady({ ctx: engine.ctx, task, vaultRoutes: deps.vaultRoutes }, parseInstallParams(params)));
-  engine.tasks.register('sandbox.uninstall', (params, task) => uninstallSandbox(engine.ctx, task, parseUninstallParams(params)));
-  engine.tasks.register('terok.install', (params, task) => installTerok(engine, params, task));
-  engine.tasks.register('vault.acknowledge-recovery', async (raw) => {
+export function register(host: ModuleHost, deps: SandboxModuleDeps = { vaultRoutes: vaultRoutesStep }): void {
+  host.register('sandbox.install', (params, task: TaskContext) =>
+    ensureSandboxReady({ ctx: host.ctx, task, vaultRoutes: deps.vaultRoutes }, parseInstallParams(params)));
+  host.register('sandbox.uninstall', (params, task) => uninstallSandbox(host.ctx, task, parseUninstallParams(params)));
+  host.register('terok.install', (params, task) => installTerok(host, params, task));
+  host.register('vault.acknowledge-recovery', async (raw) => {
     parseWith(NO_PARAMS, raw);
-    const paths = resolvePaths(engine.ctx, loadTerokConfig(engine.ctx));
+    const paths = resolvePaths(host.ctx, loadTerokConfig(host.ctx));
     const marker = acknowledgeRecoveryKey(paths);
     // The passphrase was shown once; once saved, no history fetch may replay it.
-    engine.tasks.redactResults('sandbox.install', 'generatedPassphrase');
+    host.redactResults('sandbox.install', 'generatedPassphrase');
     return { marker };
   });
 }
@@ -75,9 +75,9 @@ const TEROK_INSTALL_TIMEOUT_MS = 15 * 60_000;
  * nothing safe to run for the user (installing pipx needs sudo), so the step
  * fails with the exact commands to run in a terminal.
  */
-async function installTerok(engine: Engine, raw: unknown, task: TaskContext): Promise<{ command: string }> {
+async function installTerok(host: ModuleHost, raw: unknown, task: TaskContext): Promise<{ command: string }> {
   parseWith(NO_PARAMS, raw);
-  const plan = terokInstallPlan(engine.ctx);
+  const plan = terokInstallPlan(host.ctx);
   if (!plan.argv) {
     throw new TaskError({
       code: 'pipx-missing',
@@ -87,6 +87,6 @@ async function installTerok(engine: Engine, raw: unknown, task: TaskContext): Pr
   }
   const [file, ...args] = plan.argv;
   task.log(`$ ${plan.display}`);
-  await engine.ctx.run(file!, args, { timeoutMs: TEROK_INSTALL_TIMEOUT_MS, signal: task.signal, onLine: (line, stream) => task.log(line, stream) });
+  await host.ctx.run(file!, args, { timeoutMs: TEROK_INSTALL_TIMEOUT_MS, signal: task.signal, onLine: (line, stream) => task.log(line, stream) });
   return { command: plan.display };
 }

@@ -5,6 +5,7 @@
  * every list the engine, the CLI and the wizard need from these descriptors.
  */
 import type { GateSettings } from '../settings.ts';
+import type { TaskStep } from '../task-steps.ts';
 import type { TaskFailure, UserAnswer, UserRequest } from '../tasks/task-manager.ts';
 import type { ProvisionableTier } from '../vault/provisioning.ts';
 import type { CheckResult, ProbeEnv } from './probe-env.ts';
@@ -55,7 +56,7 @@ export interface Explanation {
 
 /** One task the fix starts, with params derived from settings and facts. */
 export interface FixCall {
-  task: string;
+  task: TaskStep;
   params: Record<string, unknown>;
   /** Whether the finished task's result means the step is fixed (default: it finished). */
   succeeded?(result: unknown): boolean;
@@ -95,7 +96,7 @@ export interface StepFix<F> {
   /** The wizard's button, e.g. "Build images". */
   action: string;
   /** Every task step `plan` may call (a page shows their live logs). */
-  tasks: readonly string[];
+  tasks: readonly TaskStep[];
   plan(settings: GateSettings, facts: F, options: FixOptions): FixPlan;
   terok: TerokFixLines;
   /** Run again once met (the wizard's "Rebuild"): a plain task, not a fix. */

@@ -8,10 +8,11 @@
  */
 import type { HostContext } from '../host/context.ts';
 import { authenticatableNames } from '../roster/auth-map.ts';
-import { checkSettings, type GateSettings } from '../settings.ts';
+import { settingsSchema, type GateSettings } from '../settings.ts';
+import { optBool, parseWith, taskParams, v } from '../validate.ts';
 import { CancelledError, InvalidParamsError } from '../errors.ts';
 import type { StepImpl, TaskContext } from '../tasks/task-manager.ts';
-import { PROVISIONABLE_TIERS, type ProvisionableTier } from '../vault/provisioning.ts';
+import { PROVISIONABLE_TIERS } from '../vault/provisioning.ts';
 import { isMet, type FixCall, type FixOptions, type Probed, type StepStatus } from './descriptor.ts';
 import { makeProbeEnv, setupVerdictOf, shieldHealthOf, type CheckResult, type ProbeEnv } from './probe-env.ts';
 import { exitCodeOf, launchProbes, verdictOf, type ReadinessExit } from './readiness.ts';
@@ -42,23 +43,29 @@ export interface FixAllResult {
 /** The walk's order: terok's gate first (its lines and exits stay byte-exact), then wizard-only checks. */
 const WALK: readonly Step[] = [...(STEPS as readonly Step[]).filter((s) => s.gate === 'terok-preflight'), ...(STEPS as readonly Step[]).filter((s) => s.gate === 'wizard')];
 
-const invalid = (message: string) => new InvalidParamsError(message);
 
-/** Task params come from the renderer too: only these shapes pass. */
-export function parseFixAllParams(raw: unknown, defaults: GateSettings): FixAllParams {
-  const o = (raw ?? {}) as Record<string, unknown>;
-  if (typeof o !== 'object' || Array.isArray(o)) throw invalid('params must be an object');
-  for (const k of Object.keys(o)) if (!['settings', 'fix', 'confirm', 'passphraseTier', 'pickTier'].includes(k)) throw invalid(`unknown parameter '${k}'`);
-  for (const k of ['fix', 'confirm', 'pickTier']) if (o[k] !== undefined && typeof o[k] !== 'boolean') throw invalid(`${k} must be true or false`);
-  const tier = o.passphraseTier;
-  if (tier !== undefined && !(PROVISIONABLE_TIERS as readonly unknown[]).includes(tier)) throw invalid(`passphraseTier must be one of ${PROVISIONABLE_TIERS.join(', ')}`);
+const WALK_FIELDS = {
+  settings: v.optional(settingsSchema()),
+  fix: optBool('fix'),
+  confirm: optBool('confirm'),
+  passphraseTier: v.optional(v.picklist(PROVISIONABLE_TIERS, `passphraseTier must be one of ${PROVISIONABLE_TIERS.join(', ')}`)),
+  pickTier: optBool('pickTier'),
+};
+/** `setup.fix-all` params (they come from the renderer too). */
+export const FIX_ALL_PARAMS = taskParams(WALK_FIELDS);
+/** `setup.fix` params: the walk's, plus the step. */
+export const FIX_ONE_PARAMS = taskParams({ ...WALK_FIELDS, step: v.picklist(STEP_IDS.filter((id) => stepOf(id).fix), 'step must be a step with a fix') });
+
+function walkParams(p: v.InferOutput<typeof FIX_ALL_PARAMS>, defaults: GateSettings): FixAllParams {
   return {
-    settings: o.settings === undefined ? defaults : checkSettings(o.settings, 'settings', invalid),
-    fix: o.fix !== false,
-    confirm: o.confirm === true,
-    options: { ...(tier ? { passphraseTier: tier as ProvisionableTier } : {}), ...(o.pickTier ? { pickTier: true } : {}) },
+    settings: p.settings ?? defaults,
+    fix: p.fix !== false,
+    confirm: p.confirm === true,
+    options: { ...(p.passphraseTier ? { passphraseTier: p.passphraseTier } : {}), ...(p.pickTier ? { pickTier: true } : {}) },
   };
 }
+
+export const parseFixAllParams = (raw: unknown, defaults: GateSettings): FixAllParams => walkParams(parseWith(FIX_ALL_PARAMS, raw), defaults);
 
 class Walk {
   private env: ProbeEnv;
@@ -248,7 +255,7 @@ export interface FixOneResult {
  */
 export async function fixOne(ctx: HostContext, params: FixAllParams, id: StepId, task: TaskContext): Promise<FixOneResult> {
   const step = stepOf(id);
-  if (!step.fix) throw invalid(`${step.title} has no fix`);
+  if (!step.fix) throw new InvalidParamsError(`${step.title} has no fix`);
   const walk = new Walk(ctx, params, task, [id]);
   try {
     return await fixOneWith(walk, step, params, task);
@@ -276,9 +283,7 @@ export function fixAllStep(ctx: HostContext, defaults: () => GateSettings): Step
 
 export function fixOneStep(ctx: HostContext, defaults: () => GateSettings): StepImpl {
   return (raw, task) => {
-    const { step, ...rest } = (raw ?? {}) as { step?: unknown };
-    const fixable = STEP_IDS.filter((id) => stepOf(id).fix);
-    if (typeof step !== 'string' || !(fixable as string[]).includes(step)) throw invalid(`step must be one of ${fixable.join(', ')}`);
-    return fixOne(ctx, parseFixAllParams(rest, defaults()), step as StepId, task);
+    const { step, ...rest } = parseWith(FIX_ONE_PARAMS, raw);
+    return fixOne(ctx, walkParams(rest, defaults()), step, task);
   };
 }

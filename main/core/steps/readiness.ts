@@ -6,6 +6,7 @@
 import type { HostContext } from '../host/context.ts';
 import type { SetupVerdictReport } from '../sandbox/setup-stamp.ts';
 import type { GateSettings } from '../settings.ts';
+import type { TaskStep } from '../task-steps.ts';
 import { isMet, type Explanation, type Probed, type Requirement, type StepStatus } from './descriptor.ts';
 import { nextRunCommand } from './next-command.ts';
 import { makeProbeEnv, setupVerdictOf, shieldHealthOf, type CheckResult, type ProbeEnv } from './probe-env.ts';
@@ -35,7 +36,7 @@ export interface StepReportOf<Id extends StepId> {
   manualCommand: string | null;
   offer: string | null;
   /** The task and params of "run again" (e.g. Rebuild), for this step's settings. */
-  again: { task: string; params: Record<string, unknown> } | null;
+  again: { task: TaskStep; params: Record<string, unknown> } | null;
 }
 
 /** One step's report; `facts` is typed by `id`. */

@@ -5,6 +5,7 @@
  * one line here.
  */
 import { credentialsStep } from './credentials.ts';
+import type { TaskStep } from '../task-steps.ts';
 import type { ProbeCost, StepDescriptor } from './descriptor.ts';
 import { gitStep } from './git.ts';
 import { imagesStep } from './images.ts';
@@ -53,7 +54,7 @@ export interface StepPage {
   /** The wizard's fix button, when the step has a fix. */
   fixAction: string | null;
   /** The tasks the fix can start (a page shows their logs). */
-  fixTasks: string[];
+  fixTasks: TaskStep[];
   /** "Run again" once met (e.g. Rebuild), by label. */
   againAction: string | null;
   /** Steps that must be met first (the page says which when it is blocked). */

@@ -17,7 +17,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
 import type { HostContext } from '../host/context.ts';
-import { configBool, writableConfigFile, type TerokConfig } from '../host/config.ts';
+import { writableConfigFile, type TerokConfig } from '../host/config.ts';
 import { atomicWriteFile } from '../host/fs.ts';
 import type { TerokPaths } from '../host/paths.ts';
 import { CommandError } from '../host/process.ts';
@@ -257,6 +257,3 @@ export function acknowledgeRecoveryKey(paths: Pick<TerokPaths, 'recoveryMarker'>
 }
 
 export const recoveryAcknowledged = (paths: Pick<TerokPaths, 'recoveryMarker'>): boolean => existsSync(paths.recoveryMarker);
-
-/** Whether the keyring tier would be consulted (credentials.use_keyring, default true). */
-export const keyringEnabled = (config: TerokConfig): boolean => configBool(config, 'credentials', 'use_keyring', true);

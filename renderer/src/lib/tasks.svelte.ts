@@ -3,7 +3,7 @@
  * fed by main's task events — batched once per frame — with promises for a
  * task's end instead of polling.
  */
-import type { TaskEvent, UserAnswer } from '../../../main/ipc/contract.ts';
+import type { TaskEvent, TaskParams, TaskResult, TaskStep, UserAnswer } from '../../../main/ipc/contract.ts';
 import { api, unwrap } from './api.ts';
 import { TaskView, type TaskState } from './task-view.svelte.ts';
 
@@ -19,7 +19,7 @@ export const TASK_STEPS = {
   sandboxUninstall: 'sandbox.uninstall',
   acknowledgeRecovery: 'vault.acknowledge-recovery',
   terokInstall: 'terok.install',
-} as const;
+} as const satisfies Record<string, TaskStep>;
 
 export class TaskStore {
   /** The latest task of each step. */
@@ -45,19 +45,24 @@ export class TaskStore {
   }
 
   /** The latest finished result of a step, if it ended `done`. */
-  result<T>(step: string): T | null {
+  result<S extends TaskStep>(step: S): TaskResult<S> | null {
     const t = this.byStep[step];
-    return t?.state === 'done' ? (t.result as T) : null;
+    return t?.state === 'done' ? (t.result as TaskResult<S>) : null;
   }
 
   running(step: string): boolean {
     return this.byStep[step]?.state === 'running';
   }
 
-  async start(step: string, params: Record<string, unknown>): Promise<string> {
-    const { taskId } = await unwrap(api().startTask({ step, params }));
+  async start<S extends TaskStep>(step: S, params: TaskParams<S>): Promise<string> {
+    const { taskId } = await unwrap(api().startTask({ step, params: params as Record<string, unknown> }));
     this.viewFor({ taskId, step, at: Date.now() });
     return taskId;
+  }
+
+  /** A call main composed (a descriptor's "run again"): its params were derived, and are checked, in main. */
+  startCall(call: { task: TaskStep; params: Record<string, unknown> }): Promise<string> {
+    return this.start(call.task, call.params as TaskParams<typeof call.task>);
   }
 
   async cancel(step: string): Promise<void> {

@@ -5,7 +5,7 @@
  * Re-probing keeps the previous report on screen until the new one arrives,
  * so nothing jumps or flickers.
  */
-import type { AppInfo, GateSettings, ReadinessReport, StepId, StepPage, StepReportOf, StepState } from '../../../main/ipc/contract.ts';
+import type { AppInfo, GateSettings, ReadinessReport, StepId, StepPage, StepReportOf, StepState, TaskParams } from '../../../main/ipc/contract.ts';
 import { api, ApiError, unwrap } from './api.ts';
 import { FixAllClient } from './fix-all.svelte.ts';
 import { TASK_STEPS, TaskStore } from './tasks.svelte.ts';
@@ -134,7 +134,7 @@ class Wizard {
   }
 
   /** A step's fix through the engine's orchestrator (the same code "Fix everything" and the CLI run). */
-  fix(id: StepId, options: Record<string, unknown> = {}): Promise<string> {
+  fix(id: StepId, options: Omit<TaskParams<'setup.fix'>, 'step' | 'settings'> = {}): Promise<string> {
     return this.tasks.start(TASK_STEPS.fix, { step: id, settings: $state.snapshot(this.settings), ...options });
   }
 

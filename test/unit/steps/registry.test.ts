@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Engine } from '../../../main/core/engine.ts';
 import { registerSetupModules } from '../../../main/core/modules.ts';
+import { TASK_STEP_NAMES } from '../../../main/core/task-steps.ts';
 import { credentialsStep, type CredentialsFacts } from '../../../main/core/steps/credentials.ts';
 import { defineStep, type FixCall, type FixPlan, type StepDescriptor, type StepFix } from '../../../main/core/steps/descriptor.ts';
 import { imagesStep } from '../../../main/core/steps/images.ts';
@@ -206,4 +207,15 @@ test('a descriptor without a probe does not type-check (tsc fails on an unused @
 test("credentials' checkName is named after the provider", () => {
   assert.equal(credentialsStep.checkName({ ...settings, provider: 'codex' }), 'codex credentials');
   assert.equal(stepOf('credentials').checkName({ ...settings, provider: 'claude' }), 'claude credentials');
+});
+
+test('the typed task map names exactly the task steps the engine registers', () => {
+  const host = createSandboxHost();
+  try {
+    const engine = new Engine(host.ctx);
+    registerSetupModules(engine);
+    assert.deepEqual(engine.tasks.stepNames(), [...TASK_STEP_NAMES].sort());
+  } finally {
+    host.cleanup();
+  }
 });
