@@ -9,7 +9,7 @@ import { failingKeyctl } from '../test/support/sandbox-install.ts';
 import { closeBrowser, openWizard } from '../test/e2e/harness.ts';
 
 const out = path.resolve(process.argv[2] ?? 'docs/screenshots');
-const pages = process.argv.slice(3).length ? process.argv.slice(3) : ['welcome', 'podman', 'sandbox', 'images', 'credentials', 'summary'];
+const pages = process.argv.slice(3).length ? process.argv.slice(3) : ['welcome', 'podman', 'git', 'sandbox', 'vault', 'images', 'ssh', 'credentials', 'summary'];
 
 for (const scheme of ['light', 'dark'] as const) {
   // A fresh machine with terok installed but not set up (fixture install; keyctl disabled).

@@ -20,13 +20,13 @@ import type { SetupEvent } from '../../../main/core/tasks/setup-events.ts';
 import type { StepImpl, TaskEvent, UserRequest } from '../../../main/core/tasks/task-manager.ts';
 import { captureStreams } from '../../support/auth-harness.ts';
 import { createVaultFixture, installShieldHooksFixture, writeStampFixture } from '../../support/fixtures.ts';
-import { createSandboxHost, installFakePodman, type SandboxHost } from '../../support/host.ts';
+import { gateHost, type HostPart } from '../../support/gate-host.ts';
+import type { SandboxHost } from '../../support/host.ts';
 import { createTerokFixture, FIXTURE_VERSIONS } from '../../support/terok-fixture.ts';
 
 const settings = { provider: 'claude', baseImage: 'ubuntu:24.04', family: null, credentialSet: 'default', mountsDir: null };
 const IMAGE = l1AliasTag(settings.baseImage);
 
-type Part = 'podman' | 'git' | 'sandbox' | 'images' | 'ssh' | 'credentials';
 
 let host: SandboxHost;
 let addImage: (tag: string) => void;
@@ -37,17 +37,10 @@ afterEach(() => {
 });
 
 /** A host where everything passes (as in gate.test.ts); `except` leaves items out. */
-function machine(except: Part[] = []): SandboxHost {
-  host = createSandboxHost({ inheritPath: false });
-  const podman = installFakePodman(host);
-  addImage = podman.addImage;
-  if (!except.includes('images')) addImage(IMAGE);
-  if (!except.includes('git')) host.writeBin('git', '#!/bin/sh\nexit 0\n');
-  if (!except.includes('sandbox')) { installShieldHooksFixture(host); writeStampFixture(host); }
-  createVaultFixture(host, {
-    credentials: except.includes('credentials') ? [] : [{ set: 'default', provider: 'anthropic', data: { type: 'api_key', key: 'x' } }],
-    sshKeyScope: except.includes('ssh') ? undefined : 'standalone',
-  });
+function machine(except: Exclude<HostPart, 'podman'>[] = []): SandboxHost {
+  const made = gateHost(settings.baseImage, except);
+  host = made.host;
+  addImage = made.addImage!;
   return host;
 }
 

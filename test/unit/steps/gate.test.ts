@@ -9,8 +9,9 @@ import type { GateSettings } from '../../../main/core/settings.ts';
 import { runSweep } from '../../../main/core/steps/readiness.ts';
 import { TaskError, type StepImpl } from '../../../main/core/tasks/task-manager.ts';
 import { l1AliasTag } from '../../../main/core/images/tags.ts';
-import { createSandboxHost, installFakePodman, type SandboxHost } from '../../support/host.ts';
-import { createVaultFixture, installShieldHooksFixture, writeStampFixture } from '../../support/fixtures.ts';
+import { gateHost, type HostPart } from '../../support/gate-host.ts';
+import { installFakePodman, type SandboxHost } from '../../support/host.ts';
+import { installShieldHooksFixture, writeStampFixture } from '../../support/fixtures.ts';
 
 const settings = { provider: 'claude', baseImage: 'ubuntu:24.04', family: null, credentialSet: 'default', mountsDir: null };
 let host: SandboxHost;
@@ -49,18 +50,8 @@ function recorder(answers: (string | null)[] = []) {
 }
 
 /** A host where everything passes; `except` leaves items out. */
-function machine(except: ('podman' | 'git' | 'sandbox' | 'images' | 'ssh' | 'credentials')[] = []): SandboxHost {
-  host = createSandboxHost({ inheritPath: false });
-  if (!except.includes('podman')) {
-    const podman = installFakePodman(host);
-    if (!except.includes('images')) podman.addImage(l1AliasTag(settings.baseImage));
-  }
-  if (!except.includes('git')) host.writeBin('git', '#!/bin/sh\nexit 0\n');
-  if (!except.includes('sandbox')) { installShieldHooksFixture(host); writeStampFixture(host); }
-  createVaultFixture(host, {
-    credentials: except.includes('credentials') ? [] : [{ set: 'default', provider: 'anthropic', data: { type: 'api_key', key: 'x' } }],
-    sshKeyScope: except.includes('ssh') ? undefined : 'standalone',
-  });
+function machine(except: HostPart[] = []): SandboxHost {
+  ({ host } = gateHost(settings.baseImage, except));
   return host;
 }
 
