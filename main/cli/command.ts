@@ -2,11 +2,10 @@
 import type { Engine } from '../core/engine.ts';
 import { SetupError } from '../core/errors.ts';
 
-export const EXIT_READY = 0;
+// 0, 3 and 4 are the readiness contract; the engine's readiness rule owns them.
+export { EXIT_DOWNGRADE, EXIT_NOT_READY, EXIT_READY } from '../core/steps/readiness.ts';
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
-export const EXIT_NOT_READY = 3;
-export const EXIT_DOWNGRADE = 4;
 export const EXIT_MANUAL_STEP = 5;
 /** Stopped by Ctrl-C, SIGTERM or SIGHUP (128 + SIGINT, as shells report it). */
 export const EXIT_INTERRUPTED = 130;

@@ -13,7 +13,7 @@ import type { RosterView } from '../core/roster/view.ts';
 // The types the renderer may use: it imports them from here, never from core.
 export type { GateSettings, PackageFamily } from '../core/settings.ts';
 export type { ReadinessReport, StepReport, StepReportOf, StepState, Verdict } from '../core/steps/readiness.ts';
-export type { StepPage, StepId, FactsOf, StepFactsMap } from '../core/steps/registry.ts';
+export type { StepPage, StepId, FactsOf } from '../core/steps/registry.ts';
 export type { StepStatus, Explanation } from '../core/steps/descriptor.ts';
 export type { TaskEvent, TaskFailure, UserRequest, UserAnswer, SetupEvent } from '../core/tasks/task-manager.ts';
 export type { StageUpdate } from '../core/tasks/stages.ts';

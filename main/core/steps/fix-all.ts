@@ -13,9 +13,9 @@ import { optBool, parseWith, taskParams, v } from '../validate.ts';
 import { CancelledError, InvalidParamsError } from '../errors.ts';
 import type { StepImpl, TaskContext } from '../tasks/task-manager.ts';
 import { PROVISIONABLE_TIERS } from '../vault/provisioning.ts';
-import { isMet, type FixCall, type FixOptions, type Probed, type StepStatus } from './descriptor.ts';
+import type { FixCall, FixOptions, Probed, StepStatus } from './descriptor.ts';
 import { makeProbeEnv, setupVerdictOf, shieldHealthOf, type CheckResult, type ProbeEnv } from './probe-env.ts';
-import { exitCodeOf, launchProbes, verdictOf, type ReadinessExit } from './readiness.ts';
+import { blockedBy, exitCodeOf, launchProbes, verdictOf, type ReadinessExit } from './readiness.ts';
 import { STEPS, STEP_IDS, stepOf, type Step, type StepId } from './registry.ts';
 
 export const FIX_ALL_STEP = 'setup.fix-all';
@@ -202,7 +202,7 @@ async function walkAll(walk: Walk, params: FixAllParams, task: TaskContext): Pro
 
   for (const [i, step] of WALK.entries()) {
     let probed = await walk.probe(step.id);
-    const blocked = (step.dependsOn as readonly StepId[]).filter((d) => !isMet(walk.statuses.get(d) ?? 'error'));
+    const blocked = blockedBy(step, walk.statuses);
     if (!probed.result.ok && params.fix && step.fix) {
       if (blocked.length) task.note({ kind: 'skipped', id: step.id, blockedBy: blocked });
       else if (await walk.offer(step.id, probed.result, step.fix.offer(params.settings))) {
@@ -215,7 +215,7 @@ async function walkAll(walk: Walk, params: FixAllParams, task: TaskContext): Pro
     walk.results[step.id] = probed.result;
     walk.statuses.set(step.id, probed.status);
     task.note({ kind: 'checked', id: step.id, result: probed.result, status: probed.status });
-    if (!probed.result.ok && 'stopsEverything' in step && step.stopsEverything) return done(exitCodeOf({ ready: false }, null), false);
+    if (!probed.result.ok && step.stopsEverything) return done(exitCodeOf({ ready: false }, null), false);
   }
 
   const results = new Map(Object.entries(walk.results) as [StepId, CheckResult][]);

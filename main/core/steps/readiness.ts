@@ -29,6 +29,8 @@ export interface StepReportOf<Id extends StepId> {
   result: CheckResult;
   status: StepStatus;
   state: StepState;
+  /** Unmet steps this one waits for (non-empty exactly when `state` is blocked). */
+  blockedBy: StepId[];
   facts: FactsOf<Id>;
   explanation: Explanation;
   /** Lines terok prints when this step stays unmet (empty when met). */
@@ -93,7 +95,7 @@ export function verdictOf(results: ReadonlyMap<StepId, CheckResult>, setup: Pick
   for (const step of STEPS) {
     const r = results.get(step.id);
     if (step.gate !== 'terok-preflight' || step.requirement !== 'required' || !r || r.ok) continue;
-    if ('stopsEverything' in step && step.stopsEverything) {
+    if ((step as Step).stopsEverything) {
       return { ready: false, reasons: [`${r.name}: ${r.message}`], bypass };
     }
     reasons.push(`${r.name}: ${r.message}`);
@@ -129,7 +131,7 @@ export function blockedBy(step: Step, statuses: ReadonlyMap<StepId, StepStatus>)
 }
 
 export function stepReport(step: Step, probed: Probed<unknown>, settings: GateSettings, statuses: ReadonlyMap<StepId, StepStatus>): StepReport {
-  const blocked = blockedBy(step, statuses).length > 0;
+  const blockers = blockedBy(step, statuses);
   const again = step.fix?.again?.call(settings);
   // The descriptor's probe produced these facts for this id; the union cannot see that through the erased `Step`.
   return {
@@ -139,7 +141,8 @@ export function stepReport(step: Step, probed: Probed<unknown>, settings: GateSe
     gate: step.gate,
     result: probed.result,
     status: probed.status,
-    state: stateOf(step, probed.status, blocked),
+    state: stateOf(step, probed.status, blockers.length > 0),
+    blockedBy: blockers,
     facts: probed.facts,
     explanation: step.explain(probed, settings),
     consequence: probed.result.ok ? [] : step.unmet(settings).lines.map((l) => l.trim()),

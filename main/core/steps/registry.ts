@@ -20,8 +20,6 @@ export const STEPS = [podmanStep, gitStep, sandboxStep, vaultStep, imagesStep, s
 export type AnyStep = (typeof STEPS)[number];
 export type StepId = AnyStep['id'];
 export type FactsOf<Id extends StepId> = Extract<AnyStep, { id: Id }> extends StepDescriptor<Id, infer F> ? F : never;
-/** The facts of every step by id — what the contract hands the renderer. */
-export type StepFactsMap = { [Id in StepId]: FactsOf<Id> };
 
 /** Erased view for generic code (the walk, the sweep). */
 export type Step = StepDescriptor<StepId, unknown>;
@@ -57,8 +55,6 @@ export interface StepPage {
   fixTasks: TaskStep[];
   /** "Run again" once met (e.g. Rebuild), by label. */
   againAction: string | null;
-  /** Steps that must be met first (the page says which when it is blocked). */
-  dependsOn: StepId[];
 }
 
 export const STEP_PAGES: readonly StepPage[] = ALL.map((s) => ({
@@ -66,5 +62,4 @@ export const STEP_PAGES: readonly StepPage[] = ALL.map((s) => ({
   fixAction: s.fix?.action ?? null,
   fixTasks: [...(s.fix?.tasks ?? [])],
   againAction: s.fix?.again?.action ?? null,
-  dependsOn: [...(s.dependsOn as readonly StepId[])],
 }));

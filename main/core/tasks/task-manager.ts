@@ -187,8 +187,11 @@ export class TaskManager {
     // A task of this step started elsewhere (a page's Rebuild) is not adopted: its params are
     // not ours and cancelling this walk must not cancel it. Wait for it, then start our own.
     for (let other = this.runningTask(step); other; other = this.runningTask(step)) {
-      const aborted = new Promise<void>((resolve) => parent.controller.signal.addEventListener('abort', () => resolve(), { once: true }));
+      let stopWaiting = () => {};
+      const aborted = new Promise<void>((resolve) => { stopWaiting = resolve; });
+      parent.controller.signal.addEventListener('abort', stopWaiting, { once: true });
       await Promise.race([other.finished, aborted]);
+      parent.controller.signal.removeEventListener('abort', stopWaiting);
       if (parent.controller.signal.aborted) throw new CancelledError();
     }
     if (parent.controller.signal.aborted) throw new CancelledError();

@@ -118,7 +118,10 @@ export class TaskStore {
     this.flushScheduled = false;
     const batch = this.pending.splice(0);
     const byTask = new Map<string, TaskEvent[]>();
-    for (const e of batch) byTask.set(e.taskId, [...(byTask.get(e.taskId) ?? []), e]);
+    for (const e of batch) {
+      const list = byTask.get(e.taskId);
+      if (list) list.push(e); else byTask.set(e.taskId, [e]);
+    }
     for (const [taskId, events] of byTask) {
       const t = this.viewFor(events[0]!);
       t.apply(events);

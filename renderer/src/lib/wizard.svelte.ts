@@ -48,9 +48,7 @@ class Wizard {
   private pendingRecheck = false;
 
   /** Welcome, one page per step (from main's registry), Summary. */
-  get pages(): PageDef[] {
-    return [WELCOME, ...(this.info?.steps ?? []).map((s) => ({ id: s.id, title: s.title, requirement: s.requirement, step: s })), SUMMARY];
-  }
+  readonly pages: PageDef[] = $derived([WELCOME, ...(this.info?.steps ?? []).map((s) => ({ id: s.id, title: s.title, requirement: s.requirement, step: s })), SUMMARY]);
 
   get page(): PageDef {
     return this.pages[this.pageIndex] ?? WELCOME;
@@ -78,10 +76,10 @@ class Wizard {
     return s.state;
   }
 
-  /** The titles of the unmet steps this page waits for (why it is blocked). */
+  /** The titles of the unmet steps this page waits for (main decides which; see StepReport.blockedBy). */
   blockers(id: PageId): string[] {
-    const page = this.info?.steps.find((s) => s.id === id);
-    return (page?.dependsOn ?? []).filter((d) => this.step(d)?.state !== 'ok' && this.step(d)?.state !== 'warning').map((d) => this.info?.steps.find((s) => s.id === d)?.title ?? d);
+    if (id === 'welcome' || id === 'summary') return [];
+    return (this.step(id)?.blockedBy ?? []).map((d) => this.info?.steps.find((s) => s.id === d)?.title ?? d);
   }
 
   hasTask(step: string): boolean {

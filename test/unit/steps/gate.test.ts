@@ -201,6 +201,8 @@ test('sweep: podman failing marks every later step blocked and names podman as t
   assert.deepEqual(report.steps.slice(1).filter((s) => s.gate === 'terok-preflight').map((s) => s.state), ['blocked', 'blocked', 'blocked', 'blocked', 'blocked']);
   // The vault does not need podman: its state is still shown.
   assert.equal(report.steps.find((s) => s.id === 'vault')!.state, 'ok');
+  // Each blocked step names what it waits for; the renderer shows exactly this.
+  for (const s of report.steps) assert.deepEqual(s.blockedBy, s.state === 'blocked' ? ['podman'] : [], s.id);
 });
 
 test('sweep: optional failures are "skipped", informational ones "warning", required ones "failed"', async () => {
