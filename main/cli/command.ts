@@ -1,4 +1,5 @@
 /** The shape every `terok-setup <command>` implements. */
+import { constants } from 'node:os';
 import type { Engine } from '../core/engine.ts';
 import { SetupError } from '../core/errors.ts';
 
@@ -7,8 +8,8 @@ export { EXIT_DOWNGRADE, EXIT_NOT_READY, EXIT_READY } from '../core/steps/readin
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 export const EXIT_MANUAL_STEP = 5;
-/** Stopped by Ctrl-C, SIGTERM or SIGHUP (128 + SIGINT, as shells report it). */
-export const EXIT_INTERRUPTED = 130;
+/** Stopped by a signal: 128 + its number, as shells report it (Ctrl-C 130, SIGTERM 143, SIGHUP 129). */
+export const exitCodeForSignal = (signal: NodeJS.Signals): number => 128 + (constants.signals[signal] ?? constants.signals.SIGINT);
 
 export interface CliStreams {
   out(text: string): void;

@@ -4,16 +4,18 @@
  * the fixes' own lines, consequences of unmet steps, the setup-stamp lines.
  */
 import type { Engine } from '../core/engine.ts';
-import { RECOVERY_ACK_COMMAND } from '../core/sandbox/install.ts';
+import { RECOVERY_ACK_COMMAND } from '../core/vault/provisioning.ts';
 import type { SetupVerdictReport } from '../core/sandbox/setup-stamp.ts';
 import { createStagePrinter, type StagePrinter } from '../core/sandbox/stage-printer.ts';
-import { FIX_ALL_STEP, FIX_STEP, type FixAllResult, type FixOneResult } from '../core/steps/fix-all.ts';
+import { ACKNOWLEDGE_STEP, FIX_ALL_STEP, FIX_STEP, type FixAllResult, type FixOneResult } from '../core/steps/fix-all.ts';
 import type { CheckLine } from '../core/tasks/setup-events.ts';
 import { stepOf, type StepId } from '../core/steps/registry.ts';
 import type { GateSettings } from '../core/settings.ts';
 import type { TaskEvent, UserAnswer, UserRequest } from '../core/tasks/task-manager.ts';
 import type { FixOptions, TerokFixLines } from '../core/steps/descriptor.ts';
-import { driveTask, type TaskEnd } from './task-face.ts';
+import type { HostContext } from '../core/host/context.ts';
+import { unsavedRecoveryKey } from '../core/vault/recovery-key.ts';
+import { driveTask, noQuestions, type TaskEnd } from './task-face.ts';
 
 export const CHECK_NAME_WIDTH = 22;
 
@@ -65,6 +67,48 @@ export function recoveryKeyLines(passphrase: string): string[] {
   ];
 }
 
+/**
+ * Shows a recovery key the user has not confirmed saving, at most once per
+ * run: as soon as it exists (the credentials stage ended) and again at the
+ * end if it is still pending — the pending copy is read from disk, so no
+ * secret travels in task events. `confirm` asks for terok's SAVED on a terminal.
+ */
+export class RecoveryKeyNotice {
+  private readonly printed = new Set<string>();
+  private readonly ctx: HostContext;
+  private readonly out: (line: string) => void;
+
+  constructor(ctx: HostContext, out: (line: string) => void) {
+    this.ctx = ctx;
+    this.out = out;
+  }
+
+  get shown(): boolean {
+    return this.printed.size > 0;
+  }
+
+  show(key: string | null): void {
+    if (!key || this.printed.has(key)) return;
+    this.printed.add(key);
+    for (const l of recoveryKeyLines(key)) this.out(l);
+  }
+
+  showPending(): void {
+    this.show(unsavedRecoveryKey(this.ctx));
+  }
+
+  /** terok's confirmation: exactly SAVED writes the marker (and drops the pending copy). */
+  async confirm(engine: Engine, io: { stdinIsTty: boolean; readLine(prompt: string): Promise<string | null> }): Promise<void> {
+    if (!this.shown || !io.stdinIsTty || !unsavedRecoveryKey(this.ctx)) return;
+    const answer = await io.readLine('Type SAVED to confirm you have stored the recovery key elsewhere: ');
+    if (answer?.trim() === 'SAVED') {
+      const end = await driveTask(engine, ACKNOWLEDGE_STEP, {}, noQuestions(() => {}));
+      if (end.state === 'done') { this.out('  recovery key marked as saved.'); return; }
+    }
+    this.out(`  recovery key NOT confirmed — it is shown again on the next install; once saved, run ${RECOVERY_ACK_COMMAND}`);
+  }
+}
+
 /** Prints one fix's sub-task events the way terok's fix prints them. */
 class FixPrinter {
   private readonly stages: StagePrinter | null;
@@ -112,6 +156,7 @@ export async function runFixFace(engine: Engine, io: GateIO, step: StepId, setti
 
 async function printSetupTask(engine: Engine, io: GateIO, task: string, params: Record<string, unknown>, settings: GateSettings, fixLinesOnly: boolean): Promise<TaskEnd> {
   const passphrases = new Map<string, string>();
+  const notice = new RecoveryKeyNotice(engine.ctx, io.out);
   let printer: FixPrinter | null = null;
 
   const onSetup = (e: Extract<TaskEvent, { type: 'setup' }>['event']) => {
@@ -161,8 +206,7 @@ async function printSetupTask(engine: Engine, io: GateIO, task: string, params: 
       case 'confirm': return { kind: 'confirm', yes: isYes(await io.ask(`  ${request.prompt} [Y/n] `)) };
       case 'recovery-key': {
         // Shown once, here; confirming is the user's own step afterwards.
-        const key = passphrases.get(request.taskId);
-        if (key) for (const l of recoveryKeyLines(key)) io.out(l);
+        notice.show(passphrases.get(request.taskId) ?? null);
         passphrases.delete(request.taskId);
         return { kind: 'recovery-key', saved: false };
       }
@@ -179,7 +223,7 @@ async function printSetupTask(engine: Engine, io: GateIO, task: string, params: 
     }
   };
 
-  return driveTask(engine, task, params, {
+  const end = await driveTask(engine, task, params, {
     onEvent: (e) => {
       if (e.type === 'setup') onSetup(e.event);
       else if (e.parentId) {
@@ -192,6 +236,9 @@ async function printSetupTask(engine: Engine, io: GateIO, task: string, params: 
     },
     answer,
   });
+  // A key not yet saved is shown again by every run that may fix things, and by any walk that ended early.
+  if (params.fix === true || end.state !== 'done' || end.interrupted) notice.showPending();
+  return end;
 }
 
 export function gateIO(io: { out(t: string): void; err(t: string): void; readLine(prompt: string): Promise<string | null> }): GateIO {

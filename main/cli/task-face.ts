@@ -4,9 +4,9 @@
  * every child process it started — on Ctrl-C, SIGTERM or SIGHUP.
  */
 import type { Engine } from '../core/engine.ts';
+import { killAllChildren, TERMINATING_SIGNALS } from '../core/host/process.ts';
 import type { TaskEvent, TaskFailure, UserAnswer, UserRequest } from '../core/tasks/task-manager.ts';
-
-export const TERMINATING_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+import { EXIT_FAILURE, EXIT_USAGE, exitCodeForSignal } from './command.ts';
 
 export interface TaskFace {
   /** Every event of the task and of its sub-tasks, in order. */
@@ -38,6 +38,11 @@ export async function driveTask(engine: Engine, step: string, params: unknown, f
   };
   const unsubscribe = engine.tasks.subscribe((e) => (rootId ? handle(e) : early.push(e)));
   const onSignal = (signal: NodeJS.Signals) => {
+    if (interrupted) {
+      // A second interrupt while the cancel winds down: stop waiting for it.
+      killAllChildren(0);
+      process.exit(exitCodeForSignal(signal));
+    }
     interrupted = signal;
     engine.tasks.cancel(rootId);
   };
@@ -61,3 +66,16 @@ export const noQuestions = (onEvent: (e: TaskEvent) => void): TaskFace => ({
   onEvent,
   answer: async (request) => { throw new Error(`unexpected question: ${request.kind}`); },
 });
+
+/**
+ * The exit code a task's end means for a command: 128 + the signal that
+ * interrupted it, 2 for parameters it refused before doing anything (a usage
+ * error, as every help text promises), 1 for any other failure; null when
+ * it finished and the command decides.
+ */
+export function endExitCode(end: TaskEnd): number | null {
+  if (end.interrupted) return exitCodeForSignal(end.interrupted);
+  if (end.state === 'done') return null;
+  if (end.state === 'cancelled') return exitCodeForSignal('SIGINT');
+  return end.failure.code === 'invalid-params' ? EXIT_USAGE : EXIT_FAILURE;
+}

@@ -51,8 +51,51 @@ export class CancelledError extends SetupError {
   }
 }
 
+/** A failed system call, as Node reports it (`code` like EACCES, often `path` and `syscall`). */
+type ErrnoError = Error & { code: string; path?: string; dest?: string; syscall?: string };
+
+export function isErrnoError(err: unknown): err is ErrnoError {
+  const e = err as { code?: unknown; syscall?: unknown };
+  return err instanceof Error && typeof e.code === 'string' && /^E[A-Z0-9]+$/.test(e.code) && typeof e.syscall === 'string';
+}
+
+/**
+ * A failed file operation in words a user can act on: what went wrong,
+ * where, and how to fix it. `doing` says what we were doing ("writing the
+ * setup stamp"); without it the system call is named.
+ */
+export function errnoMessage(err: ErrnoError, doing?: string): string {
+  // A rename names its source in `path` and the file it replaces in `dest`: the latter is the user's.
+  const where = err.dest ?? err.path ?? '';
+  const at = where ? ` (${where})` : '';
+  const during = doing ?? (err.syscall ? `${err.syscall}${where ? ` ${where}` : ''}` : 'a file operation');
+  switch (err.code) {
+    case 'EACCES':
+    case 'EPERM':
+      return `permission denied while ${during}${doing ? at : ''} — check the owner and permissions of that path (ls -ld), or point terok at a directory you own`;
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return `the disk is full while ${during}${doing ? at : ''} — free some space and try again`;
+    case 'EROFS':
+      return `read-only filesystem while ${during}${doing ? at : ''} — choose a writable location`;
+    case 'ENOTDIR':
+      return `a part of the path is a file, not a directory, while ${during}${doing ? at : ''} — move that file away`;
+    case 'EISDIR':
+      return `expected a file but found a directory while ${during}${doing ? at : ''} — move the directory away`;
+    case 'EEXIST':
+      return `something is in the way while ${during}${doing ? at : ''} (a file where a directory belongs?) — move it away`;
+    case 'ELOOP':
+      return `too many symbolic links (a loop?) while ${during}${doing ? at : ''}`;
+    case 'ENOENT':
+      return `no such file or directory while ${during}${doing ? at : ''}`;
+    default:
+      return `${during} failed${doing ? at : ''}: ${err.message}`;
+  }
+}
+
 /** The one mapper: anything thrown → the failure every face shows. */
 export function failureOf(err: unknown): Failure {
   if (err instanceof SetupError) return err.toFailure();
+  if (isErrnoError(err)) return { code: `fs-${err.code.toLowerCase()}`, message: errnoMessage(err) };
   return { code: 'internal', message: err instanceof Error ? err.message : String(err) };
 }

@@ -3,10 +3,10 @@ import { configString, loadTerokConfig } from '../../core/host/config.ts';
 import { DEFAULT_AGENT_SELECTION, resolveSidecarTool, type BuildResult, type SidecarResult } from '../../core/images/build.ts';
 import { ImageBuildError } from '../../core/images/errors.ts';
 import { BUILD_STEP, SIDECAR_STEP } from '../../core/images/module.ts';
-import { parseSidecarParams } from '../../core/images/params.ts';
+import { parseBuildParams, parseSidecarParams } from '../../core/images/params.ts';
 import { loadImageRoster } from '../../core/images/roster-source.ts';
-import { EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_READY, type CliCommand } from '../command.ts';
-import { driveTask, noQuestions } from '../task-face.ts';
+import { EXIT_FAILURE, EXIT_READY, EXIT_USAGE, UsageError, type CliCommand } from '../command.ts';
+import { driveTask, endExitCode, noQuestions } from '../task-face.ts';
 
 export const buildCommand: CliCommand = {
   name: 'build',
@@ -28,7 +28,7 @@ built. The first build usually takes a few minutes.
 
 Prints "L0: <tag>" and "L1: <tag>" (and "L1 (sidecar): <tag>" with --sidecar).
 Exit codes: 0 built or already present, 1 build failed, 2 usage error,
-130 interrupted (Ctrl-C, SIGTERM, SIGHUP).`,
+130 interrupted by Ctrl-C (143 SIGTERM, 129 SIGHUP).`,
   async run(engine, args, io) {
     const { values } = parseArgs({
       args,
@@ -52,6 +52,14 @@ Exit codes: 0 built or already present, 1 build failed, 2 usage error,
       rebuild: values.rebuild ?? false,
       fullRebuild: values['full-rebuild'] ?? false,
     };
+    const params = { ...common, agents: values.agents ?? configAgents ?? DEFAULT_AGENT_SELECTION };
+    // The task's own validation, before anything runs: a bad value is a usage error (exit 2).
+    try {
+      parseBuildParams(params, defaults.baseImage);
+    } catch (err) {
+      if (err instanceof ImageBuildError) throw new UsageError(err.message);
+      throw err;
+    }
     // A roster without the sidecar tool fails now, not after minutes of L0/L1.
     if (values.sidecar) {
       try {
@@ -64,15 +72,17 @@ Exit codes: 0 built or already present, 1 build failed, 2 usage error,
     }
     // podman's lines as they come; Ctrl-C, SIGTERM and SIGHUP stop podman through the task's cancel.
     const face = noQuestions((e) => { if (e.type === 'log') (e.stream === 'stderr' ? io.err : io.out)(e.line + '\n'); });
-    const built = await driveTask(engine, BUILD_STEP, { ...common, agents: values.agents ?? configAgents ?? DEFAULT_AGENT_SELECTION }, face);
+    const built = await driveTask(engine, BUILD_STEP, params, face);
     // L0 exists now, so the sidecar build adds only its own layer.
     const sidecar = built.state === 'done' && values.sidecar ? await driveTask(engine, SIDECAR_STEP, common, face) : null;
     const failed = [built, sidecar].find((end) => end && end.state !== 'done');
     if (failed && failed.state !== 'done') {
+      const code = endExitCode(failed) ?? EXIT_FAILURE;
       io.err(`terok-setup: ${failed.failure.message}\n`);
+      if (code === EXIT_USAGE) { io.err("Try 'terok-setup build --help'.\n"); return code; }
       if (failed.failure.stderrTail && failed.failure.code !== 'cancelled') io.err(`Last lines of output:\n${failed.failure.stderrTail.replace(/^/gm, '  ')}\n`);
       if (failed.failure.hint) io.err(`${failed.failure.hint}\n`);
-      return failed.interrupted || failed.failure.code === 'cancelled' ? EXIT_INTERRUPTED : EXIT_FAILURE;
+      return code;
     }
     const result = (built as { result: BuildResult }).result;
     const side = (sidecar as { result: SidecarResult } | null)?.result;

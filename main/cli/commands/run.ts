@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { tierValidationError, type ProvisionableTier } from '../../core/vault/provisioning.ts';
-import { EXIT_INTERRUPTED, EXIT_NOT_READY, EXIT_READY, UsageError, type CliCommand } from '../command.ts';
+import { EXIT_NOT_READY, EXIT_READY, exitCodeForSignal, UsageError, type CliCommand } from '../command.ts';
 import { gateIO, runGateFace } from '../gate-face.ts';
 import { SETTINGS_HELP, SETTINGS_OPTIONS, settingsFrom } from './settings.ts';
 
@@ -21,7 +21,7 @@ newer terok is refused before anything is changed.
 ${SETTINGS_HELP}
 
 Exit codes: 0 ready, 3 not ready, 4 downgrade detected, 2 usage error,
-130 interrupted (Ctrl-C, SIGTERM, SIGHUP).`,
+130 interrupted by Ctrl-C (143 SIGTERM, 129 SIGHUP).`,
   async run(engine, args, io) {
     const { values } = parseArgs({
       args, strict: true,
@@ -45,7 +45,7 @@ Exit codes: 0 ready, 3 not ready, 4 downgrade detected, 2 usage error,
       settings, fix: interactive, confirm: interactive && !values.yes,
       options: tier ? { passphraseTier: tier as ProvisionableTier } : {},
     });
-    if (end.interrupted || end.state === 'cancelled') { io.err('terok-setup: interrupted; nothing more was changed\n'); return EXIT_INTERRUPTED; }
+    if (end.interrupted || end.state === 'cancelled') { io.err('terok-setup: interrupted; nothing more was changed\n'); return exitCodeForSignal(end.interrupted ?? 'SIGINT'); }
     if (end.state === 'failed') { io.err(`terok-setup: ${end.failure.message}\n`); return EXIT_NOT_READY; }
     return end.gate!.exitCode;
   },

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { EXIT_FAILURE, EXIT_READY, type CliCommand } from '../command.ts';
+import { EXIT_READY, type CliCommand } from '../command.ts';
 import { runStepWithStageLines } from './install.ts';
 
 export const uninstallCommand: CliCommand = {
@@ -17,7 +17,7 @@ Exit codes: 0 removed, 1 a stage failed, 2 usage error.`,
   async run(engine, args, io) {
     const { values } = parseArgs({ args, strict: true, options: { 'no-shield': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
     if (values.help) { io.out(this.help + '\n'); return EXIT_READY; }
-    const result = await runStepWithStageLines(engine, io, 'sandbox.uninstall', { noShield: Boolean(values['no-shield']) }) as { exitCode: number } | null;
-    return result ? result.exitCode : EXIT_FAILURE;
+    const ran = await runStepWithStageLines(engine, io, 'sandbox.uninstall', { noShield: Boolean(values['no-shield']) });
+    return 'result' in ran ? (ran.result as { exitCode: number }).exitCode : ran.exitCode;
   },
 };

@@ -6,6 +6,7 @@
  * single error type that carries what a user (or a bug report) needs: the
  * command, the exit code and the last lines of stderr.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { SetupError, type Failure } from '../errors.ts';
@@ -44,7 +45,7 @@ export class CommandError extends SetupError {
 }
 
 export interface RunOptions {
-  /** Hard limit; the process group is killed (SIGTERM, then SIGKILL after 2 s). */
+  /** Hard limit; the process group is killed (SIGTERM, then SIGKILL after KILL_GRACE_MS). */
   timeoutMs: number;
   signal?: AbortSignal;
   env?: NodeJS.ProcessEnv;
@@ -101,9 +102,12 @@ function splitLines(onLine: NonNullable<RunOptions['onLine']>, stream: 'stdout' 
   };
 }
 
-/** Kill targets still running (-pgid for a group, pid for a single child), killed if this process exits first. */
+/** Kill targets still running (-pgid for a group, pid for a single child). */
 const liveGroups = new Set<number>();
-let exitHookInstalled = false;
+let hooksInstalled = false;
+
+/** How long a child gets between SIGTERM and SIGKILL, on cancel, timeout or our own exit. */
+export const KILL_GRACE_MS = 2000;
 
 /** `target` is a negative process-group id or a positive pid. */
 function killGroup(target: number, signal: NodeJS.Signals): void {
@@ -112,10 +116,73 @@ function killGroup(target: number, signal: NodeJS.Signals): void {
   } catch { /* already gone */ }
 }
 
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
+/**
+ * Whether a kill target still has a live (non-zombie) member. A child we
+ * killed stays a zombie until our event loop reaps it — which it cannot
+ * while we wait synchronously — so kill(0) alone would call it alive.
+ */
+function groupAlive(target: number): boolean {
+  try {
+    process.kill(target, 0);
+  } catch {
+    return false;
+  }
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+  } catch {
+    return true; // no /proc: kill(0) is all we know
+  }
+  const group = Math.abs(target);
+  for (const pid of pids) {
+    let stat: string;
+    try { stat = readFileSync(`/proc/${pid}/stat`, 'utf8'); } catch { continue; }
+    // pid (comm) state ppid pgrp …; comm may hold spaces and parentheses, so split after the last ')'.
+    const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const member = target < 0 ? Number(pgrp) === group : Number(pid) === group;
+    if (member && state !== 'Z') return true;
+  }
+  return false;
+}
+
+/**
+ * Stop every child still running: SIGTERM, then SIGKILL for whatever is left
+ * after `graceMs`. Synchronous (it may be called while this process dies);
+ * returns once all are gone or killed.
+ */
+export function killAllChildren(graceMs = KILL_GRACE_MS): void {
+  const targets = [...liveGroups];
+  for (const t of targets) killGroup(t, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  while (targets.some(groupAlive) && Date.now() < deadline) Atomics.wait(pause, 0, 0, 20);
+  for (const t of targets) if (groupAlive(t)) killGroup(t, 'SIGKILL');
+}
+
+export const TERMINATING_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/**
+ * Children run in their own process groups (below), so neither the terminal's
+ * Ctrl-C nor a signal aimed at us reaches them. When this process goes,
+ * they go first: on a normal exit they are killed; on a terminating signal
+ * that nobody else handles (a face that handles it cancels its task, which
+ * stops its children), they get SIGTERM and a grace period, then the signal
+ * is raised again so we die of it as we would have. SIGKILL cannot be caught:
+ * that one case leaves children to finish on their own.
+ */
+function installParentHooks(): void {
+  if (hooksInstalled) return;
+  hooksInstalled = true;
   process.once('exit', () => { for (const target of liveGroups) killGroup(target, 'SIGKILL'); });
+  for (const signal of TERMINATING_SIGNALS) {
+    const onSignal = () => {
+      if (process.listenerCount(signal) > 1) return;
+      killAllChildren();
+      process.removeListener(signal, onSignal);
+      process.kill(process.pid, signal);
+    };
+    process.on(signal, onSignal);
+  }
 }
 
 /**
@@ -148,14 +215,14 @@ export const runCommand: Runner = async (file, args, opts) => {
     if (stopped || killTarget === undefined) return;
     stopped = why;
     killGroup(killTarget, 'SIGTERM');
-    forceTimer = setTimeout(() => killGroup(killTarget, 'SIGKILL'), 2000);
+    forceTimer = setTimeout(() => killGroup(killTarget, 'SIGKILL'), KILL_GRACE_MS);
     forceTimer.unref();
   };
   const timer = setTimeout(() => stop('timeout'), opts.timeoutMs);
   const onAbort = () => stop('cancelled');
   if (opts.signal?.aborted) onAbort();
   else opts.signal?.addEventListener('abort', onAbort, { once: true });
-  if (killTarget !== undefined) { installExitHook(); liveGroups.add(killTarget); }
+  if (killTarget !== undefined) { installParentHooks(); liveGroups.add(killTarget); }
 
   if (opts.onLine) {
     const out = splitLines(opts.onLine, 'stdout');

@@ -18,6 +18,7 @@
  * returns what it has (never a stamp); and a passphrase this run mints is in
  * the result from the moment it exists, whatever fails or is cancelled later.
  */
+import { errnoMessage, isErrnoError } from '../errors.ts';
 import type { HostContext } from '../host/context.ts';
 import { loadTerokConfig, type TerokConfig } from '../host/config.ts';
 import { detectDistro, installCommand } from '../host/distro.ts';
@@ -26,7 +27,8 @@ import { which } from '../host/which.ts';
 import { withSetupLock } from '../host/lock.ts';
 import type { TaskContext } from '../tasks/task-manager.ts';
 import { errorText, type StageHandle } from '../tasks/stages.ts';
-import { ensureCredentials, recoveryAcknowledged, tierValidationError, SYSTEMD_CREDS_UNAVAILABLE, type CredentialsOutcome, type ProvisionableTier } from '../vault/provisioning.ts';
+import { ensureCredentials, tierValidationError, RECOVERY_ACK_COMMAND, RECOVERY_REVEAL_COMMAND, SYSTEMD_CREDS_UNAVAILABLE, type CredentialsOutcome, type ProvisionableTier } from '../vault/provisioning.ts';
+import { recoveryConfirmed } from '../vault/recovery-key.ts';
 import { systemdCredsAvailability } from '../vault/passphrase.ts';
 import { planHooksDir } from './containers-conf.ts';
 import { apparmorHint, apparmorInstallCommand, checkAppArmor, checkSelinux, selinuxBlocksSetup, selinuxHint, selinuxLine } from './host-policies.ts';
@@ -61,10 +63,6 @@ export interface InstallDeps {
   sysRoot?: string;
 }
 
-/** The recovery-key commands, named the same way by the CLI and the install log. */
-export const RECOVERY_REVEAL_COMMAND = 'terok-sandbox vault passphrase reveal';
-export const RECOVERY_ACK_COMMAND = 'terok-sandbox vault passphrase acknowledge';
-
 export interface InstallResult {
   /** 1 also when cancelled. */
   exitCode: 0 | 1 | 5;
@@ -77,11 +75,11 @@ export interface InstallResult {
   /** Vault outcome without secrets; null with noVault or when the stage failed. */
   vault: Omit<CredentialsOutcome, 'generatedPassphrase'> | null;
   /**
-   * A passphrase this run generated — present ONCE, here only. The wizard
-   * shows it as the recovery key; it is in no stage line and no log. Set the
-   * moment it is minted, so it is here even when storing it, the DB step or a
-   * later phase failed, or the run was cancelled (a tier or the DB may already
-   * be keyed with it).
+   * A passphrase the user has not yet confirmed saving — minted by this run,
+   * or by an interrupted one (kept in the pending file until confirmed). The
+   * wizard shows it as the recovery key; it is in no stage line and no log.
+   * Set the moment it is minted, so it is here even when storing it, the DB
+   * step or a later phase failed, or the run was cancelled.
    */
   generatedPassphrase: string | null;
   recoveryAcknowledged: boolean;
@@ -102,6 +100,20 @@ async function phase(task: InstallDeps['task'], label: string, body: (s: StageHa
   try {
     return await task.stage(label, body);
   } catch {
+    return false;
+  }
+}
+
+/**
+ * Run `body` and show a stage line only when it throws (terok prints no line
+ * for the stamp on success); false then, true when it went through.
+ */
+async function phaseOnFailure(task: InstallDeps['task'], label: string, doing: string, body: () => void): Promise<boolean> {
+  try {
+    body();
+    return true;
+  } catch (err) {
+    await phase(task, label, (s) => { s.fail(isErrnoError(err) ? errnoMessage(err, doing) : errorText(err)); return false; });
     return false;
   }
 }
@@ -132,7 +144,7 @@ async function installLocked(deps: InstallDeps, opts: InstallOptions, config: Te
     if (!signal.aborted) return false;
     result.cancelled = true;
     result.exitCode = EXIT_PHASE_FAILED;
-    result.recoveryAcknowledged = recoveryAcknowledged(paths);
+    result.recoveryAcknowledged = recoveryConfirmed(paths);
     task.log('Cancelled — the remaining steps were not run; no setup stamp written.');
     return true;
   };
@@ -229,7 +241,8 @@ async function installLocked(deps: InstallDeps, opts: InstallOptions, config: Te
       const { generatedPassphrase, ...safe } = outcome;
       result.vault = safe;
       result.generatedPassphrase = generatedPassphrase ?? result.generatedPassphrase;
-      s.ok(generatedPassphrase ? `${outcome.detail}; new passphrase generated — save the recovery key` : outcome.detail);
+      if (outcome.recovery === 'unconfirmed') s.warn(outcome.detail);
+      else s.ok(generatedPassphrase && outcome.db !== 'opened' ? `${outcome.detail}; new passphrase generated — save the recovery key` : outcome.detail);
       return true;
     }));
   }
@@ -251,13 +264,15 @@ async function installLocked(deps: InstallDeps, opts: InstallOptions, config: Te
   if (selinuxBlocksSetup(selinux)) for (const l of selinuxHint(selinux, runtime.sandboxDir)) task.log(l);
   if (apparmor.status === 'profile_missing') for (const l of apparmorHint(runtime.sandboxDir, paths.sandboxLive)) task.log(l);
 
-  result.recoveryAcknowledged = recoveryAcknowledged(paths);
+  result.recoveryAcknowledged = recoveryConfirmed(paths);
   if (failed.length) {
     result.exitCode = EXIT_PHASE_FAILED;
   } else if (selinuxBlocksSetup(selinux)) {
     result.exitCode = EXIT_MANUAL_STEP;
+  } else if (!(await phaseOnFailure(task, 'Setup stamp', 'writing the setup stamp', () => writeStamp(paths.setupStamp, runtime.packages as Record<string, string>)))) {
+    failed.push('Setup stamp');
+    result.exitCode = EXIT_PHASE_FAILED;
   } else {
-    writeStamp(paths.setupStamp, runtime.packages as Record<string, string>);
     result.stampPath = paths.setupStamp;
     task.log(`→ setup stamp written: ${paths.setupStamp}`);
     if (!opts.noVault && !result.recoveryAcknowledged) {

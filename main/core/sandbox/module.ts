@@ -19,7 +19,8 @@ import { loadTerokConfig } from '../host/config.ts';
 import { resolvePaths } from '../host/paths.ts';
 import { vaultRoutesStep } from '../roster/vault-routes.ts';
 import { TaskError, type TaskContext } from '../tasks/task-manager.ts';
-import { acknowledgeRecoveryKey, tierValidationError, type ProvisionableTier } from '../vault/provisioning.ts';
+import { tierValidationError, type ProvisionableTier } from '../vault/provisioning.ts';
+import { confirmRecoveryKey } from '../vault/recovery-key.ts';
 import { ensureSandboxReady, type InstallOptions, type VaultRoutesStep } from './install.ts';
 import { uninstallSandbox, type UninstallOptions } from './uninstall.ts';
 import { terokInstallPlan } from './terok-runtime.ts';
@@ -60,7 +61,7 @@ export function register(host: ModuleHost, deps: SandboxModuleDeps = { vaultRout
   host.register('vault.acknowledge-recovery', async (raw) => {
     parseWith(NO_PARAMS, raw);
     const paths = resolvePaths(host.ctx, loadTerokConfig(host.ctx));
-    const marker = acknowledgeRecoveryKey(paths);
+    const marker = confirmRecoveryKey(paths);
     // The passphrase was shown once; once saved, no history fetch may replay it.
     host.redactResults('sandbox.install', 'generatedPassphrase');
     return { marker };

@@ -3,6 +3,8 @@
  * (`  Vault routes          ok (regenerated)`), as data first and text second,
  * so the CLI prints the exact format and the wizard shows the same stages live.
  */
+import { failureOf } from '../errors.ts';
+
 export type StageMarker = 'ok' | 'WARN' | 'FAIL' | 'MISSING' | 'skip';
 export type StageStatus = 'running' | StageMarker;
 
@@ -56,7 +58,7 @@ export type StageSink = (update: StageUpdate) => void;
 
 /** First line of an error, the way a stage line shows it. */
 export function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  return failureOf(err).message;
 }
 
 /**

@@ -29,6 +29,11 @@ import {
   type ResolvedPassphrase, type TierName,
 } from './passphrase.ts';
 import { SetupError } from '../errors.ts';
+import { dropPendingKey, keepPendingKey, pendingKey, recoveryConfirmed } from './recovery-key.ts';
+
+/** The recovery-key commands of terok-sandbox's own CLI (a pipx install of terok-executor always provides it). */
+export const RECOVERY_REVEAL_COMMAND = 'terok-sandbox vault passphrase reveal';
+export const RECOVERY_ACK_COMMAND = 'terok-sandbox vault passphrase acknowledge';
 
 export type ProvisionableTier = 'systemd-creds' | 'keyring' | 'kernel-keyring';
 export const PROVISIONABLE_TIERS: readonly ProvisionableTier[] = ['kernel-keyring', 'keyring', 'systemd-creds'];
@@ -162,8 +167,10 @@ export interface CredentialsOutcome {
   db: 'created' | 'opened' | 'encrypted-in-place';
   /** Plaintext backup made before encrypting in place. */
   backup: string | null;
-  /** Set only when this run minted the passphrase: show it once, then forget it. */
+  /** A passphrase the user has not confirmed saving (minted now, or by an interrupted run): show it, then forget it. */
   generatedPassphrase: string | null;
+  /** Whether the user confirmed saving the recovery key (see recoveryStateOf). */
+  recovery: RecoveryState;
   /** Safe to show: never contains the passphrase. */
   detail: string;
 }
@@ -172,10 +179,10 @@ export interface CredentialsOptions {
   tier?: ProvisionableTier;
   signal?: AbortSignal;
   /**
-   * Called with a newly minted passphrase before it is stored anywhere, so the
-   * caller holds it even if storing it, encrypting the DB or opening it fails
-   * afterwards (a tier or the DB may already be keyed with it). Not called for
-   * a passphrase that already resolved from a tier.
+   * Called with a passphrase the user has not confirmed saving — newly minted
+   * (already kept in the pending file) or a pending one from an interrupted
+   * run — before it is stored in a tier or keys the DB, so the caller holds it
+   * whatever fails afterwards. Not called for a passphrase the user saved.
    */
   onMinted?: (passphrase: string) => void;
 }
@@ -186,9 +193,19 @@ export const noTierChosenHint = (invocation: string) =>
   `  ${invocation} --passphrase-tier keyring          (login keyring; recommended on a desktop)\n` +
   `  ${invocation} --passphrase-tier kernel-keyring   (RAM only; unlock again after logout)`;
 
-/** A new passphrase, handed to the caller before anything can fail. */
-function mint(opts: CredentialsOptions): string {
-  const value = generatePassphrase();
+/**
+ * The passphrase for a vault that has none yet: the one an interrupted run
+ * minted and the user never confirmed (so a re-run keys the vault with the
+ * key already shown, not a second one), else a new one — kept in the
+ * pending file before anything else happens to it (a failure to keep it
+ * stops here, with nothing stored anywhere).
+ */
+function mint(paths: TerokPaths, opts: CredentialsOptions): string {
+  let value = pendingKey(paths);
+  if (!value) {
+    value = generatePassphrase();
+    keepPendingKey(paths, value);
+  }
   opts.onMinted?.(value);
   return value;
 }
@@ -200,13 +217,13 @@ async function obtainPassphrase(ctx: HostContext, paths: TerokPaths, existing: R
     // A tier that cannot take it fails before anything is minted (nothing to show, nothing stored).
     if (!existing) { const unusable = await tierUnusable(ctx, opts.tier, opts.signal); if (unusable) throw unusable; }
     // Move an already resolving passphrase into the requested tier rather than minting a second one.
-    const value = existing?.value ?? mint(opts);
+    const value = existing?.value ?? mint(paths, opts);
     await storeInTier(ctx, paths, opts.tier, value, opts.signal);
     return { value, source: opts.tier, generated: !existing };
   }
   if (existing) return { ...existing, generated: false };
   if ((await systemdCredsAvailability(ctx, opts.signal)).available) {
-    const value = mint(opts);
+    const value = mint(paths, opts);
     await sealWithSystemdCreds(ctx, paths, value, opts.signal);
     return { value, source: 'systemd-creds', generated: true };
   }
@@ -224,15 +241,26 @@ export async function ensureCredentials(ctx: HostContext, paths: TerokPaths, con
   const dbExists = existsSync(dbPath);
   const plaintext = dbExists && isPlaintextSqlite(dbPath);
 
+  const pending = pendingKey(paths);
   if (dbExists && !plaintext) {
     // Encrypted already: only its own passphrase will do — never mint over it.
     if (!existing) {
+      // An interrupted run keyed the DB with a key it had not yet stored in a tier: finish that.
+      if (pending && opensWith(dbPath, pending)) {
+        const pass = await obtainPassphrase(ctx, paths, null, opts);
+        return { source: pass.source, dbPath, db: 'opened', backup: null, generatedPassphrase: pass.value, recovery: 'unsaved', detail: `passphrase source: ${pass.source}; recovery key not yet saved — shown again` };
+      }
       throw new ProvisioningError(`${dbPath} is encrypted, but no passphrase tier holds its passphrase (the vault is locked). Unlock it with your recovery key (terok-sandbox vault unlock), then re-run setup.`);
     }
     CredentialDb.open(dbPath, existing.value).close();
     if (opts.tier && opts.tier !== existing.source) await storeInTier(ctx, paths, opts.tier, existing.value, opts.signal);
     const source = opts.tier ?? existing.source;
-    return { source, dbPath, db: 'opened', backup: null, generatedPassphrase: null, detail: `passphrase source: ${source}` };
+    const recovery = recoveryStateOf(paths, existing.value, pending);
+    if (recovery === 'unsaved') opts.onMinted?.(existing.value);
+    return {
+      source, dbPath, db: 'opened', backup: null, generatedPassphrase: recovery === 'unsaved' ? existing.value : null, recovery,
+      detail: `passphrase source: ${source}${RECOVERY_DETAIL[recovery]}`,
+    };
   }
 
   const pass = await obtainPassphrase(ctx, paths, existing, opts);
@@ -243,17 +271,41 @@ export async function ensureCredentials(ctx: HostContext, paths: TerokPaths, con
   }
   CredentialDb.open(dbPath, pass.value).close();
   const what = plaintext ? `encrypted ${dbPath} in place; delete the plaintext backup ${backup} once you have checked the vault` : `created ${dbPath}`;
+  const recovery = pass.generated ? 'unsaved' : recoveryStateOf(paths, pass.value, pending);
   return {
     source: pass.source, dbPath, db: plaintext ? 'encrypted-in-place' : 'created', backup,
-    generatedPassphrase: pass.generated ? pass.value : null,
-    detail: `passphrase source: ${pass.source}; ${what}`,
+    generatedPassphrase: recovery === 'unsaved' ? pass.value : null, recovery,
+    detail: `passphrase source: ${pass.source}; ${what}${pass.generated ? '' : RECOVERY_DETAIL[recovery]}`,
   };
 }
 
-/** "I have saved it": the zero-byte 0600 marker terok checks before nagging about the recovery key. */
-export function acknowledgeRecoveryKey(paths: Pick<TerokPaths, 'recoveryMarker'>): string {
-  atomicWriteFile(paths.recoveryMarker, '', { mode: 0o600, dirMode: 0o700, refuseSymlinks: true });
-  return paths.recoveryMarker;
+/**
+ * saved        terok's recovery marker exists;
+ * unsaved      this wizard minted it and the user has not confirmed (the pending copy holds it);
+ * unconfirmed  a tier holds it, no marker and no pending copy: it was never confirmed as saved,
+ *              and this wizard cannot tell whether anyone ever saw it — say so, never adopt it silently.
+ */
+export type RecoveryState = 'saved' | 'unsaved' | 'unconfirmed';
+
+function recoveryStateOf(paths: TerokPaths, passphrase: string, pending: string | null): RecoveryState {
+  if (recoveryConfirmed(paths)) return 'saved';
+  if (pending === passphrase) return 'unsaved';
+  // A pending copy that is not this vault's key is of no use to anyone.
+  if (pending) dropPendingKey(paths);
+  return 'unconfirmed';
 }
 
-export const recoveryAcknowledged = (paths: Pick<TerokPaths, 'recoveryMarker'>): boolean => existsSync(paths.recoveryMarker);
+const RECOVERY_DETAIL: Record<RecoveryState, string> = {
+  saved: '',
+  unsaved: '; recovery key not yet saved — shown again',
+  unconfirmed: `; recovery key never confirmed as saved — show it with ${RECOVERY_REVEAL_COMMAND}, save it off this machine, then run ${RECOVERY_ACK_COMMAND}`,
+};
+
+function opensWith(dbPath: string, passphrase: string): boolean {
+  try {
+    CredentialDb.open(dbPath, passphrase).close();
+    return true;
+  } catch {
+    return false;
+  }
+}

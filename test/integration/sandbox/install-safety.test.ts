@@ -18,7 +18,8 @@ import { main } from '../../../main/cli/index.ts';
 import { Engine } from '../../../main/core/engine.ts';
 import { acquireSetupLock, SETUP_LOCK_NAME } from '../../../main/core/host/lock.ts';
 import { resolvePaths } from '../../../main/core/host/paths.ts';
-import { ensureSandboxReady, RECOVERY_ACK_COMMAND, type InstallResult } from '../../../main/core/sandbox/install.ts';
+import { ensureSandboxReady, type InstallResult } from '../../../main/core/sandbox/install.ts';
+import { RECOVERY_ACK_COMMAND } from '../../../main/core/vault/provisioning.ts';
 import { register } from '../../../main/core/sandbox/module.ts';
 import { uninstallSandbox } from '../../../main/core/sandbox/uninstall.ts';
 import { CredentialDb } from '../../../main/core/vault/credential-db.ts';
@@ -81,7 +82,7 @@ test('minted, stored in the keyring, then use_keyring cannot be written: the sta
   writeFileSync(path.join(host.home, '.config/terok/config.yml'), '# fixed\n');
   const again = await install(host, { passphraseTier: 'keyring' });
   assert.equal(again.exitCode, 0, again.rec.lines.join('\n'));
-  assert.equal(again.generatedPassphrase, null);
+  assert.equal(again.generatedPassphrase, r.generatedPassphrase, 'not yet saved: the same key is handed back again, never a second one');
   CredentialDb.open(resolvePaths(host.ctx).credentialDb, r.generatedPassphrase!).close();
 }, KEYRING_ENV));
 

@@ -69,3 +69,67 @@ test('input is written to stdin (how secrets are passed, never as arguments)', a
 test('tailLines keeps the last n lines and drops trailing blank space', () => {
   assert.equal(tailLines('a\nb\nc\n\n', 2), 'b\nc');
 });
+
+/**
+ * A parent node process that runs `sh -c 'echo $$ > pidfile; exec sleep 1000'`
+ * through runCommand and never handles signals itself; the test signals the
+ * parent and then looks for the child.
+ */
+async function parentWithChild(signal: NodeJS.Signals, opts: { ownHandler?: boolean; ignoreTerm?: boolean } = {}) {
+  const { spawn } = await import('node:child_process');
+  const { mkdtempSync, readFileSync, rmSync, existsSync } = await import('node:fs');
+  const os = await import('node:os');
+  const path = await import('node:path');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'terok-setup-test-'));
+  const pidFile = path.join(dir, 'child.pid');
+  const runner = new URL('../../../main/core/host/process.ts', import.meta.url).href;
+  const childScript = opts.ignoreTerm ? `trap "" TERM; echo $$ > ${pidFile}; while :; do sleep 0.05; done` : `echo $$ > ${pidFile}; exec sleep 1000`;
+  const code = [
+    `import { runCommand } from ${JSON.stringify(runner)};`,
+    opts.ownHandler ? `process.on(${JSON.stringify(signal)}, () => { console.log('handled'); });` : '',
+    `runCommand('sh', ['-c', ${JSON.stringify(childScript)}], { timeoutMs: 60000 }).catch(() => {});`,
+    opts.ownHandler ? 'setTimeout(() => process.exit(0), 1000);' : '',
+  ].join('\n');
+  const parent = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', '--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  parent.stdout.on('data', (c: Buffer) => { out += c.toString(); });
+  const deadline = Date.now() + 10_000;
+  while (!existsSync(pidFile) || !readFileSync(pidFile, 'utf8').trim()) {
+    if (Date.now() > deadline) throw new Error('the child never started');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const childPid = Number(readFileSync(pidFile, 'utf8').trim());
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => parent.on('exit', (c, s) => resolve({ code: c, signal: s })));
+  parent.kill(signal);
+  const how = await exited;
+  // A zombie is dead: on a machine whose init does not reap, an orphaned zombie lingers.
+  const alive = () => { try { return !/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${childPid}/stat`, 'utf8')); } catch { return false; } };
+  const gone = Date.now() + 1000;
+  while (alive() && Date.now() < gone) await new Promise((r) => setTimeout(r, 20));
+  const childAlive = alive();
+  if (childAlive) process.kill(childPid, 'SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+  return { ...how, childAlive, out };
+}
+
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  test(`${signal} to a parent that does not handle it: the child dies first, then the parent dies of ${signal}`, async () => {
+    const r = await parentWithChild(signal);
+    assert.equal(r.signal, signal, 'the parent still dies of the signal it got');
+    assert.equal(r.childAlive, false, 'the child outlived its parent');
+  });
+}
+
+test('a child that ignores SIGTERM gets SIGKILL after the grace period when its parent is signalled', async () => {
+  const r = await parentWithChild('SIGTERM', { ignoreTerm: true });
+  assert.equal(r.signal, 'SIGTERM');
+  assert.equal(r.childAlive, false);
+});
+
+test('a parent that handles the signal itself keeps control: nothing is killed behind its back', async () => {
+  const r = await parentWithChild('SIGTERM', { ownHandler: true });
+  assert.match(r.out, /handled/);
+  assert.equal(r.code, 0, 'the parent exited on its own terms');
+  // Exit of the parent (normal exit) still takes the child along.
+  assert.equal(r.childAlive, false);
+});

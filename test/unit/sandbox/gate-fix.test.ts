@@ -17,7 +17,7 @@ import { resolvePaths } from '../../../main/core/host/paths.ts';
 import type { GateIO } from '../../../main/cli/gate-face.ts';
 import { registerOrchestrator } from '../../../main/core/modules.ts';
 import { gateFix } from '../../support/gate.ts';
-import { RECOVERY_ACK_COMMAND } from '../../../main/core/sandbox/install.ts';
+import { RECOVERY_ACK_COMMAND } from '../../../main/core/vault/provisioning.ts';
 import { register } from '../../../main/core/sandbox/module.ts';
 import { sessionDigest } from '../../../main/core/vault/passphrase.ts';
 

@@ -66,11 +66,24 @@ test('terok-setup install: progressive stage lines in the exact format, passphra
     assert.equal(passLines.length, 1);
     assert.equal(out.split(passLines[0]!.slice('Vault passphrase: '.length)).length - 1, 1, 'the passphrase appears exactly once');
 
+    // Not confirmed (no terminal to type SAVED on): the next install shows the same key again, then asks on a terminal.
+    const key = passLines[0]!.slice('Vault passphrase: '.length);
     const again = new Engine(host.ctx);
     register(again, { vaultRoutes: async () => 'regenerated' });
     out = '';
-    assert.equal(await main(['install'], io, again), 0, out);
-    assert.ok(!out.includes('Vault passphrase:'));
+    const prompts: string[] = [];
+    const tty = { ...io, stdinIsTty: true, readLine: async (p: string) => { prompts.push(p); return 'SAVED'; } };
+    assert.equal(await main(['install'], tty, again), 0, out);
+    assert.equal(out.split('\n').filter((l) => l === `Vault passphrase: ${key}`).length, 1, 'the same key, shown once more');
+    assert.deepEqual(prompts, ['Type SAVED to confirm you have stored the recovery key elsewhere: ']);
+    assert.match(out, /recovery key marked as saved\./);
+    assert.equal(readFileSync(resolvePaths(host.ctx).recoveryMarker, 'utf8'), '');
+
+    const saved = new Engine(host.ctx);
+    register(saved, { vaultRoutes: async () => 'regenerated' });
+    out = '';
+    assert.equal(await main(['install'], io, saved), 0, out);
+    assert.ok(!out.includes('Vault passphrase:'), 'saved: never shown again');
 
     const un = new Engine(host.ctx);
     register(un);
@@ -82,15 +95,17 @@ test('terok-setup install: progressive stage lines in the exact format, passphra
   }
 });
 
-test('terok-setup install with a bad tier: message on stderr, exit 1, nothing run', async () => {
+test('terok-setup install with a bad tier: a usage error on stderr, exit 2, nothing run', async () => {
   const host = createSandboxHost();
   try {
     const engine = new Engine(host.ctx);
     register(engine, { vaultRoutes: async () => 'regenerated' });
     let err = '';
     const io = { out: () => {}, err: (t: string) => { err += t; }, stdinIsTty: false, readLine: async () => null };
-    assert.equal(await main(['install', '--passphrase-tier', 'floppy'], io, engine), 1);
+    assert.equal(await main(['install', '--passphrase-tier', 'floppy'], io, engine), 2);
     assert.match(err, /unknown --passphrase-tier 'floppy'/);
+    assert.match(err, /Try 'terok-setup install --help'/);
+    assert.deepEqual(engine.tasks.list(), [], 'no task was started');
   } finally {
     host.cleanup();
   }

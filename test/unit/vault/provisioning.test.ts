@@ -15,7 +15,8 @@ import { loadTerokConfig } from '../../../main/core/host/config.ts';
 import { resolvePaths } from '../../../main/core/host/paths.ts';
 import { CredentialDb } from '../../../main/core/vault/credential-db.ts';
 import { resolvePassphrase, sessionDigest } from '../../../main/core/vault/passphrase.ts';
-import { acknowledgeRecoveryKey, ensureCredentials, ProvisioningError, recoveryAcknowledged } from '../../../main/core/vault/provisioning.ts';
+import { ensureCredentials, ProvisioningError } from '../../../main/core/vault/provisioning.ts';
+import { confirmRecoveryKey as acknowledgeRecoveryKey, recoveryConfirmed as recoveryAcknowledged } from '../../../main/core/vault/recovery-key.ts';
 
 function withHost(body: (host: SandboxHost) => Promise<void>, env: Record<string, string> = {}) {
   return async () => {
@@ -54,9 +55,15 @@ test('kernel-keyring without a usable keyctl: session file 0600 in a 0700 dir; g
   const file = path.join(paths.vaultSessionDir, sessionDigest(paths.credentialDb));
   assert.equal(statSync(file).mode & 0o777, 0o600);
   assert.equal(statSync(paths.vaultSessionDir).mode & 0o777, 0o700);
+  // Not confirmed yet: the re-run opens the same vault and hands the same key back to be shown again.
   const again = await ensureCredentials(host.ctx, paths, config, { tier: 'kernel-keyring' });
-  assert.equal(again.generatedPassphrase, null);
+  assert.equal(again.generatedPassphrase, first.generatedPassphrase);
+  assert.equal(again.recovery, 'unsaved');
   assert.equal(again.db, 'opened');
+  acknowledgeRecoveryKey(paths);
+  const saved = await ensureCredentials(host.ctx, paths, config, { tier: 'kernel-keyring' });
+  assert.equal(saved.generatedPassphrase, null);
+  assert.equal(saved.recovery, 'saved');
 }));
 
 test('keyring tier (fake daemon): stored under terok\'s names, use_keyring persisted with comments kept, 0600/0700', withHost(async (host) => {
@@ -169,7 +176,7 @@ test('onMinted: a new passphrase reaches the caller before it is stored, so a fa
   assert.match(minted[0]!, /^[A-Za-z0-9_-]{43}$/);
 }, { DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent' }));
 
-test('onMinted: not called for an unusable tier (checked first) nor for a passphrase that already resolves', withHost(async (host) => {
+test('onMinted: not called for an unusable tier (checked first) nor for a passphrase the user saved', withHost(async (host) => {
   const { paths, config } = env(host);
   const minted: (string | null)[] = [];
   await assert.rejects(ensureCredentials(host.ctx, paths, config, { tier: 'keyring', onMinted: (p) => minted.push(p) }), /secret-tool|no login keyring/);
@@ -177,7 +184,10 @@ test('onMinted: not called for an unusable tier (checked first) nor for a passph
   const first = await ensureCredentials(host.ctx, paths, config, { tier: 'kernel-keyring', onMinted: (p) => minted.push(p) });
   assert.deepEqual(minted, [first.generatedPassphrase]);
   await ensureCredentials(host.ctx, paths, config, { tier: 'kernel-keyring', onMinted: (p) => minted.push(p) });
-  assert.equal(minted.length, 1);
+  assert.deepEqual(minted, [first.generatedPassphrase, first.generatedPassphrase], 'still unsaved: handed over again, never a second key');
+  acknowledgeRecoveryKey(paths);
+  await ensureCredentials(host.ctx, paths, config, { tier: 'kernel-keyring', onMinted: (p) => minted.push(p) });
+  assert.equal(minted.length, 2);
 }));
 
 test('kernel-keyring needs keyctl: without it the tier is unavailable and refused before any passphrase is minted', async () => {
