@@ -3,7 +3,7 @@
  * with a fixed field order, written the way terok writes it — Python's
  * `json.dumps(indent=2)` plus a newline — so the bytes match terok's.
  */
-import { atomicWriteFile, describeFsError } from '../host/fs.ts';
+import { describeFsError, writeFileIfChanged } from '../host/fs.ts';
 import { compareNames } from './derive.ts';
 import type { ProviderEntry, Roster } from './model.ts';
 import { pythonJsonDumps } from '../host/python-json.ts';
@@ -43,11 +43,15 @@ export class RoutesWriteError extends SetupError {
   }
 }
 
-/** Write routes.json atomically (0600, parent 0700). Returns the content written. */
+/**
+ * Write routes.json atomically (exactly 0600, parent 0700) unless it already
+ * holds these bytes with that mode — a re-run on a ready host keeps the
+ * file's inode and mtime. Returns the content.
+ */
 export function writeRoutesJson(roster: Pick<Roster, 'providers'>, routesPath: string): string {
   const content = renderRoutesJson(roster);
   try {
-    atomicWriteFile(routesPath, content, { mode: 0o600, dirMode: 0o700 });
+    writeFileIfChanged(routesPath, content, { mode: 0o600, dirMode: 0o700 });
   } catch (err) {
     throw new RoutesWriteError(`${describeFsError(err, 'writing the vault routes file')}\nfile: ${routesPath} (the previous version, if any, was left unchanged)`);
   }

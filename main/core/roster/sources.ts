@@ -5,10 +5,10 @@
  * unreadable or unparsable file is an error here: skipping a user's override
  * would silently write routes the user did not ask for.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
-import { describeFsError } from '../host/fs.ts';
+import { describeFsError, readUserFile, UserFileError } from '../host/fs.ts';
 import { entryTitle, invalidEntrySubject, type RosterProblem } from './errors.ts';
 import { ROSTER_VERSION } from './schema.ts';
 import type { KeyPath } from './validate.ts';
@@ -36,8 +36,7 @@ export interface DirReadResult {
 /** Entry names are file stems: what the selection grammar and `terok-executor auth <name>` can address. */
 export const ENTRY_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 /** A roster file is data, not a database; anything larger is a mistake (or an attack). */
-const MAX_FILE_BYTES = 1024 * 1024;
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+export const MAX_ROSTER_FILE_BYTES = 1024 * 1024;
 
 const KIND_WORDS: Record<EntryKind, { dir: string; tag: string }> = {
   agent: { dir: 'agents', tag: 'roster' },
@@ -90,9 +89,13 @@ export function readRosterDir(dir: string, kind: EntryKind, origin: SourceOrigin
 
 type ParseOutcome = { problem: RosterProblem } | { source: RosterSource | null; warnings: string[] };
 
-function readText(file: string): string {
-  if (statSync(file).size > MAX_FILE_BYTES) throw Object.assign(new Error(`larger than ${MAX_FILE_BYTES / 1024} KiB; a roster file is a few lines of YAML`), { path: file });
-  return utf8.decode(readFileSync(file));
+/**
+ * The file's text without a leading BOM (editors hide it; columns count
+ * without it). Null when it vanished after the listing: a dangling symlink.
+ */
+function readText(file: string, origin: SourceOrigin): string | null {
+  const text = readUserFile(file, { maxBytes: MAX_ROSTER_FILE_BYTES, what: `${origin} roster file`, sizeHint: 'a roster file is a few lines of YAML' });
+  return text === null ? null : text.replace(/^\uFEFF/, '');
 }
 
 /**
@@ -101,12 +104,14 @@ function readText(file: string): string {
  */
 export function parseRosterFile(file: string, name: string, kind: EntryKind, origin: SourceOrigin): ParseOutcome {
   const subject = `${entryTitle(kind, name)}: ${origin} file ${file} is not usable`;
-  let content: string;
+  let content: string | null;
   try {
-    content = readText(file);
+    content = readText(file, origin);
   } catch (err) {
     return { problem: { subject, file, message: unreadableFileMessage(err) } };
   }
+  // Listed by readdir but not there to open: a symbolic link whose target is gone.
+  if (content === null) return { problem: { subject, file, message: 'it is a symbolic link to a file that does not exist — fix or remove the link' } };
   const lines = new LineCounter();
   const doc = parseDocument(content, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const yamlIssue = doc.errors[0] ?? doc.warnings[0];
@@ -149,9 +154,8 @@ export function parseRosterFile(file: string, name: string, kind: EntryKind, ori
 }
 
 function unreadableFileMessage(err: unknown): string {
-  if (err instanceof TypeError) return 'the file is not UTF-8 text — save it as UTF-8';
-  // Listed by readdir but missing on stat: a symbolic link whose target is gone.
-  if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'it is a symbolic link to a file that does not exist — fix or remove the link';
+  // The problem line already starts with the file's name.
+  if (err instanceof UserFileError) return `it ${err.problem}`;
   return describeFsError(err, 'reading the file');
 }
 

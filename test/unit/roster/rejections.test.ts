@@ -4,6 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { RosterError } from '../../../main/core/roster/errors.ts';
@@ -166,7 +167,7 @@ test('a symlink loop, a dangling symlink and a directory named *.yaml are reject
     mkdirSync(host.paths.userAgentsDir, { recursive: true });
     const loop = path.join(host.paths.userAgentsDir, 'loop.yaml');
     symlinkSync(loop, loop);
-    assert.match(refusal(host), /loop\.yaml: too many symbolic links \(a loop\?\) while reading the file/);
+    assert.match(refusal(host), /loop\.yaml: it cannot be read: too many symbolic links \(a loop\?\) — fix or remove the link/);
   } finally {
     host.cleanup();
   }
@@ -181,10 +182,48 @@ test('a symlink loop, a dangling symlink and a directory named *.yaml are reject
   const dir = createRosterHost();
   try {
     mkdirSync(path.join(dir.paths.userProvidersDir, 'folder.yaml'), { recursive: true });
-    assert.match(refusal(dir), /folder\.yaml: expected a file but found a directory while reading the file/);
+    assert.match(refusal(dir), /folder\.yaml: it is a directory, not a regular file — move the directory away/);
   } finally {
     dir.cleanup();
   }
+});
+
+test('a FIFO named <agent>.yaml is refused at once (it used to block every command), naming the file', (t) => {
+  const host = createRosterHost();
+  t.after(host.cleanup);
+  mkdirSync(host.paths.userAgentsDir, { recursive: true });
+  const fifo = path.join(host.paths.userAgentsDir, 'claude.yaml');
+  assert.equal(spawnSync('mkfifo', [fifo], { timeout: 5000 }).status, 0);
+  const started = Date.now();
+  const message = refusal(host);
+  assert.ok(Date.now() - started < 5000);
+  assert.equal(message, `Agent 'claude': user file ${AGENTS}/claude.yaml is not usable\n  ${AGENTS}/claude.yaml: it is a FIFO (named pipe), not a regular file — replace it with a file or remove it`);
+});
+
+test('a symlink to /dev/zero is refused as a device, never read (it used to grow memory without bound)', (t) => {
+  const host = createRosterHost();
+  t.after(host.cleanup);
+  mkdirSync(host.paths.userProvidersDir, { recursive: true });
+  symlinkSync('/dev/zero', path.join(host.paths.userProvidersDir, 'anthropic.yaml'));
+  assert.match(refusal(host), /anthropic\.yaml: it is a character device, not a regular file — replace it with a file or remove it$/);
+});
+
+test('a file over 1 MiB is refused by the bytes read, not the size stat reports', (t) => {
+  const host = createRosterHost();
+  t.after(host.cleanup);
+  host.writeAgent('claude', `label: x\n${'#'.repeat(1024 * 1024)}\n`);
+  assert.match(refusal(host), /claude\.yaml: it is larger than 1 MiB — a roster file is a few lines of YAML; check that it is the right file$/);
+});
+
+test('a symlink into a dotfile repo is followed; a leading BOM does not shift columns', (t) => {
+  const host = createRosterHost();
+  t.after(host.cleanup);
+  const real = host.write('dotfiles/claude.yaml', '\uFEFFlabel: Mine\n');
+  mkdirSync(host.paths.userAgentsDir, { recursive: true });
+  symlinkSync(real, path.join(host.paths.userAgentsDir, 'claude.yaml'));
+  assert.equal(host.load().agents.get('claude')?.label, 'Mine');
+  host.write(real, '\uFEFFkind: fancy\n');
+  assert.match(refusal(host), /claude\.yaml:1:7: kind: text "fancy" is not allowed here/);
 });
 
 test('a symlinked user directory that loops is rejected', (t) => {
@@ -208,7 +247,7 @@ test('a file that is not UTF-8 text is rejected', (t) => {
   t.after(host.cleanup);
   mkdirSync(host.paths.userAgentsDir, { recursive: true });
   writeFileSync(path.join(host.paths.userAgentsDir, 'claude.yaml'), Buffer.from([0x6c, 0x61, 0x62, 0x65, 0x6c, 0x3a, 0x20, 0xff, 0xfe, 0x0a]));
-  assert.match(refusal(host), /claude\.yaml: the file is not UTF-8 text — save it as UTF-8/);
+  assert.match(refusal(host), /claude\.yaml: it is not UTF-8 text — save it as UTF-8/);
 });
 
 const LOAD_AND_REPORT = `
@@ -224,7 +263,7 @@ test('an unreadable user file is rejected with a permissions hint', (t) => {
   t.after(host.cleanup);
   host.writeAgent('claude', 'label: secret\n', 0o000);
   const { stdout } = runUnprivileged(host, LOAD_AND_REPORT);
-  assert.match(stdout, /^Agent 'claude': user file .*claude\.yaml is not usable\n {2}.*claude\.yaml: permission denied while reading the file .* check the owner and permissions of that path/);
+  assert.match(stdout, /^Agent 'claude': user file .*claude\.yaml is not usable\n {2}.*claude\.yaml: it cannot be read: permission denied — check its owner and permissions \(ls -l\), or remove it/);
 });
 
 test('an unreadable user directory is rejected with a permissions hint', (t) => {

@@ -38,7 +38,7 @@ test('ensureVaultRoutes writes Appendix A to the vault dir, creating it 0700, fi
   assert.equal(formatStageLine('Vault routes', 'ok', 'regenerated'), '  Vault routes          ok (regenerated)');
 });
 
-test('routes.json is rewritten unconditionally, replacing a loose-permission file with a 0600 one', async (t) => {
+test('an outdated routes.json with loose permissions is replaced with the new 0600 one', async (t) => {
   const host = createRosterHost();
   t.after(host.cleanup);
   host.write(host.paths.routesJson, OLD_ROUTES, 0o644);
@@ -46,6 +46,31 @@ test('routes.json is rewritten unconditionally, replacing a loose-permission fil
   assert.equal(readFileSync(host.paths.routesJson, 'utf8'), APPENDIX_A);
   assert.equal(statSync(host.paths.routesJson).mode & 0o777, 0o600);
   assert.deepEqual(leftoverTemps(path.dirname(host.paths.routesJson)), []);
+});
+
+test('a second run on a ready host leaves routes.json alone: same bytes, same inode, same mtime', async (t) => {
+  const host = createRosterHost();
+  t.after(host.cleanup);
+  await ensureVaultRoutes(host.paths, recordingStage().stage);
+  const first = statSync(host.paths.routesJson);
+  await new Promise((r) => setTimeout(r, 20));
+  const { updates, stage } = recordingStage();
+  await ensureVaultRoutes(host.paths, stage);
+  const second = statSync(host.paths.routesJson);
+  assert.equal(second.ino, first.ino);
+  assert.equal(second.mtimeMs, first.mtimeMs);
+  assert.equal(readFileSync(host.paths.routesJson, 'utf8'), APPENDIX_A);
+  assert.equal(updates.at(-1)?.status, 'ok', 'the stage still reports ok');
+});
+
+test('the right bytes with a loose mode are rewritten to 0600', async (t) => {
+  const host = createRosterHost();
+  t.after(host.cleanup);
+  host.write(host.paths.routesJson, APPENDIX_A, 0o644);
+  const before = statSync(host.paths.routesJson).ino;
+  await ensureVaultRoutes(host.paths, recordingStage().stage);
+  assert.equal(statSync(host.paths.routesJson).mode & 0o777, 0o600);
+  assert.notEqual(statSync(host.paths.routesJson).ino, before);
 });
 
 test('user overrides flow into the written file', async (t) => {
