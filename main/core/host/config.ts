@@ -5,12 +5,15 @@
  * Read errors give an empty layer plus a warning — a broken config must not
  * stop the wizard from showing the state of the machine.
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parse } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import type { HostContext } from './context.ts';
+import { readUserFile, UserFileError } from './fs.ts';
 
 export type ConfigMap = Record<string, unknown>;
+
+/** config.yml is a page of settings; anything larger is not the file terok means. */
+export const MAX_CONFIG_FILE_BYTES = 1024 * 1024;
 
 export interface TerokConfig {
   values: ConfigMap;
@@ -58,29 +61,44 @@ export function loadTerokConfig(ctx: Pick<HostContext, 'env' | 'home' | 'isRealR
   const sources: string[] = [];
   const warnings: string[] = [];
   for (const file of files) {
-    let text: string;
+    let text: string | null;
     try {
-      text = readFileSync(file, 'utf8');
+      text = readUserFile(file, { maxBytes: MAX_CONFIG_FILE_BYTES, what: 'terok config file', sizeHint: 'config.yml holds a few settings' });
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
-        warnings.push(`could not read ${file}: ${(err as Error).message}`);
-      }
+      warnings.push(err instanceof UserFileError ? `${err.message}; ignoring it` : `could not read ${file}: ${(err as Error).message}; ignoring it`);
       continue;
     }
-    try {
-      const data: unknown = parse(text);
-      if (data === null || data === undefined) { sources.push(file); continue; }
-      if (!isPlainObject(data)) {
-        warnings.push(`${file} is not a YAML mapping; ignoring it`);
-        continue;
-      }
-      values = mergeLayer(values, data);
-      sources.push(file);
-    } catch (err) {
-      warnings.push(`${file} is not valid YAML (${(err as Error).message.split('\n')[0]}); ignoring it`);
-    }
+    if (text === null) continue;
+    const parsed = parseConfigText(file, text);
+    if ('warning' in parsed) { warnings.push(parsed.warning); continue; }
+    if (parsed.data) values = mergeLayer(values, parsed.data);
+    sources.push(file);
   }
   return { values, sources, warnings };
+}
+
+/**
+ * One layer's mapping (null for an empty file), or a warning naming the
+ * file, line and column of the first YAML error.
+ */
+function parseConfigText(file: string, text: string): { data: ConfigMap | null } | { warning: string } {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  const issue = doc.errors[0];
+  if (issue) {
+    const at = lines.linePos(issue.pos[0]);
+    const what = issue.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+    return { warning: `${file}:${at.line}:${at.col}: not valid YAML (${what}); ignoring it` };
+  }
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    return { warning: `${file} is not usable YAML (${(err as Error).message.split('\n')[0]}); ignoring it` };
+  }
+  if (data === null || data === undefined) return { data: null };
+  if (!isPlainObject(data)) return { warning: `${file} is not a YAML mapping; ignoring it` };
+  return { data };
 }
 
 /** `section.key` lookup that tolerates the stringified booleans terok-util produces. */
