@@ -7,6 +7,7 @@ import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import { Engine, APP_VERSION } from '../core/engine.ts';
 import { hostContextFromProcess } from '../core/host/context.ts';
+import { loadTerokConfig } from '../core/host/config.ts';
 import { registerSetupModules } from '../core/modules.ts';
 import { failureOf } from '../core/errors.ts';
 import { EXIT_FAILURE, EXIT_READY, EXIT_USAGE, UsageError, type CliStreams } from './command.ts';
@@ -44,6 +45,8 @@ export async function main(argv: string[], io: CliStreams, engine: Engine = crea
       return name === undefined ? EXIT_USAGE : EXIT_READY;
     }
     if (!command) throw new UsageError(`unknown command '${name}'`);
+    // A file of the user's that was ignored changes what every command does: say so first.
+    if (!rest.includes('--help') && !rest.includes('-h')) for (const w of loadTerokConfig(engine.ctx).warnings) io.err(`terok-setup: warning: ${w}\n`);
     return await command.run(engine, rest, io);
   } catch (err) {
     const code = (err as { code?: string }).code;

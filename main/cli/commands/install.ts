@@ -23,7 +23,7 @@ export async function runStepWithStageLines(engine: Engine, io: CliStreams, step
     onEvent?.(e);
   }));
   if (end.state !== 'done') {
-    io.err(`terok-setup: ${end.failure.message}\n`);
+    io.err(`terok-setup: ${end.failure.message}\n${end.failure.hint ? `${end.failure.hint}\n` : ''}`);
     return { exitCode: endExitCode(end) ?? EXIT_FAILURE };
   }
   return { result: end.result, interrupted: end.interrupted };

@@ -18,7 +18,7 @@
  * returns what it has (never a stamp); and a passphrase this run mints is in
  * the result from the moment it exists, whatever fails or is cancelled later.
  */
-import { errnoMessage, isErrnoError } from '../errors.ts';
+import { errnoMessage, isErrnoError, SetupError } from '../errors.ts';
 import type { HostContext } from '../host/context.ts';
 import { loadTerokConfig, type TerokConfig } from '../host/config.ts';
 import { detectDistro, installCommand } from '../host/distro.ts';
@@ -95,6 +95,14 @@ export async function validateInstallOptions(ctx: HostContext, opts: InstallOpti
   return null;
 }
 
+export class ConfigIgnoredError extends SetupError {
+  constructor(warnings: readonly string[]) {
+    super('config-invalid', `setup did not start, because a settings file cannot be used: ${warnings.map((w) => w.replace(/; ignoring it$/, '')).join('; ')}`, {
+      hint: 'Fix that file (or move it away to use the defaults), then run the setup again.',
+    });
+  }
+}
+
 /** Run `body` as a stage; a throw becomes that stage's FAIL and `false`, never an abort. */
 async function phase(task: InstallDeps['task'], label: string, body: (s: StageHandle) => Promise<boolean> | boolean): Promise<boolean> {
   try {
@@ -124,6 +132,9 @@ export async function ensureSandboxReady(deps: InstallDeps, opts: InstallOptions
   const invalid = await validateInstallOptions(deps.ctx, opts, deps.task.signal);
   if (invalid) throw new Error(invalid);
   const config: TerokConfig = loadTerokConfig(deps.ctx);
+  // A config.yml that was ignored may hold paths.root: installing on the defaults would put
+  // hooks, the vault and the stamp where the user's terok never looks.
+  if (config.warnings.length) throw new ConfigIgnoredError(config.warnings);
   const paths: TerokPaths = resolvePaths(deps.ctx, config);
   // Two concurrent runs (wizard + CLI) could each mint a passphrase: the second fails fast.
   return withSetupLock(paths.stateRoot, () => installLocked(deps, opts, config, paths));
