@@ -11,13 +11,17 @@
  *    listed first, because setting the key replaces podman's defaults and
  *    would silently switch off existing system hooks.
  *
- * A file that is a symlink or not valid TOML is refused unchanged.
+ * The edit keeps the file's line breaks (CRLF stays CRLF), whether it ends
+ * with a newline, and its mode. A file that is a symlink, not a regular
+ * file, not valid TOML or UTF-8, or that its owner made read-only (no owner
+ * write bit, e.g. 0444) is refused unchanged — never replaced through the
+ * rename an atomic write does.
  */
-import { lstatSync, readFileSync } from 'node:fs';
+import { accessSync, constants, lstatSync } from 'node:fs';
 import { parse as parseToml } from 'smol-toml';
 import type { HostContext } from '../host/context.ts';
 import { expandHome, isPlainObject } from '../host/config.ts';
-import { atomicWriteFile } from '../host/fs.ts';
+import { describeFsError, readUserFile, UnsafePathError, UserFileError, writeFileIfChanged } from '../host/fs.ts';
 import { activeHooksDirs } from './shield-health.ts';
 import { SetupError } from '../errors.ts';
 
@@ -50,6 +54,9 @@ export interface HooksDirEdit extends HooksDirPlan {
 
 const quote = (s: string) => JSON.stringify(s);
 
+/** A containers.conf is a page of settings; anything larger is not one. */
+export const MAX_CONTAINERS_CONF_BYTES = 1024 * 1024;
+
 function refuseSymlink(file: string): void {
   try {
     if (lstatSync(file).isSymbolicLink()) {
@@ -78,10 +85,33 @@ function readHooksKey(file: string, text: string): { present: boolean; dirs: str
 
 function readText(file: string): string | null {
   try {
-    return readFileSync(file, 'utf8');
+    return readUserFile(file, { maxBytes: MAX_CONTAINERS_CONF_BYTES, what: 'podman config file', followSymlinks: false, sizeHint: 'containers.conf holds a few settings' });
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new ContainersConfError(file, `cannot read ${file}: ${(err as Error).message}`);
+    const why = err instanceof UserFileError ? err.message : `Cannot read ${file}: ${(err as Error).message}`;
+    throw new ContainersConfError(file, `${why}. Terok Setup did not change it.`);
+  }
+}
+
+/**
+ * A file its owner made read-only (or that this user may not write) is the
+ * user's decision: an atomic write would replace it through a rename in the
+ * directory anyway, so refuse before planning any edit.
+ */
+function refuseReadOnly(file: string, entries: readonly string[]): void {
+  let mode: number;
+  try {
+    mode = lstatSync(file).mode & 0o7777;
+  } catch {
+    return; // absent: created fresh
+  }
+  const fix = `add ${entries.map(quote).join(', ')} to [engine] hooks_dir in it yourself`;
+  if ((mode & 0o200) === 0) {
+    throw new ContainersConfError(file, `${file} is read-only (mode ${mode.toString(8).padStart(4, '0')}), so Terok Setup does not replace it. Make it writable (chmod u+w ${file}) and re-run setup, or ${fix}. Nothing was changed.`);
+  }
+  try {
+    accessSync(file, constants.W_OK);
+  } catch {
+    throw new ContainersConfError(file, `${file} is not writable for this user (check its owner: ls -l ${file}), so Terok Setup does not replace it. Fix its owner or permissions and re-run setup, or ${fix}. Nothing was changed.`);
   }
 }
 
@@ -98,6 +128,7 @@ export function planHooksDir(ctx: ConfCtx, file: string, dir: string): HooksDirP
   const alreadyListed = key.dirs.some((d) => d === dir || expandHome(d, ctx.home) === dir);
   const introducesKey = !alreadyListed && key.dirs.length === 0;
   const inheritedDirs = introducesKey ? inheritedHooksDirs(ctx, file).filter((d) => d !== dir) : [];
+  if (!alreadyListed && text !== null) refuseReadOnly(file, [...inheritedDirs, dir]);
   const warning = introducesKey
     ? `Terok Setup will add hooks_dir to ${file}. Once that setting exists, podman reads OCI hooks only from the listed directories` +
       (inheritedDirs.length
@@ -166,7 +197,7 @@ function lastSignificant(text: string, span: ValueSpan): number {
   return last;
 }
 
-function appendToArray(text: string, span: ValueSpan, entries: string[]): string {
+function appendToArray(text: string, span: ValueSpan, entries: string[], eol: string): string {
   const last = lastSignificant(text, span);
   const lastChar = text[last]!;
   const needsComma = lastChar !== '[' && lastChar !== ',';
@@ -176,14 +207,19 @@ function appendToArray(text: string, span: ValueSpan, entries: string[]): string
     const insert = (needsComma ? ', ' : lastChar === ',' ? ' ' : '') + items;
     return text.slice(0, last + 1) + insert + text.slice(last + 1);
   }
-  // Multi-line list: one entry per new line, after the last entry's line (and its comment).
+  // Multi-line list: one entry per new line, after the last entry's line (and its comment),
+  // before that line's break (a CR included) — or before the closing bracket when it shares
+  // that line; the file's last line may have no break at all.
   const lineStart = text.lastIndexOf('\n', last) + 1;
-  const lineEnd = text.indexOf('\n', last);
+  const nl = text.indexOf('\n', last);
+  let lineEnd = nl < 0 ? text.length : nl;
+  if (text[lineEnd - 1] === '\r' && lineEnd - 1 > last) lineEnd--;
+  lineEnd = Math.min(lineEnd, span.end - 1);
   const indent = lastChar === '['
     ? (/^[ \t]*/.exec(text.slice(lineStart))?.[0] ?? '') + '  '
     : (/^[ \t]*/.exec(text.slice(lineStart))?.[0] ?? '  ');
   const head = text.slice(0, last + 1) + (needsComma ? ',' : '') + text.slice(last + 1, lineEnd);
-  return head + entries.map((e) => `\n${indent}${quote(e)},`).join('') + text.slice(lineEnd);
+  return head + entries.map((e) => `${eol}${indent}${quote(e)},`).join('') + text.slice(lineEnd);
 }
 
 /** Line index of `[engine]` and the `hooks_dir =` line inside that table (or -1). */
@@ -192,7 +228,7 @@ function locate(lines: string[]): { engine: number; key: number } {
   let key = -1;
   let inEngine = false;
   for (let n = 0; n < lines.length; n++) {
-    const line = lines[n]!;
+    const line = lines[n]!.replace(/\r$/, '');
     if (/^\s*\[/.test(line)) {
       inEngine = /^\s*\[\s*engine\s*\]\s*(#.*)?$/.test(line);
       if (inEngine && engine < 0) engine = n;
@@ -203,18 +239,31 @@ function locate(lines: string[]): { engine: number; key: number } {
   return { engine, key };
 }
 
-/** The new file text with `entries` registered; `present` says whether `hooks_dir` exists already. */
+/** The file's line break: CRLF when its first line ends with one, else LF. */
+function lineBreakOf(text: string): string {
+  const nl = text.indexOf('\n');
+  return nl > 0 && text[nl - 1] === '\r' ? '\r\n' : '\n';
+}
+
+/**
+ * The new file text with `entries` registered; `present` says whether
+ * `hooks_dir` exists already. New lines use the file's line break, and a
+ * file that did not end with a newline still does not.
+ */
 export function withHooksDirs(text: string, entries: string[], present: boolean, file = 'containers.conf'): string {
   const lines = text.split('\n');
   const { engine, key } = locate(lines);
+  const eol = lineBreakOf(text);
   const keyLine = `hooks_dir = [${entries.map(quote).join(', ')}]`;
   if (!present) {
     if (engine >= 0) {
-      lines.splice(engine + 1, 0, keyLine);
-      return lines.join('\n');
+      const engineEnd = lines.slice(0, engine + 1).reduce((n, l) => n + l.length + 1, 0);
+      // The header is the last line and has no newline: ours becomes the last line, also without one.
+      if (engineEnd > text.length) return `${text}${eol}${keyLine}`;
+      return text.slice(0, engineEnd) + keyLine + eol + text.slice(engineEnd);
     }
-    const sep = text === '' ? '' : text.endsWith('\n') ? '\n' : '\n\n';
-    return `${text}${sep}[engine]\n${keyLine}\n`;
+    if (text === '') return `[engine]\n${keyLine}\n`;
+    return text.endsWith('\n') ? `${text}${eol}[engine]${eol}${keyLine}${eol}` : `${text}${eol}${eol}[engine]${eol}${keyLine}`;
   }
   if (key < 0) {
     throw new ContainersConfError(file, `${file} sets engine.hooks_dir in a form Terok Setup cannot edit safely (dotted key or inline table). Add ${entries.map(quote).join(', ')} to it yourself, then re-run setup.`);
@@ -222,7 +271,7 @@ export function withHooksDirs(text: string, entries: string[], present: boolean,
   const offset = lines.slice(0, key).reduce((n, l) => n + l.length + 1, 0);
   const eq = text.indexOf('=', offset);
   const span = valueSpan(text, eq + 1);
-  if (span.kind === 'array') return appendToArray(text, span, entries);
+  if (span.kind === 'array') return appendToArray(text, span, entries, eol);
   if (span.kind === 'string') {
     const old = text.slice(span.start, span.end);
     return text.slice(0, span.start) + `[${[old, ...entries.map(quote)].join(', ')}]` + text.slice(span.end);
@@ -247,8 +296,14 @@ export function registerHooksDir(ctx: ConfCtx, file: string, dir: string): Hooks
   if (!check.present || check.dirs.length !== expected.length || check.dirs.some((d, i) => d !== expected[i])) {
     throw new ContainersConfError(file, `could not add ${dir} to ${file} safely (unusual layout); add it to [engine] hooks_dir yourself and re-run setup. Nothing was changed.`);
   }
-  let mode = 0o644;
+  // An existing file keeps its exact mode; a new one gets 0644 under the umask, as terok creates it.
+  let mode: number | undefined;
   try { mode = lstatSync(file).mode & 0o7777; } catch { /* new file */ }
-  atomicWriteFile(file, next, { mode, refuseSymlinks: true });
+  try {
+    writeFileIfChanged(file, next, { ...(mode === undefined ? {} : { mode }), refuseSymlinks: true });
+  } catch (err) {
+    const why = err instanceof UnsafePathError ? err.message : describeFsError(err, `writing ${file}`);
+    throw new ContainersConfError(file, `${why}. The previous file, if any, was left as it was.`);
+  }
   return { ...plan, changed: true };
 }
