@@ -28,7 +28,7 @@ Exit codes: 0 ready, 3 not ready, 4 downgrade detected, 2 usage error,
       return exitCodeOf(report.verdict, report.setup);
     }
     const end = await runGateFace(engine, gateIO(io), { settings, fix: false, confirm: false });
-    if (end.interrupted || end.state === 'cancelled') return exitCodeForSignal(end.interrupted ?? 'SIGINT');
+    if (end.interrupted || end.state === 'cancelled') { io.err('terok-setup: interrupted\n'); return exitCodeForSignal(end.interrupted ?? 'SIGINT'); }
     if (end.state === 'failed') { io.err(`terok-setup: ${end.failure.message}\n`); return EXIT_NOT_READY; }
     const { ready, exitCode } = end.gate!;
     io.out(ready ? `Ready: terok can start an agent.\nTry:  ${nextRunCommand(settings)}\n` : 'Not ready: run `terok-setup run` or the Terok Setup app to fix the items above.\n');

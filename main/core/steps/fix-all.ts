@@ -202,6 +202,8 @@ async function walkAll(walk: Walk, params: FixAllParams, task: TaskContext): Pro
 
   for (const [i, step] of WALK.entries()) {
     let probed = await walk.probe(step.id);
+    // A probe stopped by the cancel reports "cancelled", which is not a fact about the host: print nothing of it.
+    if (task.signal.aborted) throw new CancelledError();
     const blocked = blockedBy(step, walk.statuses);
     if (!probed.result.ok && params.fix && step.fix) {
       if (blocked.length) task.note({ kind: 'skipped', id: step.id, blockedBy: blocked });
