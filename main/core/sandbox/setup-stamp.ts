@@ -4,15 +4,17 @@
  * when it is missing or stale; the wizard reads it on start to say whether
  * setup must run again — and why.
  */
-import { readFileSync, statSync } from 'node:fs';
 import type { HostContext } from '../host/context.ts';
 import { loadTerokConfig } from '../host/config.ts';
-import { atomicWriteFile } from '../host/fs.ts';
+import { describeFsError, readUserFile, UserFileError, writeFileIfChanged } from '../host/fs.ts';
+import { SetupError } from '../errors.ts';
 import { resolvePaths } from '../host/paths.ts';
 import { removeFiles } from './hook-files.ts';
 import { detectTerokRuntime, TRACKED_PACKAGES } from './terok-runtime.ts';
 
 export const STAMP_VERSION = 1;
+/** A stamp is a few lines of JSON; a bigger file is not one. */
+export const MAX_STAMP_BYTES = 64 * 1024;
 
 export type SetupVerdict = 'first_run' | 'ok' | 'stale_after_update' | 'stamp_corrupt' | 'stale_after_downgrade';
 
@@ -111,32 +113,62 @@ export function utcTimestamp(now = new Date()): string {
   return now.toISOString().replace(/\.\d{3}Z$/, '+00:00');
 }
 
-/** Atomic write of the stamp: no trailing newline, sorted keys, two-space indent. */
+/** Raised when the stamp cannot be written; the previous stamp, if any, is left as it was. */
+export class StampWriteError extends SetupError {
+  constructor(message: string) {
+    super('setup-stamp', message);
+  }
+}
+
+/**
+ * Atomic write of the stamp: no trailing newline, sorted keys, two-space
+ * indent. Bytes equal to the file's leave it alone (same inode and mtime);
+ * `completed_at` makes every real run's bytes new, as in terok.
+ */
 export function writeStamp(stampPath: string, packages: PackageVersions, now = new Date()): SetupStamp {
   const tracked = Object.fromEntries(Object.entries(packages).filter(([k]) => (TRACKED_PACKAGES as readonly string[]).includes(k)));
   const stamp: SetupStamp = { completed_at: utcTimestamp(now), packages: tracked, version: STAMP_VERSION };
-  atomicWriteFile(stampPath, sortedJson(stamp), { mode: 0o644 });
+  try {
+    writeFileIfChanged(stampPath, sortedJson(stamp));
+  } catch (err) {
+    throw new StampWriteError(`${describeFsError(err, 'writing the setup stamp')}\nfile: ${stampPath} (the previous stamp, if any, was left as it was)`);
+  }
   return stamp;
+}
+
+export type StampRead = { state: 'absent' } | { state: 'ok'; stamp: SetupStamp } | { state: 'corrupt'; reason: string };
+
+/**
+ * The stamp and, when it is unusable, why. Links are followed like
+ * Python's `Path.is_file()`: a link to a stamp is a stamp, a dangling link
+ * is no stamp; a FIFO, a device or a directory is corrupt, and is never
+ * opened for reading.
+ */
+export function inspectStamp(stampPath: string): StampRead {
+  let text: string | null;
+  try {
+    text = readUserFile(stampPath, { maxBytes: MAX_STAMP_BYTES, what: 'setup stamp', sizeHint: 'a stamp is a few lines of JSON' });
+  } catch (err) {
+    return { state: 'corrupt', reason: err instanceof UserFileError ? `it ${err.problem}` : (err as Error).message };
+  }
+  if (text === null) return { state: 'absent' };
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    return { state: 'corrupt', reason: 'it is not valid JSON' };
+  }
+  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) return { state: 'corrupt', reason: 'it does not hold a JSON object' };
+  const { version, packages } = doc as Record<string, unknown>;
+  if (version !== STAMP_VERSION) return { state: 'corrupt', reason: `its version is ${JSON.stringify(version ?? null)}, not ${STAMP_VERSION}` };
+  if (!packages || typeof packages !== 'object' || Array.isArray(packages)) return { state: 'corrupt', reason: 'its "packages" is not a JSON object' };
+  return { state: 'ok', stamp: doc as SetupStamp };
 }
 
 /** The stamp, null when absent, or 'corrupt'. */
 export function readStamp(stampPath: string): SetupStamp | null | 'corrupt' {
-  try {
-    // Followed like Python's Path.is_file(): a link to a stamp is a stamp; a dangling link is no stamp.
-    if (!statSync(stampPath).isFile()) return 'corrupt';
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ENOENT' ? null : 'corrupt';
-  }
-  try {
-    const doc: unknown = JSON.parse(readFileSync(stampPath, 'utf8'));
-    if (!doc || typeof doc !== 'object' || Array.isArray(doc)) return 'corrupt';
-    const { version, packages } = doc as Record<string, unknown>;
-    if (version !== STAMP_VERSION) return 'corrupt';
-    if (!packages || typeof packages !== 'object' || Array.isArray(packages)) return 'corrupt';
-    return doc as SetupStamp;
-  } catch {
-    return 'corrupt';
-  }
+  const read = inspectStamp(stampPath);
+  return read.state === 'ok' ? read.stamp : read.state === 'absent' ? null : 'corrupt';
 }
 
 /** Removes the stamp; true when there was one. */
@@ -147,14 +179,15 @@ export function formatOffender(c: PackageChange): string {
 }
 
 export function classifyStamp(stampPath: string, installed: PackageVersions): SetupVerdictReport {
-  const stamp = readStamp(stampPath);
+  const read = inspectStamp(stampPath);
   const report = (verdict: SetupVerdict, message: string, changes: PackageChange[] = []): SetupVerdictReport => ({
     verdict, stampPath, changes,
     offenders: verdict === 'stale_after_downgrade' ? changes.filter((c) => c.direction === 'downgrade').map(formatOffender) : [],
     message,
   });
-  if (stamp === null) return report('first_run', 'Setup has not run on this machine yet.');
-  if (stamp === 'corrupt') return report('stamp_corrupt', `The setup stamp ${stampPath} is unreadable — run setup again to refresh it.`);
+  if (read.state === 'absent') return report('first_run', 'Setup has not run on this machine yet.');
+  if (read.state === 'corrupt') return report('stamp_corrupt', `The setup stamp ${stampPath} is unreadable: ${read.reason}. Run setup again to refresh it.`);
+  const stamp = read.stamp;
   const changes: PackageChange[] = [];
   for (const [name, stamped] of Object.entries(stamp.packages)) {
     const now = installed[name];

@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createSandboxHost } from '../../support/host.ts';
-import { classifyStamp, clearStamp, compareVersions, writeStamp } from '../../../main/core/sandbox/setup-stamp.ts';
+import { classifyStamp, clearStamp, compareVersions, inspectStamp, MAX_STAMP_BYTES, StampWriteError, writeStamp } from '../../../main/core/sandbox/setup-stamp.ts';
 import { resolvePaths } from '../../../main/core/host/paths.ts';
 
 const INSTALLED = { 'terok-executor': '0.4.0a22', 'terok-sandbox': '0.5.0a23', 'terok-shield': '0.8.0a10' };
@@ -111,3 +112,43 @@ test('a stamp reached through a symlink is read like terok reads it; a dangling 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a FIFO, a link to /dev/zero, an oversized file: stamp_corrupt saying why, without blocking or reading without bound', () => withStampDir((dir, stamp) => {
+  assert.equal(spawnSync('mkfifo', [stamp], { timeout: 5000 }).status, 0);
+  const fifo = classifyStamp(stamp, INSTALLED);
+  assert.equal(fifo.verdict, 'stamp_corrupt');
+  assert.equal(fifo.message, `The setup stamp ${stamp} is unreadable: it is a FIFO (named pipe), not a regular file — replace it with a file or remove it. Run setup again to refresh it.`);
+  const zero = path.join(dir, 'zero.stamp');
+  symlinkSync('/dev/zero', zero);
+  assert.match(classifyStamp(zero, INSTALLED).message, /unreadable: it is a character device, not a regular file/);
+  const big = path.join(dir, 'big.stamp');
+  writeFileSync(big, `{"version": 1, "packages": {}, "pad": "${'x'.repeat(MAX_STAMP_BYTES)}"}`);
+  assert.match(classifyStamp(big, INSTALLED).message, /unreadable: it is larger than 64 KiB/);
+  assert.deepEqual(inspectStamp(path.join(dir, 'none')), { state: 'absent' });
+  writeFileSync(stamp + '.json', '{"version": 2, "packages": {}}');
+  assert.deepEqual(inspectStamp(stamp + '.json'), { state: 'corrupt', reason: 'its version is 2, not 1' });
+}));
+
+test('writing the same stamp twice keeps the inode and mtime; a new completed_at replaces it', () => withStampDir((dir, stamp) => {
+  const at = new Date('2026-05-07T12:34:56Z');
+  writeStamp(stamp, INSTALLED, at);
+  const first = statSync(stamp);
+  writeStamp(stamp, INSTALLED, at);
+  assert.equal(statSync(stamp).ino, first.ino);
+  assert.equal(statSync(stamp).mtimeMs, first.mtimeMs);
+  writeStamp(stamp, INSTALLED, new Date('2026-05-07T12:34:57Z'));
+  assert.notEqual(statSync(stamp).ino, first.ino);
+  assert.deepEqual(readdirSync(dir), ['setup.stamp']);
+}));
+
+test('a FIFO at the stamp path is replaced by the write; a directory there fails with a StampWriteError naming the file', () => withStampDir((dir, stamp) => {
+  assert.equal(spawnSync('mkfifo', [stamp], { timeout: 5000 }).status, 0);
+  writeStamp(stamp, INSTALLED);
+  assert.equal(classifyStamp(stamp, INSTALLED).verdict, 'ok');
+  const asDir = path.join(dir, 'dir.stamp');
+  mkdirSync(path.join(asDir, 'inside'), { recursive: true });
+  assert.throws(() => writeStamp(asDir, INSTALLED), (err: Error) => err instanceof StampWriteError &&
+    /while writing the setup stamp/.test(err.message) && err.message.includes(`file: ${asDir} (the previous stamp, if any, was left as it was)`));
+  assert.deepEqual(readdirSync(asDir), ['inside']);
+  assert.deepEqual(readdirSync(dir).sort(), ['dir.stamp', 'setup.stamp']);
+}));
