@@ -23,6 +23,7 @@ export interface TaskStepMap {
   'sandbox.install': { params: In<typeof INSTALL_PARAMS>; result: InstallResult };
   'sandbox.uninstall': { params: In<typeof UNINSTALL_PARAMS>; result: UninstallResult };
   'vault.acknowledge-recovery': { params: In<typeof NO_PARAMS>; result: { marker: string } };
+  'vault.recovery-key': { params: In<typeof NO_PARAMS>; result: { generatedPassphrase: string | null } };
   'terok.install': { params: In<typeof NO_PARAMS>; result: { command: string } };
   'images.build': { params: In<typeof BUILD_PARAMS>; result: BuildResult };
   'images.build-sidecar': { params: In<typeof SIDECAR_PARAMS>; result: SidecarResult };
@@ -37,7 +38,7 @@ export type TaskResult<S extends TaskStep> = TaskStepMap[S]['result'];
 
 /** The same names at run time (a test checks the engine registers exactly these). */
 export const TASK_STEP_NAMES = [
-  'setup.fix-all', 'setup.fix', 'sandbox.install', 'sandbox.uninstall', 'vault.acknowledge-recovery', 'terok.install',
+  'setup.fix-all', 'setup.fix', 'sandbox.install', 'sandbox.uninstall', 'vault.acknowledge-recovery', 'vault.recovery-key', 'terok.install',
   'images.build', 'images.build-sidecar', 'ssh.generate', 'credentials.api-key', 'credentials.oauth-terminal',
 ] as const satisfies readonly TaskStep[];
 

@@ -5,7 +5,8 @@
  *
  *   sandbox.install            { noShield?, noVault?, passphraseTier? } → InstallResult
  *   sandbox.uninstall          { noShield? }                           → UninstallResult
- *   vault.acknowledge-recovery {}                                      → { marker }
+ *   vault.acknowledge-recovery {}                                      → { marker }  (drops the pending copy)
+ *   vault.recovery-key         {}                                      → { generatedPassphrase }  (the pending, unsaved key)
  *   terok.install              {}                                      → { command }  (pipx, live output)
  *
  * Params arrive from the renderer, so they are validated here, strictly.
@@ -20,12 +21,13 @@ import { resolvePaths } from '../host/paths.ts';
 import { vaultRoutesStep } from '../roster/vault-routes.ts';
 import { TaskError, type TaskContext } from '../tasks/task-manager.ts';
 import { tierValidationError, type ProvisionableTier } from '../vault/provisioning.ts';
-import { confirmRecoveryKey } from '../vault/recovery-key.ts';
+import { confirmRecoveryKey, pendingKey } from '../vault/recovery-key.ts';
 import { ensureSandboxReady, type InstallOptions, type VaultRoutesStep } from './install.ts';
 import { uninstallSandbox, type UninstallOptions } from './uninstall.ts';
 import { terokInstallPlan } from './terok-runtime.ts';
 import { optBool, optStr, parseWith, taskParams } from '../validate.ts';
 import { InvalidParamsError } from '../errors.ts';
+import type { TaskStep } from '../task-steps.ts';
 
 export interface SandboxModuleDeps {
   /** The roster module's routes.json stage. */
@@ -62,11 +64,19 @@ export function register(host: ModuleHost, deps: SandboxModuleDeps = { vaultRout
     parseWith(NO_PARAMS, raw);
     const paths = resolvePaths(host.ctx, loadTerokConfig(host.ctx));
     const marker = confirmRecoveryKey(paths);
-    // The passphrase was shown once; once saved, no history fetch may replay it.
-    host.redactResults('sandbox.install', 'generatedPassphrase');
+    // Once saved, no history fetch may replay the key.
+    for (const step of RECOVERY_KEY_STEPS) host.redactResults(step, 'generatedPassphrase');
     return { marker };
   });
+  // A key minted by an interrupted run, still not confirmed: handed over again to be shown and saved.
+  host.register('vault.recovery-key', async (raw) => {
+    parseWith(NO_PARAMS, raw);
+    return { generatedPassphrase: pendingKey(resolvePaths(host.ctx, loadTerokConfig(host.ctx))) };
+  });
 }
+
+/** The steps whose result may carry a recovery key the user has not saved yet. */
+export const RECOVERY_KEY_STEPS = ['sandbox.install', 'vault.recovery-key'] as const satisfies readonly TaskStep[];
 
 /** pipx can take a while on a slow mirror; it still gets a ceiling. */
 const TEROK_INSTALL_TIMEOUT_MS = 15 * 60_000;

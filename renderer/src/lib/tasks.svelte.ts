@@ -18,8 +18,12 @@ export const TASK_STEPS = {
   credentialsOauthTerminal: 'credentials.oauth-terminal',
   sandboxUninstall: 'sandbox.uninstall',
   acknowledgeRecovery: 'vault.acknowledge-recovery',
+  recoveryKey: 'vault.recovery-key',
   terokInstall: 'terok.install',
 } as const satisfies Record<string, TaskStep>;
+
+/** Steps whose result may carry a recovery key the user has not saved yet (main's RECOVERY_KEY_STEPS). */
+export const RECOVERY_KEY_STEPS: readonly TaskStep[] = [TASK_STEPS.sandboxInstall, TASK_STEPS.recoveryKey];
 
 export class TaskStore {
   /** The latest task of each step. */

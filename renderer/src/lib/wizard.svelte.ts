@@ -5,10 +5,10 @@
  * Re-probing keeps the previous report on screen until the new one arrives,
  * so nothing jumps or flickers.
  */
-import type { AppInfo, GateSettings, ReadinessReport, StepId, StepPage, StepReportOf, StepState, TaskParams } from '../../../main/ipc/contract.ts';
+import type { AppInfo, GateSettings, ReadinessReport, StepId, StepPage, StepReportOf, StepState, TaskParams, TaskStep } from '../../../main/ipc/contract.ts';
 import { api, ApiError, unwrap } from './api.ts';
 import { FixAllClient } from './fix-all.svelte.ts';
-import { TASK_STEPS, TaskStore } from './tasks.svelte.ts';
+import { RECOVERY_KEY_STEPS, TASK_STEPS, TaskStore } from './tasks.svelte.ts';
 
 export type PageId = 'welcome' | StepId | 'summary';
 
@@ -153,13 +153,13 @@ class Wizard {
     const ack = this.tasks.get(TASK_STEPS.acknowledgeRecovery);
     if (ack?.state !== 'done') throw new Error(ack?.failure?.message ?? 'the confirmation could not be saved');
     this.recoveryKey = null;
-    this.tasks.forgetResultField(TASK_STEPS.sandboxInstall, 'generatedPassphrase');
+    for (const step of RECOVERY_KEY_STEPS) this.tasks.forgetResultField(step, 'generatedPassphrase');
   }
 
   private onTaskEvents(events: readonly Parameters<TaskStore['push']>[0][]): void {
     let finished = false;
     for (const e of events) {
-      if (e.type === 'done' && e.step === TASK_STEPS.sandboxInstall) {
+      if (e.type === 'done' && RECOVERY_KEY_STEPS.includes(e.step as TaskStep)) {
         const key = (e.result as { generatedPassphrase?: unknown } | null)?.generatedPassphrase;
         if (typeof key === 'string' && key) this.recoveryKey = key;
       }

@@ -159,3 +159,29 @@ test("pythonJsonString matches Python's json.dumps for the baked reader path", a
   assert.equal(pythonJsonString('/home/ann/.local/share/terok/shield/nflog-reader.py'), '"/home/ann/.local/share/terok/shield/nflog-reader.py"');
   assert.equal(pythonJsonString('/home/jürgen/a"b'), '"/home/j\\u00fcrgen/a\\"b"');
 });
+
+test('vault.recovery-key hands over the pending, unsaved key; once confirmed it is gone from the result history too', async () => {
+  const host = createSandboxHost();
+  try {
+    const { keepPendingKey } = await import('../../../main/core/vault/recovery-key.ts');
+    const paths = resolvePaths(host.ctx);
+    const engine = new Engine(host.ctx);
+    register(engine);
+    const none = engine.tasks.start('vault.recovery-key', {});
+    assert.equal(await engine.tasks.wait(none), 'done');
+    assert.deepEqual(engine.tasks.resultOf(none), { generatedPassphrase: null });
+
+    keepPendingKey(paths, 'p'.repeat(43));
+    const shown = engine.tasks.start('vault.recovery-key', {});
+    assert.equal(await engine.tasks.wait(shown), 'done');
+    assert.deepEqual(engine.tasks.resultOf(shown), { generatedPassphrase: 'p'.repeat(43) });
+
+    assert.equal(await engine.tasks.wait(engine.tasks.start('vault.acknowledge-recovery', {})), 'done');
+    assert.ok(!JSON.stringify(engine.tasks.events(shown)).includes('p'.repeat(43)), 'redacted from history');
+    const after = engine.tasks.start('vault.recovery-key', {});
+    await engine.tasks.wait(after);
+    assert.deepEqual(engine.tasks.resultOf(after), { generatedPassphrase: null });
+  } finally {
+    host.cleanup();
+  }
+});
