@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import { Engine, APP_VERSION } from '../core/engine.ts';
 import { hostContextFromProcess } from '../core/host/context.ts';
-import { loadTerokConfig } from '../core/host/config.ts';
+import { hostWarnings } from '../core/steps/readiness.ts';
 import { registerSetupModules } from '../core/modules.ts';
 import { failureOf } from '../core/errors.ts';
 import { EXIT_FAILURE, EXIT_READY, EXIT_USAGE, UsageError, type CliStreams } from './command.ts';
@@ -29,6 +29,9 @@ Options:
 Exit codes: 0 ready, 1 failure, 2 usage error, 3 not ready.`;
 }
 
+/** Commands whose own output is the roster and its problems. */
+const ROSTER_REPORTERS = new Set(['routes', 'agents']);
+
 export function createCliEngine(): Engine {
   const engine = new Engine(hostContextFromProcess());
   registerSetupModules(engine);
@@ -45,8 +48,11 @@ export async function main(argv: string[], io: CliStreams, engine: Engine = crea
       return name === undefined ? EXIT_USAGE : EXIT_READY;
     }
     if (!command) throw new UsageError(`unknown command '${name}'`);
-    // A file of the user's that was ignored changes what every command does: say so first.
-    if (!rest.includes('--help') && !rest.includes('-h')) for (const w of loadTerokConfig(engine.ctx).warnings) io.err(`terok-setup: warning: ${w}\n`);
+    // A file of the user's that is ignored changes what every command does: say so first
+    // (routes and agents report the roster in full themselves).
+    if (!rest.includes('--help') && !rest.includes('-h')) {
+      for (const w of hostWarnings(engine.ctx, { roster: !ROSTER_REPORTERS.has(command.name) })) io.err(`terok-setup: warning: ${w}\n`);
+    }
     return await command.run(engine, rest, io);
   } catch (err) {
     const code = (err as { code?: string }).code;

@@ -4,6 +4,10 @@
  * reads its verdict and exit code from here.
  */
 import type { HostContext } from '../host/context.ts';
+import { loadTerokConfig, type TerokConfig } from '../host/config.ts';
+import { resolvePaths, type TerokPaths } from '../host/paths.ts';
+import { currentRoster } from '../roster/current.ts';
+import { rosterDirsOf } from '../roster/load.ts';
 import type { SetupVerdictReport } from '../sandbox/setup-stamp.ts';
 import type { GateSettings } from '../settings.ts';
 import type { TaskStep } from '../task-steps.ts';
@@ -168,6 +172,26 @@ export async function runSweep(ctx: HostContext, settings: GateSettings, signal?
     verdict: verdictOf(new Map(steps.map((s) => [s.id, s.result] as const)), setup, shield?.health === 'bypass'),
     durationMs: Math.round(performance.now() - started),
     checkedAt: new Date().toISOString(),
-    warnings: [...env.config.warnings, ...env.paths.warnings],
+    warnings: warningsOf(env.config, env.paths),
   };
+}
+
+/**
+ * Everything of the user's that is being ignored or overridden — a config.yml
+ * that cannot be used, a deprecated variable, agent or provider files that do
+ * not load — in one list, for every face: the report (the wizard's banner)
+ * and the CLI, before any command that depends on it.
+ */
+export function warningsOf(config: TerokConfig, paths: TerokPaths, opts: { roster?: boolean } = {}): string[] {
+  const roster = opts.roster === false ? null : currentRoster(rosterDirsOf(paths)).error;
+  return [
+    ...config.warnings,
+    ...paths.warnings,
+    ...(roster ? [`your agent or provider files cannot be used, so the bundled roster stands in (installing the sandbox stops at its first stage until they are fixed): ${roster.message}`] : []),
+  ];
+}
+
+export function hostWarnings(ctx: HostContext, opts: { roster?: boolean } = {}): string[] {
+  const config = loadTerokConfig(ctx);
+  return warningsOf(config, resolvePaths(ctx, config), opts);
 }
