@@ -6,7 +6,7 @@
  * single error type that carries what a user (or a bug report) needs: the
  * command, the exit code and the last lines of stderr.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { accessSync, constants, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { SetupError, type Failure } from '../errors.ts';
@@ -185,6 +185,38 @@ function installParentHooks(): void {
   }
 }
 
+/** util-linux's setpriv (Essential on Debian), which sets the kernel's parent-death signal for the program it execs. */
+let setprivPath: string | null | undefined;
+export const SETPRIV = (): string | null => {
+  if (setprivPath === undefined) setprivPath = ['/usr/bin/setpriv', '/bin/setpriv'].find(isExecutable) ?? null;
+  return setprivPath;
+};
+
+function isExecutable(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The program a bare name runs, looked up on the PATH the child will get
+ * (only absolute entries: a relative one would depend on the working
+ * directory); null when there is none. A name with a slash is taken as is.
+ */
+function resolveProgram(file: string, opts: Pick<RunOptions, 'env' | 'extendEnv'>): string | null {
+  if (file.includes('/')) return file;
+  const pathVar = opts.env?.PATH ?? (opts.extendEnv === false ? undefined : process.env.PATH) ?? '';
+  for (const dir of pathVar.split(':')) {
+    if (!path.isAbsolute(dir)) continue;
+    const candidate = path.join(dir, file);
+    if (isExecutable(candidate)) return candidate;
+  }
+  return null;
+}
+
 /**
  * Each command runs in its own process group, so a timeout or a cancel stops
  * everything it started (a shell script's children included) instead of
@@ -195,7 +227,13 @@ export const runCommand: Runner = async (file, args, opts) => {
   const name = path.basename(file);
   const inherit = opts.inheritStdio === true;
   if (inherit && (opts.input !== undefined || opts.onLine)) throw new TypeError('runCommand: inheritStdio excludes input and onLine');
-  const subprocess = execa(file, [...args], {
+  // Through setpriv when we can: then even our death by SIGKILL (or the OOM killer) takes the child along.
+  const program = SETPRIV() ? resolveProgram(file, opts) : file;
+  if (program === null) {
+    throw new CommandError({ command, reason: 'not-found', exitCode: null, stderrTail: '', message: `${name} is not installed (not found on PATH)` });
+  }
+  const [spawnFile, spawnArgs] = SETPRIV() ? [SETPRIV()!, ['--pdeathsig', 'KILL', '--', program, ...args]] : [file, [...args]];
+  const subprocess = execa(spawnFile, spawnArgs, {
     detached: !inherit,
     cleanup: false,
     env: opts.env,

@@ -308,9 +308,8 @@ describe('fault: cli', { concurrency: 2 }, () => {
       assertNothingLost(before, snapshotTree(host.home));
     }));
 
-    test('SIGKILL of the CLI while podman hangs: the child dies with it', {
-      todo: 'children run in process groups of their own (so a Ctrl-C reaches only the CLI), and SIGKILL cannot be caught: nothing kills them — that needs a subreaper or PR_SET_PDEATHSIG (a native helper)',
-    }, fault(async (host) => {
+    // SIGKILL cannot be caught: the kernel's parent-death signal (set through util-linux's setpriv) does it.
+    test('SIGKILL of the CLI while podman hangs: the child dies with it', fault(async (host) => {
       const podman = hangingPodman(host);
       const run = spawnCli(host, ['check']);
       const pid = await podman.window!.started();

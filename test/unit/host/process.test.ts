@@ -133,3 +133,21 @@ test('a parent that handles the signal itself keeps control: nothing is killed b
   // Exit of the parent (normal exit) still takes the child along.
   assert.equal(r.childAlive, false);
 });
+
+test('a relative PATH entry is never searched (a program in the working directory must not be picked up)', async (t) => {
+  const { SETPRIV } = await import('../../../main/core/host/process.ts');
+  if (!SETPRIV()) { t.skip('no setpriv here: execa resolves the name itself'); return; }
+  const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+  const os = await import('node:os');
+  const path = await import('node:path');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'terok-setup-test-'));
+  try {
+    writeFileSync(path.join(dir, 'planted'), '#!/bin/sh\necho planted\n', { mode: 0o755 });
+    const err = await runCommand('planted', [], { timeoutMs: 5000, cwd: dir, env: { PATH: '.' }, extendEnv: false }).catch((e: unknown) => e);
+    assert.ok(err instanceof CommandError && err.reason === 'not-found', String(err));
+    const ok = await runCommand('planted', [], { timeoutMs: 5000, env: { PATH: dir }, extendEnv: false });
+    assert.equal(ok.stdout, 'planted\n', 'an absolute entry is searched');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
