@@ -81,8 +81,10 @@ export function atomicWriteFile(target: string, data: string | Uint8Array, opts:
 
 /** Turn an fs error into words a user can act on (what, where, how to fix). */
 export function describeFsError(err: unknown, what: string): string {
-  const e = err as NodeJS.ErrnoException;
-  const where = e.path ? ` (${e.path})` : '';
+  const e = err as NodeJS.ErrnoException & { dest?: string };
+  // A rename names its temp source in `path` and the file it replaces in `dest`: the latter is the user's.
+  const target = e.dest ?? e.path;
+  const where = target ? ` (${target})` : '';
   switch (e.code) {
     case 'EACCES':
     case 'EPERM':
