@@ -5,9 +5,10 @@
  * vault (no new passphrase). keyctl is the one stand-in (always failing).
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { after, describe, test } from 'node:test';
 import { resolvePaths } from '../../main/core/host/paths.ts';
+import { pendingKeyFile } from '../../main/core/vault/recovery-key.ts';
 import { createSandboxHost } from '../support/host.ts';
 import { createTerokFixture } from '../support/terok-fixture.ts';
 import { failingKeyctl, install } from '../support/sandbox-install.ts';
@@ -16,7 +17,7 @@ import { closeBrowser, openWizard, rendererBuilt } from './harness.ts';
 describe('re-run after an upgrade', { skip: !rendererBuilt() && 'renderer not built' }, () => {
   after(async () => { await closeBrowser(); });
 
-  test('the banner names the upgraded package; Re-run setup brings the stamp up to date without a new passphrase', async () => {
+  test('the banner names the upgraded package; Re-run setup brings the stamp up to date, shows the still unsaved key again (no new one), and "I have saved it" retires it', async () => {
     const host = createSandboxHost({ env: { NO_COLOR: '1' } });
     const fixture = createTerokFixture(host);
     failingKeyctl(host);
@@ -34,7 +35,14 @@ describe('re-run after an upgrade', { skip: !rendererBuilt() && 'renderer not bu
       await banner.getByRole('button', { name: 'Re-run setup' }).click();
       await s.page.getByText('Setup finished.').waitFor({ timeout: 60_000 });
       await banner.waitFor({ state: 'detached' });
-      assert.equal(await s.page.getByRole('heading', { name: 'Your vault recovery key' }).count(), 0, 'the existing passphrase was reused');
+      // The first install's key was never confirmed: it comes back — the same key, not a second one.
+      const card = s.page.getByRole('region', { name: 'Your vault recovery key' });
+      await card.waitFor();
+      assert.equal(await card.getByLabel('Recovery key', { exact: true }).textContent(), first.generatedPassphrase, 'the same key is shown');
+      await card.getByRole('button', { name: 'I have saved it' }).click();
+      await card.waitFor({ state: 'detached' });
+      assert.equal(existsSync(paths.recoveryMarker), true);
+      assert.equal(existsSync(pendingKeyFile(paths)), false, 'the pending copy is deleted');
       assert.equal(JSON.parse(readFileSync(paths.setupStamp, 'utf8')).packages['terok-sandbox'], '0.5.0a24');
       await s.page.getByTestId('page-status').filter({ hasText: 'Shield ready, setup current.' }).waitFor();
     } finally {
