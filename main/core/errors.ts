@@ -93,9 +93,25 @@ export function errnoMessage(err: ErrnoError, doing?: string): string {
   }
 }
 
+/** SQLite's own result codes (better-sqlite3 puts them in `code`) for what a full or failing disk does to the vault. */
+const SQLITE_MESSAGES: Record<string, string> = {
+  SQLITE_FULL: 'the disk is full: the credential database could not grow — free some space and run the setup again',
+  SQLITE_IOERR: 'the credential database could not be written (disk I/O error) — the disk may be full or failing; free some space and run the setup again',
+  SQLITE_READONLY: 'the credential database is read-only — check its permissions and that its filesystem is writable',
+  SQLITE_CANTOPEN: 'the credential database cannot be opened — check that its directory exists and is yours',
+};
+
+function sqliteMessage(err: unknown): string | null {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (!(err instanceof Error) || typeof code !== 'string' || !code.startsWith('SQLITE_')) return null;
+  return SQLITE_MESSAGES[code] ?? SQLITE_MESSAGES[code.replace(/_[A-Z]+$/, '')] ?? null;
+}
+
 /** The one mapper: anything thrown → the failure every face shows. */
 export function failureOf(err: unknown): Failure {
   if (err instanceof SetupError) return err.toFailure();
   if (isErrnoError(err)) return { code: `fs-${err.code.toLowerCase()}`, message: errnoMessage(err) };
+  const sqlite = sqliteMessage(err);
+  if (sqlite) return { code: 'vault-io', message: sqlite };
   return { code: 'internal', message: err instanceof Error ? err.message : String(err) };
 }

@@ -191,3 +191,49 @@ test('a broken config.yml: install refuses before changing anything and names th
   assert.equal(existsSync(paths(host).stateRoot), false, 'nothing was created on the defaults');
   assert.equal(r.key, null);
 }));
+
+/**
+ * A full disk, for real: a 1 MiB tmpfs mounted in a private mount namespace
+ * (a user namespace makes that possible without root), filled to ~24 KiB
+ * free, holding HOME. The CLI runs inside it twice — full, then with space.
+ */
+test('disk full while the vault is created: the key is printed and kept; once there is space the re-run opens the vault with that same key', async (t) => {
+  const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
+  const { spawnSync } = await import('node:child_process');
+  const os = await import('node:os');
+  const probe = spawnSync('unshare', ['--user', '--map-root-user', '--mount', 'true'], { timeout: 10_000 });
+  if (probe.status !== 0) { t.skip('no unprivileged user+mount namespaces here'); return; }
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'terok-setup-test-'));
+  try {
+    const fs = path.join(dir, 'fs');
+    const bin = path.join(dir, 'bin');
+    mkdirSync(fs);
+    mkdirSync(bin);
+    writeFileSync(path.join(bin, 'keyctl'), '#!/bin/sh\nexit 1\n', { mode: 0o755 });
+    const cli = (args: string) => `${JSON.stringify(process.execPath)} --disable-warning=ExperimentalWarning ${JSON.stringify(path.resolve(import.meta.dirname, '../../../main/cli/index.ts'))} ${args}`;
+    const script = [
+      'set -e',
+      `mount -t tmpfs -o size=1m tmpfs ${fs}`,
+      `mkdir -p ${fs}/home ${fs}/run`,
+      `fallocate -l $((1024*1024 - 24*1024)) ${fs}/filler || head -c $((1024*1024 - 24*1024)) /dev/zero > ${fs}/filler`,
+      `export HOME=${fs}/home XDG_RUNTIME_DIR=${fs}/run NO_COLOR=1`,
+      `${cli('install --no-shield --passphrase-tier kernel-keyring')} > ${dir}/full.out 2>&1 || echo "exit=$?" >> ${dir}/full.out`,
+      `rm ${fs}/filler`,
+      `${cli('install --no-shield --passphrase-tier kernel-keyring')} > ${dir}/space.out 2>&1 || echo "exit=$?" >> ${dir}/space.out`,
+    ].join('\n');
+    const run = spawnSync('unshare', ['--user', '--map-root-user', '--mount', 'sh', '-c', script], {
+      timeout: 60_000, encoding: 'utf8', env: { PATH: `${bin}:/usr/bin:/bin:/usr/sbin:/sbin`, LANG: 'C.UTF-8' },
+    });
+    assert.equal(run.status, 0, run.stderr);
+    const full = readFileSync(path.join(dir, 'full.out'), 'utf8');
+    const space = readFileSync(path.join(dir, 'space.out'), 'utf8');
+    assert.match(full, /Credentials DB +FAIL \(the (disk is full|credential database could not be written)/, full);
+    assert.doesNotMatch(full, /    at |SQLITE_/);
+    const key = /^Vault passphrase: (\S+)$/m.exec(full)?.[1];
+    assert.match(key ?? '', /^[A-Za-z0-9_-]{43}$/, 'the key was printed although the disk was full');
+    assert.match(space, /Credentials DB +ok \(passphrase source: kernel-keyring; recovery key not yet saved — shown again\)/, space);
+    assert.equal(/^Vault passphrase: (\S+)$/m.exec(space)?.[1], key, 'the same key, not a second one');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
