@@ -150,7 +150,9 @@ export class TaskManager {
       try {
         result = await impl(params, ctx);
       } catch (err) {
-        const failure = failureOf(controller.signal.aborted ? new CancelledError() : err);
+        // A step that says what its cancel left behind keeps its words; anything else thrown after a cancel is just "Cancelled."
+        const own = failureOf(err);
+        const failure = controller.signal.aborted && own.code !== 'cancelled' ? failureOf(new CancelledError()) : own;
         record.state = failure.code === 'cancelled' ? 'cancelled' : 'failed';
         emit({ type: 'failed', error: failure });
         return;

@@ -113,7 +113,7 @@ test('gate fix: a build error prints "Build failed" to stderr, no postamble, ret
   } finally { host.cleanup(); }
 });
 
-test('CLI: terok-setup build prints L0/L1 tags; errors exit 1 with the message and the fix', async () => {
+test('CLI: terok-setup build prints L0/L1 tags; errors exit 1 with the message and the fix, usage errors 2', async () => {
   const { main } = await import('../../../main/cli/index.ts');
   // The CLI's build runs the images task with the bundled roster and templates (podman itself is the fake).
   const { host, fake } = setup();
@@ -131,7 +131,9 @@ test('CLI: terok-setup build prints L0/L1 tags; errors exit 1 with the message a
     assert.equal(await main(['build', '--agents', 'claude'], io, engine), 1);
     assert.match(stderr, /podman not found; please install podman/);
     stderr = '';
-    assert.equal(await main(['build', '--family', 'arch'], io, engine), 1);
+    // A bad option value is a usage error (exit 2), found before podman is looked for.
+    assert.equal(await main(['build', '--family', 'arch'], io, engine), 2);
     assert.match(stderr, /family must be 'deb' or 'rpm', got 'arch'/);
+    assert.doesNotMatch(stderr, /podman not found/);
   } finally { host.cleanup(); rmSync(tmp, { recursive: true, force: true }); }
 });
