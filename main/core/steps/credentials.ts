@@ -5,9 +5,9 @@
  * login needs a terminal and a container, which the wizard's page offers).
  */
 import { effectiveRoster } from '../roster/auth-map.ts';
+import type { VaultProblem } from '../vault/vault-access.ts';
 import { defineStep, type Probed } from './descriptor.ts';
-import { vaultSnapshotOf } from './probe-env.ts';
-import { unreadableVaultStatus } from './ssh-key.ts';
+import { closedVaultHeadline, vaultProblemStatus, vaultSnapshotOf } from './probe-env.ts';
 
 export interface CredentialsFacts {
   provider: string;
@@ -17,6 +17,8 @@ export interface CredentialsFacts {
   /** How this agent signs in (null: the roster has nothing to authenticate for it). */
   auth: { label: string; modes: string[]; apiKeyHint: string | null } | null;
   credentialType: string | null;
+  /** Why the vault could not be read (null when it was). */
+  vaultProblem?: VaultProblem | null;
   reason: string | null;
 }
 
@@ -38,11 +40,12 @@ export const credentialsStep = defineStep({
       provider, credentialSet, dbPath: env.paths.credentialDb,
       credentialProvider: entry?.credentialProvider ?? provider,
       auth: entry ? { label: entry.label, modes: [...entry.modes], apiKeyHint: roster.agents.get(provider)?.spec.auth?.api_key_hint ?? null } : null,
-      credentialType: null, reason: null,
+      credentialType: null, vaultProblem: null, reason: null,
     };
     const read = await vaultSnapshotOf(env);
     if (read.status === 'unavailable') {
-      return { result: { name, ok: false, message: 'credential database unavailable' }, status: unreadableVaultStatus(env), facts: { ...facts, reason: read.reason } };
+      // terok's line, byte for byte, whatever the cause; the status and facts tell the causes apart.
+      return { result: { name, ok: false, message: 'credential database unavailable' }, status: vaultProblemStatus(read.problem), facts: { ...facts, vaultProblem: read.problem, reason: read.reason } };
     }
     const stored = read.status === 'ok' ? read.value.credential : null;
     if (stored && Object.keys(stored).length > 0) {
@@ -60,7 +63,7 @@ export const credentialsStep = defineStep({
     ];
     if (!facts.auth) return { headline: `${facts.provider} signs in through the tools it runs; there is nothing to store for it here.`, details };
     if (status === 'ok') return { headline: `A ${facts.credentialType === 'oauth' ? 'login' : 'key'} for ${facts.credentialProvider} is stored.`, details };
-    if (status === 'locked' || status === 'not-set-up') return { headline: 'The vault is not set up or is locked. Set up the sandbox services first (Sandbox page).', details };
+    if (facts.vaultProblem) return { headline: closedVaultHeadline(facts.vaultProblem, 'credentials cannot be read or stored'), details };
     return { headline: `Without credentials, ${facts.provider} will prompt for login on first turn.`, details };
   },
   fix: {

@@ -2,7 +2,6 @@
  * What every probe gets — the host, its config and paths, the settings and a
  * per-sweep memo — and the expensive lookups several probes share through it.
  */
-import { existsSync } from 'node:fs';
 import type { HostContext } from '../host/context.ts';
 import { loadTerokConfig, type TerokConfig } from '../host/config.ts';
 import { resolvePaths, type TerokPaths } from '../host/paths.ts';
@@ -11,7 +10,9 @@ import { computeShieldHealth, type ShieldHealthReport } from '../sandbox/shield-
 import { detectTerokRuntime, type TerokRuntime } from '../sandbox/terok-runtime.ts';
 import { classifyStamp, type SetupVerdictReport } from '../sandbox/setup-stamp.ts';
 import { DEFAULT_SSH_SCOPE, type GateSettings } from '../settings.ts';
-import { readVault } from '../vault/vault-access.ts';
+import { inspectDbFile } from '../vault/credential-db.ts';
+import { readVault, type VaultProblem } from '../vault/vault-access.ts';
+import type { StepStatus } from './descriptor.ts';
 
 /** Outcome of one prerequisite check — terok's `CheckResult(name, ok, message)`. */
 export interface CheckResult {
@@ -79,5 +80,42 @@ export const vaultSnapshotOf = (env: ProbeEnv) =>
     }), { signal: env.signal });
   });
 
-/** Whether a credential DB file exists (a locked vault still has one). */
-export const vaultFileExists = (env: ProbeEnv): boolean => existsSync(env.paths.credentialDb);
+/**
+ * Whether something holding (or claiming to hold) credentials sits at the DB
+ * path — a locked vault still has its file. A zero-byte file holds nothing
+ * and does not count: the vault is set up in its place, as for no file.
+ */
+export const vaultFileExists = (env: ProbeEnv): boolean => {
+  const kind = inspectDbFile(env.paths.credentialDb).kind;
+  return kind !== 'absent' && kind !== 'empty';
+};
+
+/**
+ * The status a vault that cannot be read gives every step that reads it
+ * (vault, SSH key, credentials), so their pages agree:
+ *   not-set-up — nothing to open yet (no DB, a zero-byte one, or a legacy
+ *                plaintext one that setup encrypts)
+ *   locked     — a DB that only its passphrase opens: none held, a broken
+ *                tier, or one that does not fit
+ *   error      — the file itself is wrong (damaged, a directory, unreadable, held by another process)
+ */
+export function vaultProblemStatus(problem: VaultProblem): StepStatus {
+  switch (problem) {
+    case 'not-set-up': case 'plaintext': return 'not-set-up';
+    case 'no-passphrase': case 'broken-tier': case 'wrong-passphrase': return 'locked';
+    default: return 'error';
+  }
+}
+
+/** One sentence for a page that needs the vault open (SSH key, credentials): what is wrong and where it is fixed. */
+export function closedVaultHeadline(problem: VaultProblem, what: string): string {
+  switch (problem) {
+    case 'not-set-up': return `The vault is not set up yet, so ${what}. Set up the sandbox services first (Sandbox page).`;
+    case 'plaintext': return `The vault is an unencrypted legacy database, so ${what}. Setting up the sandbox services encrypts it in place (Sandbox page).`;
+    case 'no-passphrase': return `The vault is locked (no keyring holds its passphrase), so ${what}. Unlock it first (Vault page).`;
+    case 'broken-tier': return `The vault is locked (its passphrase store cannot be read), so ${what}. See the Vault page for the fix.`;
+    case 'wrong-passphrase': return `The vault does not open with the passphrase found for it, so ${what}. See the Vault page for the fix.`;
+    case 'busy': return `The vault's database is held by another process, so ${what}. Try again when it is done (Vault page).`;
+    default: return `The vault's database cannot be read, so ${what}. The Vault page says what is wrong and how to fix it.`;
+  }
+}

@@ -1,18 +1,18 @@
 /** The gate SSH key: optional; without it git push through the gate does not work. */
 import { DEFAULT_SSH_SCOPE } from '../settings.ts';
 import { publicLineOf } from '../vault/ssh-keys.ts';
-import { defineStep, type Probed, type StepStatus } from './descriptor.ts';
-import { vaultFileExists, vaultSnapshotOf, type ProbeEnv } from './probe-env.ts';
+import type { VaultProblem } from '../vault/vault-access.ts';
+import { defineStep, type Probed } from './descriptor.ts';
+import { closedVaultHeadline, vaultProblemStatus, vaultSnapshotOf } from './probe-env.ts';
 
 export interface SshKeyFacts {
   scope: string;
   /** publicLine: what to register as a deploy key (public only). */
   keys: { keyType: string; fingerprint: string; comment: string; publicLine: string }[];
+  /** Why the vault could not be read (null when it was). */
+  vaultProblem?: VaultProblem | null;
   reason: string | null;
 }
-
-/** A vault that cannot be read: locked when its DB exists, else not created yet. */
-export const unreadableVaultStatus = (env: ProbeEnv): StepStatus => (vaultFileExists(env) ? 'locked' : 'not-set-up');
 
 export const sshKeyStep = defineStep({
   id: 'ssh',
@@ -27,10 +27,18 @@ export const sshKeyStep = defineStep({
     const scope = DEFAULT_SSH_SCOPE;
     const read = await vaultSnapshotOf(env);
     if (read.status === 'unavailable') {
-      return { result: { name: 'ssh key', ok: false, message: 'credential database unavailable' }, status: unreadableVaultStatus(env), facts: { scope, keys: [], reason: read.reason } };
+      // terok's line, byte for byte, whatever the cause; the status and facts tell the causes apart.
+      return {
+        result: { name: 'ssh key', ok: false, message: 'credential database unavailable' },
+        status: vaultProblemStatus(read.problem),
+        facts: { scope, keys: [], vaultProblem: read.problem, reason: read.reason },
+      };
     }
     const keys = read.status === 'ok' ? read.value.sshKeys : [];
-    const facts = { scope, keys: keys.map((k) => ({ keyType: k.key_type, fingerprint: k.fingerprint, comment: k.comment, publicLine: publicLineOf(k.key_type, Buffer.from(k.public_blob), k.comment) })), reason: null };
+    const facts = {
+      scope, vaultProblem: null, reason: null,
+      keys: keys.map((k) => ({ keyType: k.key_type, fingerprint: k.fingerprint, comment: k.comment, publicLine: publicLineOf(k.key_type, Buffer.from(k.public_blob), k.comment) })),
+    };
     if (keys.length) return { result: { name: 'ssh key', ok: true, message: `${keys.length} key(s) registered for '${scope}'` }, status: 'ok', facts };
     return { result: { name: 'ssh key', ok: false, message: `none registered for '${scope}'` }, status: 'missing', facts };
   },
@@ -41,7 +49,7 @@ export const sshKeyStep = defineStep({
       const commands = facts.keys.map((k) => ({ label: `Public key line (${k.keyType})`, command: k.publicLine }));
       return { headline: 'Your gate key is in the vault. Register its public line as a deploy key where you push.', details: keys, commands };
     }
-    if (status === 'locked' || status === 'not-set-up') return { headline: 'The vault is not set up or is locked, so keys cannot be read. Set up the sandbox services first (Sandbox page).' };
+    if (facts.vaultProblem) return { headline: closedVaultHeadline(facts.vaultProblem, 'keys cannot be read') };
     return { headline: "Without a gate SSH key, git push via the gate won't work." };
   },
   fix: {

@@ -4,7 +4,7 @@
  * reads and writes the same files as terok's sqlcipher3 binding.
  */
 import Database from 'better-sqlite3-multiple-ciphers';
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, constants, existsSync, lstatSync, mkdirSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { createHash, pbkdf2 } from 'node:crypto';
 import path from 'node:path';
 import { pemToPkcs8Der, sshFingerprint } from './openssh-key.ts';
@@ -15,9 +15,22 @@ export const SCHEMA_VERSION = 3;
 
 type DB = InstanceType<typeof Database>;
 
+/** The file does not decrypt with the passphrase given (and nothing about it says it is damaged). */
 export class WrongPassphraseError extends SetupError {
-  constructor(dbPath: string) {
-    super('vault-wrong-passphrase', `could not decrypt ${dbPath}: wrong passphrase, or the DB was created with a different key`);
+  constructor(dbPath: string, other?: { code: string; message: string }) {
+    super(other?.code ?? 'vault-wrong-passphrase', other?.message ?? `could not decrypt ${dbPath}: wrong passphrase, or the DB was created with a different key`);
+  }
+}
+
+/**
+ * The file at the DB path cannot be a credential database at all (damaged,
+ * truncated, some other file, a directory). A WrongPassphraseError too, so
+ * every caller that says "nothing was stored" for an undecryptable DB says
+ * it here as well — but its own code and message say what is really wrong.
+ */
+export class NotADbError extends WrongPassphraseError {
+  constructor(dbPath: string, why: string) {
+    super(dbPath, { code: 'vault-corrupt', message: `${dbPath} is not a usable credential database: ${why}; it was left as it is (keep a copy before you replace it)` });
   }
 }
 
@@ -50,6 +63,88 @@ export function isPlaintextSqlite(dbPath: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * What sits at the DB path, told from the file alone: no passphrase, never
+ * opened as a database, nothing written.
+ *   absent      nothing there
+ *   empty       zero bytes and no write-ahead log holding data: nothing was ever stored
+ *   encrypted   could be SQLCipher (only its passphrase can tell)
+ *   plaintext   a legacy unencrypted SQLite file
+ *   corrupt     cannot be a SQLCipher or SQLite file (why says what gives it away)
+ *   not-a-file  a directory, a FIFO, a dangling link …
+ *   unreadable  there, but this user cannot read it
+ */
+export type DbFile =
+  | { kind: 'absent' }
+  | { kind: 'empty' }
+  | { kind: 'encrypted'; size: number }
+  | { kind: 'plaintext' }
+  | { kind: 'corrupt'; why: string }
+  | { kind: 'not-a-file'; what: string }
+  | { kind: 'unreadable'; why: string };
+
+/** The smallest SQLite/SQLCipher page; every database file is a whole number of pages. */
+const MIN_PAGE = 512;
+
+const errno = (err: unknown) => (err as NodeJS.ErrnoException).code;
+
+function fileTypeOf(st: Stats): string {
+  if (st.isDirectory()) return 'a directory';
+  if (st.isFIFO()) return 'a named pipe';
+  if (st.isSocket()) return 'a socket';
+  if (st.isBlockDevice() || st.isCharacterDevice()) return 'a device';
+  return 'not a regular file';
+}
+
+export function inspectDbFile(dbPath: string): DbFile {
+  let st: Stats;
+  try {
+    st = statSync(dbPath);
+  } catch (err) {
+    const code = errno(err);
+    if (code === 'ENOENT') {
+      try {
+        if (lstatSync(dbPath).isSymbolicLink()) return { kind: 'not-a-file', what: 'a symbolic link to a missing file' };
+      } catch { /* really absent */ }
+      return { kind: 'absent' };
+    }
+    if (code === 'ELOOP') return { kind: 'not-a-file', what: 'a symbolic link loop' };
+    if (code === 'ENOTDIR') return { kind: 'not-a-file', what: 'below something that is not a directory' };
+    return { kind: 'unreadable', why: code === 'EACCES' ? 'permission denied on its directory' : (err as Error).message };
+  }
+  if (!st.isFile()) return { kind: 'not-a-file', what: fileTypeOf(st) };
+  if (st.size === 0) {
+    let wal = 0;
+    try { wal = statSync(`${dbPath}-wal`).size; } catch { /* no log */ }
+    if (wal > 0) return { kind: 'corrupt', why: `it is empty, but its write-ahead log ${dbPath}-wal holds ${wal} bytes that were never written back` };
+    return { kind: 'empty' };
+  }
+  let head: Buffer;
+  try {
+    const fd = openSync(dbPath, constants.O_RDONLY | constants.O_NONBLOCK);
+    try {
+      head = Buffer.alloc(Math.min(st.size, 4096));
+      head = head.subarray(0, readSync(fd, head, 0, head.length, 0));
+    } finally {
+      closeSync(fd);
+    }
+  } catch (err) {
+    return { kind: 'unreadable', why: errno(err) === 'EACCES' ? 'permission denied' : (err as Error).message };
+  }
+  if (head.length >= 16 && head.subarray(0, 16).toString('latin1') === SQLITE_MAGIC) return { kind: 'plaintext' };
+  if (st.size % MIN_PAGE !== 0) return { kind: 'corrupt', why: `its size (${st.size} bytes) is not a whole number of database pages (truncated, or some other file)` };
+  // An encrypted page is random-looking: 4 KiB of it without a single byte ≥ 0x80 is text or zeros, never ciphertext.
+  if (!head.some((b) => b >= 0x80)) return { kind: 'corrupt', why: 'its first page is plain text or zeros, not encrypted data' };
+  return { kind: 'encrypted', size: st.size };
+}
+
+/** The NotADbError for a file inspectDbFile rules out, else null. */
+function notADb(dbPath: string, file: DbFile): NotADbError | null {
+  if (file.kind === 'corrupt') return new NotADbError(dbPath, file.why);
+  if (file.kind === 'not-a-file') return new NotADbError(dbPath, `it is ${file.what}`);
+  return null;
 }
 
 const SCHEMA_SQL = `
@@ -140,8 +235,9 @@ function keyed(dbPath: string, secret: string, readonly: boolean, raw = false): 
     const code = (err as { code?: string }).code;
     if (code === 'SQLITE_NOTADB') {
       if (isPlaintextSqlite(dbPath)) throw new PlaintextDbError(dbPath);
-      throw new WrongPassphraseError(dbPath);
+      throw notADb(dbPath, inspectDbFile(dbPath)) ?? new WrongPassphraseError(dbPath);
     }
+    if (code === 'SQLITE_CORRUPT') throw new NotADbError(dbPath, 'it decrypts, but its pages are damaged');
     if (isLockError(err)) throw new DbLockedError(dbPath);
     throw err;
   }
@@ -242,6 +338,9 @@ export class CredentialDb {
    * absent, migrates v0–v2 files, WAL journal, foreign keys on.
    */
   static open(dbPath: string, passphrase: string): CredentialDb {
+    // Never open (and so never let SQLite reset a journal of) a file that cannot be a DB: it stays as found.
+    const refused = notADb(dbPath, inspectDbFile(dbPath));
+    if (refused) throw refused;
     mkdirSync(path.dirname(dbPath), { recursive: true, mode: 0o700 });
     const fresh = !existsSync(dbPath);
     const db = keyed(dbPath, passphrase, false);

@@ -1,10 +1,14 @@
 /**
- * The wizard-only vault step against real SQLCipher-4 files: unlocked, locked
- * or not set up, and never a line in terok's gate. Hosts get no inherited
- * PATH, so no real keyctl or secret-tool is ever asked for a passphrase.
+ * The wizard-only vault step against real SQLCipher-4 files: unlocked, not
+ * set up, an empty DB file, locked, a broken tier, a wrong passphrase, a
+ * legacy plaintext DB, a damaged file, a directory, loose file modes — each
+ * with its own status, facts and headline — and never a line in terok's
+ * gate. Hosts get no inherited PATH, so no real keyctl or secret-tool is
+ * ever asked for a passphrase.
  */
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3-multiple-ciphers';
 import { afterEach, test } from 'node:test';
 import { main } from '../../../main/cli/index.ts';
 import { Engine } from '../../../main/core/engine.ts';
@@ -37,7 +41,7 @@ test('a passphrase that opens the DB → ok, state "unlocked", the source names 
   const out = await probe();
   assert.equal(out.status, 'ok');
   assert.deepEqual(out.result, { name: 'vault', ok: true, message: 'unlocked (kernel-keyring)' });
-  assert.deepEqual(out.facts, { state: 'unlocked', source: 'kernel-keyring', dbPath: db, dbExists: true, reason: null });
+  assert.deepEqual(out.facts, { state: 'unlocked', source: 'kernel-keyring', dbPath: db, dbExists: true, dbEmpty: false, reason: null, looseModes: [] });
 });
 
 test('the source follows the tier: a passphrase_command opening the DB reports "passphrase-command"', async () => {
@@ -73,13 +77,126 @@ test('the DB exists but no tier has its passphrase → status "locked", with the
   assert.match(out.facts.reason ?? '', /no SQLCipher passphrase available/);
 });
 
-test('a wrong passphrase for an existing DB is "locked" too, never "unlocked"', async () => {
+test('a wrong passphrase for an existing DB is its own state (status "locked", never "unlocked"), naming the tier that gave it', async () => {
   host = createSandboxHost({ inheritPath: false });
   createVaultFixture(host);
   provideSessionPassphrase(host, 'not-the-right-one');
   const out = await probe();
   assert.equal(out.status, 'locked');
+  assert.equal(out.facts.state, 'wrong-passphrase');
+  assert.equal(out.facts.source, 'kernel-keyring');
+  assert.deepEqual(out.result, { name: 'vault', ok: false, message: 'wrong passphrase' });
   assert.match(out.facts.reason ?? '', /wrong passphrase/);
+  const e = vaultStep.explain(out, settings);
+  assert.match(e.headline, /^The vault does not open: the passphrase from kernel-keyring does not fit its database/);
+  assert.match(e.headline, /Nothing was changed/);
+  assert.ok(e.commands?.some((c) => c.command === 'terok-sandbox vault unlock'));
+});
+
+test('a zero-byte credentials.db without a passphrase is "not set up (empty database file)", not locked', async () => {
+  host = createSandboxHost({ inheritPath: false });
+  const db = resolvePaths(host.ctx).credentialDb;
+  host.write(db, '', 0o600);
+  const out = await probe();
+  assert.equal(out.status, 'not-set-up');
+  assert.deepEqual(out.result, { name: 'vault', ok: false, message: 'not set up (empty database file)' });
+  assert.deepEqual({ state: out.facts.state, dbExists: out.facts.dbExists, dbEmpty: out.facts.dbEmpty }, { state: 'empty', dbExists: true, dbEmpty: true });
+  const e = vaultStep.explain(out, settings);
+  assert.match(e.headline, /^The vault is not set up yet: credentials\.db is an empty file \(0 bytes\), so nothing was ever stored in it and there is nothing to unlock/);
+  assert.doesNotMatch(e.headline, /locked|encrypted/);
+  assert.equal(statSync(db).size, 0, 'the probe left the file as it was');
+});
+
+test('a zero-byte credentials.db with a passphrase is unlocked with nothing stored', async () => {
+  host = createSandboxHost({ inheritPath: false });
+  provideSessionPassphrase(host);
+  mkdirSync(resolvePaths(host.ctx).vaultDir, { recursive: true, mode: 0o700 });
+  host.write(resolvePaths(host.ctx).credentialDb, '', 0o600);
+  const out = await probe();
+  assert.equal(out.status, 'ok');
+  assert.equal(out.facts.state, 'unlocked');
+  assert.equal(vaultStep.explain(out, settings).headline, 'The vault is unlocked (no credentials stored yet: its database file is empty).');
+});
+
+test('a configured tier that cannot be read is "locked (passphrase store unreadable)", with its reason', async () => {
+  host = createSandboxHost({ inheritPath: false });
+  lockedVault();
+  host.write('home/.config/terok/config.yml', 'credentials:\n  passphrase_command: /bin/true\n');
+  const out = await probe();
+  assert.equal(out.status, 'locked');
+  assert.equal(out.facts.state, 'broken-tier');
+  assert.equal(out.result.message, 'locked (passphrase store unreadable)');
+  assert.match(vaultStep.explain(out, settings).headline, /^The vault is locked: a passphrase store is configured but cannot be read \(passphrase_command produced no passphrase/);
+});
+
+test('a file that is not SQLite or SQLCipher is a damaged database (status "error"), told without a passphrase', async () => {
+  host = createSandboxHost({ inheritPath: false });
+  const db = resolvePaths(host.ctx).credentialDb;
+  host.write(db, 'these are my notes, not a database\n', 0o600);
+  const out = await probe();
+  assert.equal(out.status, 'error');
+  assert.equal(out.facts.state, 'corrupt');
+  assert.equal(out.result.message, 'damaged database');
+  const e = vaultStep.explain(out, settings);
+  assert.match(e.headline, /^The vault's database is damaged or is not a credential database \(.*not a whole number of database pages/);
+  assert.match(e.headline, /It was not changed/);
+  assert.deepEqual(e.commands?.[0], { label: 'Keep a copy', command: `cp -p ${db} ${db}.damaged` });
+});
+
+test('a DB that decrypts but has damaged pages is "corrupt" too', async () => {
+  host = createSandboxHost({ inheritPath: false });
+  const db = createVaultFixture(host, { credentials: [{ set: 'default', provider: 'anthropic', data: { type: 'api_key', key: 'k' } }] });
+  const bytes = Buffer.from(await import('node:fs').then((fs) => fs.readFileSync(db)));
+  bytes.fill(7, 4096); // every page after the first: the schema decrypts, the tables do not
+  writeFileSync(db, bytes);
+  const out = await probe();
+  assert.equal(out.status, 'error');
+  assert.equal(out.facts.state, 'corrupt');
+  assert.match(out.facts.reason ?? '', /damaged|malformed/);
+});
+
+test('a directory where credentials.db belongs is "not a database file"', async () => {
+  host = createSandboxHost({ inheritPath: false });
+  provideSessionPassphrase(host);
+  mkdirSync(resolvePaths(host.ctx).credentialDb, { recursive: true });
+  const out = await probe();
+  assert.equal(out.status, 'error');
+  assert.equal(out.facts.state, 'not-a-file');
+  assert.equal(out.result.message, 'not a database file');
+  assert.match(vaultStep.explain(out, settings).headline, /^The vault cannot live here: .*credentials\.db is not a database file \(.* is a directory/);
+});
+
+test('a legacy plaintext DB is "unencrypted", and setup is where it is fixed', async () => {
+  host = createSandboxHost({ inheritPath: false });
+  const file = resolvePaths(host.ctx).credentialDb;
+  host.write(file, '');
+  const plain = new Database(file);
+  plain.exec('CREATE TABLE credentials (credential_set TEXT, provider TEXT, data TEXT)');
+  plain.close();
+  const out = await probe();
+  assert.equal(out.status, 'not-set-up');
+  assert.equal(out.facts.state, 'plaintext');
+  assert.match(vaultStep.explain(out, settings).headline, /unencrypted \(legacy\) SQLite database\. Installing the sandbox services encrypts it in place/);
+});
+
+test('unlocked, but the DB is 0644 and the vault dir 0755: degraded, with the chmod commands', async () => {
+  host = createSandboxHost({ inheritPath: false });
+  const db = createVaultFixture(host);
+  const dir = resolvePaths(host.ctx).vaultDir;
+  chmodSync(db, 0o644);
+  chmodSync(dir, 0o755);
+  const out = await probe();
+  assert.equal(out.status, 'degraded');
+  assert.equal(out.facts.state, 'unlocked');
+  assert.deepEqual(out.result, { name: 'vault', ok: true, message: 'unlocked (kernel-keyring); files readable by others' });
+  // The read-only open leaves SQLite's -shm/-wal beside the DB, with the DB's mode: they are listed too.
+  const loose = out.facts.looseModes.filter((l) => l.what !== 'credential database journal');
+  assert.deepEqual(loose.map((l) => [l.path, l.mode, l.want]), [[dir, 0o755, 0o700], [db, 0o644, 0o600]]);
+  const e = vaultStep.explain(out, settings);
+  assert.match(e.headline, /^The vault is unlocked, but other users on this computer can read or list its files \(vault directory, credential database/);
+  assert.deepEqual(e.commands?.slice(0, 2).map((c) => c.command), [`chmod 700 ${dir}`, `chmod 600 ${db}`]);
+  assert.ok(e.details?.some((d) => d.label === 'Too open' && d.value === `${db} is 0644, should be 0600`));
+  assert.equal(statSync(db).mode & 0o777, 0o644, 'the probe only looks');
 });
 
 test('no DB and no passphrase → status "not-set-up"', async () => {
