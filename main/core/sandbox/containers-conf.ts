@@ -17,12 +17,12 @@
  * write bit, e.g. 0444) is refused unchanged — never replaced through the
  * rename an atomic write does.
  */
-import { accessSync, constants, lstatSync } from 'node:fs';
+import { accessSync, constants, existsSync, lstatSync } from 'node:fs';
 import { parse as parseToml } from 'smol-toml';
 import type { HostContext } from '../host/context.ts';
 import { expandHome, isPlainObject } from '../host/config.ts';
 import { describeFsError, readUserFile, UnsafePathError, UserFileError, writeFileIfChanged } from '../host/fs.ts';
-import { activeHooksDirs } from './shield-health.ts';
+import { errorText } from '../tasks/stages.ts';
 import { SetupError } from '../errors.ts';
 
 export class ContainersConfError extends SetupError {
@@ -83,13 +83,58 @@ function readHooksKey(file: string, text: string): { present: boolean; dirs: str
   return { present: true, dirs };
 }
 
-function readText(file: string): string | null {
+/** Edits never go through a link (see refuseSymlink); reading what podman reads follows one, as podman does. */
+function readText(file: string, followSymlinks = false): string | null {
   try {
-    return readUserFile(file, { maxBytes: MAX_CONTAINERS_CONF_BYTES, what: 'podman config file', followSymlinks: false, sizeHint: 'containers.conf holds a few settings' });
+    return readUserFile(file, { maxBytes: MAX_CONTAINERS_CONF_BYTES, what: 'podman config file', followSymlinks, sizeHint: 'containers.conf holds a few settings' });
   } catch (err) {
     const why = err instanceof UserFileError ? err.message : `Cannot read ${file}: ${(err as Error).message}`;
     throw new ContainersConfError(file, `${why}. Terok Setup did not change it.`);
   }
+}
+
+/**
+ * `[engine] hooks_dir` of a containers.conf as podman reads it (links
+ * followed); null when there is no such file. Throws ContainersConfError
+ * naming the file for anything that is not a readable TOML file.
+ */
+export function readHooksDirs(file: string): { present: boolean; dirs: string[] } | null {
+  const text = readText(file, true);
+  return text === null ? null : readHooksKey(file, text);
+}
+
+export interface ContainersConfRead {
+  path: string;
+  exists: boolean;
+  hooksDirs: string[];
+  /** Set when the file exists but is not valid TOML (or unreadable). */
+  error?: string;
+}
+
+export function readContainersConf(file: string, home: string): ContainersConfRead {
+  let read: ReturnType<typeof readHooksDirs>;
+  try {
+    read = readHooksDirs(file);
+  } catch (err) {
+    return { path: file, exists: true, hooksDirs: [], error: errorText(err) };
+  }
+  if (read === null) return { path: file, exists: false, hooksDirs: [] };
+  return { path: file, exists: true, hooksDirs: read.dirs.map((d) => expandHome(d, home)) };
+}
+
+export function activeHooksDirs(
+  ctx: Pick<HostContext, 'home' | 'systemContainersConfs' | 'defaultHooksDirs'>,
+  userConf: string,
+): { dirs: string[]; source: string; issues: string[] } {
+  const issues: string[] = [];
+  const user = readContainersConf(userConf, ctx.home);
+  if (user.error) issues.push(user.error);
+  if (user.hooksDirs.length) return { dirs: user.hooksDirs, source: userConf, issues };
+  for (const sys of ctx.systemContainersConfs) {
+    const conf = readContainersConf(sys, ctx.home);
+    if (conf.hooksDirs.length) return { dirs: conf.hooksDirs, source: sys, issues };
+  }
+  return { dirs: ctx.defaultHooksDirs.filter((d) => existsSync(d)), source: 'podman defaults', issues };
 }
 
 /**

@@ -14,24 +14,16 @@
  * The persisting-hooks branch (podman ≥ 99) is dead upstream and skipped, so
  * this probe never spawns podman.
  */
-import { readFileSync } from 'node:fs';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { parse as parseToml } from 'smol-toml';
 import type { HostContext } from '../host/context.ts';
-import { expandHome, isPlainObject } from '../host/config.ts';
+import { isPlainObject } from '../host/config.ts';
+import { readUserFile } from '../host/fs.ts';
+import { activeHooksDirs } from './containers-conf.ts';
 
 export type ShieldHealth = 'ok' | 'setup-needed' | 'stale-hooks' | 'bypass';
 
 export const SHIELD_CREATE_RUNTIME = 'terok-shield-createRuntime.json';
-
-export interface ContainersConfRead {
-  path: string;
-  exists: boolean;
-  hooksDirs: string[];
-  /** Set when the file exists but is not valid TOML (or unreadable). */
-  error?: string;
-}
 
 export interface ShieldHealthReport {
   health: ShieldHealth;
@@ -44,47 +36,14 @@ export interface ShieldHealthReport {
   issues: string[];
 }
 
-export function readContainersConf(file: string, home: string): ContainersConfRead {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return { path: file, exists: false, hooksDirs: [] };
-    return { path: file, exists: true, hooksDirs: [], error: `cannot read ${file}: ${(err as Error).message}` };
-  }
-  try {
-    const doc = parseToml(text);
-    const engine = isPlainObject(doc.engine) ? doc.engine : {};
-    const raw = engine.hooks_dir;
-    const list = typeof raw === 'string' ? [raw] : Array.isArray(raw) ? raw.filter((v): v is string => typeof v === 'string') : [];
-    return { path: file, exists: true, hooksDirs: list.map((d) => expandHome(d, home)) };
-  } catch (err) {
-    const first = (err as Error).message.split('\n')[0];
-    return { path: file, exists: true, hooksDirs: [], error: `${file} is not valid TOML: ${first}` };
-  }
-}
-
-export function activeHooksDirs(
-  ctx: Pick<HostContext, 'home' | 'systemContainersConfs' | 'defaultHooksDirs'>,
-  userConf: string,
-): { dirs: string[]; source: string; issues: string[] } {
-  const issues: string[] = [];
-  const user = readContainersConf(userConf, ctx.home);
-  if (user.error) issues.push(user.error);
-  if (user.hooksDirs.length) return { dirs: user.hooksDirs, source: userConf, issues };
-  for (const sys of ctx.systemContainersConfs) {
-    const conf = readContainersConf(sys, ctx.home);
-    if (conf.hooksDirs.length) return { dirs: conf.hooksDirs, source: sys, issues };
-  }
-  return { dirs: ctx.defaultHooksDirs.filter((d) => existsSync(d)), source: 'podman defaults', issues };
-}
+/** Hook scripts and descriptors are small; a hooks dir is the user's, so a FIFO or device there must not hang a probe. */
+const MAX_HOOK_FILE_BYTES = 1024 * 1024;
 
 const BUNDLE_RE = /^BUNDLE_VERSION\s*=\s*(\d+)/m;
 
 export function readBundleVersion(ballastFile: string): number | null {
   try {
-    const m = BUNDLE_RE.exec(readFileSync(ballastFile, 'utf8'));
+    const m = BUNDLE_RE.exec(readUserFile(ballastFile, { maxBytes: MAX_HOOK_FILE_BYTES, what: 'shield hook file' }) ?? '');
     return m ? Number(m[1]) : null;
   } catch {
     return null;
@@ -94,7 +53,7 @@ export function readBundleVersion(ballastFile: string): number | null {
 /** The `_oci_state.py` a descriptor's hook script sits next to, or null if malformed. */
 export function ballastForDescriptor(descriptorFile: string): string | null {
   try {
-    const doc: unknown = JSON.parse(readFileSync(descriptorFile, 'utf8'));
+    const doc: unknown = JSON.parse(readUserFile(descriptorFile, { maxBytes: MAX_HOOK_FILE_BYTES, what: 'OCI hook descriptor' }) ?? '');
     if (!isPlainObject(doc) || !isPlainObject(doc.hook)) return null;
     const hook = doc.hook;
     let script = typeof hook.path === 'string' ? hook.path : null;

@@ -17,6 +17,7 @@ import { detectTerokRuntime } from '../../../main/core/sandbox/terok-runtime.ts'
 import { setupVerdict } from '../../../main/core/sandbox/setup-stamp.ts';
 import { isPlaintextSqlite, CredentialDb } from '../../../main/core/vault/credential-db.ts';
 import { sessionDigest } from '../../../main/core/vault/passphrase.ts';
+import { pendingKeyFile } from '../../../main/core/vault/recovery-key.ts';
 
 function withHost(body: (host: SandboxHost, fixture: ReturnType<typeof createTerokFixture>) => Promise<void>) {
   return async () => {
@@ -94,12 +95,14 @@ test('fresh install: stages in order, hooks, DB, tier, stamp; exit 0', withHost(
 }));
 
 test('install twice = one install: byte-identical files, no new passphrase', withHost(async (host) => {
-  assert.equal((await install(host, { passphraseTier: 'kernel-keyring' })).exitCode, 0);
+  const first = await install(host, { passphraseTier: 'kernel-keyring' });
+  assert.equal(first.exitCode, 0);
   const isStamp = (p: string) => p.endsWith('setup.stamp');
   const before = snapshot(host.root, isStamp);
   const second = await install(host);
   assert.equal(second.exitCode, 0, second.rec.lines.join('\n'));
-  assert.equal(second.generatedPassphrase, null);
+  // Not yet confirmed as saved: the same key is handed back to be shown again — never a second one.
+  assert.equal(second.generatedPassphrase, first.generatedPassphrase);
   assert.equal(second.vault?.db, 'opened');
   assert.equal(second.containersConfWarning, null);
   assert.deepEqual(snapshot(host.root, isStamp), before);
@@ -170,10 +173,12 @@ test('uninstall removes exactly what install put there and the stamp; keeps rout
   assert.ok(u.rec.logs.includes('→ setup stamp removed'));
   const added = [...snapshot(host.root).keys()].filter((p) => !before.has(p)).map((p) => path.relative(host.root, p)).sort();
   const rel = (p: string) => path.relative(host.root, p);
-  // Kept like terok keeps them: DB, routes, containers.conf, the NFLOG reader, the passphrase tier.
+  // Kept like terok keeps them: DB, routes, containers.conf, the NFLOG reader, the passphrase tier —
+  // and the unsaved recovery key, which belongs to the vault that is kept.
   assert.deepEqual(added, [
     rel(paths.credentialDb), rel(paths.routesJson), rel(paths.containersConf),
     rel(path.join(paths.shieldState, 'nflog-reader.py')), rel(path.join(paths.vaultSessionDir, sessionDigest(paths.credentialDb))),
+    rel(pendingKeyFile(paths)),
   ].sort());
 }));
 
