@@ -16,6 +16,7 @@ import type { CredentialRecord } from './extract.ts';
 import { writePhantomFile } from './phantom.ts';
 import { vaultTransportOf, writeVaultConfig } from './vault-config.ts';
 import { SetupError } from '../errors.ts';
+import { looksLikeSecret, quoteInput } from '../validate.ts';
 
 /** Bad input from a user or the renderer; the message is safe to show as is. */
 export class AuthInputError extends SetupError {
@@ -45,12 +46,28 @@ export interface AuthEnv {
 export const CREDENTIAL_SET_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 export const DEFAULT_CREDENTIAL_SET = 'default';
 
+/**
+ * A credential set name as the DB keys it. One that looks like a key or
+ * token is refused (and not echoed): it is a key pasted into the wrong
+ * field, and would otherwise become a row name, a log line and a message.
+ */
 export function checkCredentialSet(set: string): string {
+  if (looksLikeSecret(set)) {
+    throw new AuthInputError('The credential set name looks like an API key or token, so it is not shown and nothing was stored; put the key in the API key field and use a set name like default.');
+  }
   if (!CREDENTIAL_SET_PATTERN.test(set) || set.length > 64) {
-    throw new AuthInputError(`'${set}' is not a valid credential set name: use letters, digits, '.', '_' and '-' (at most 64), e.g. default`);
+    throw new AuthInputError(`${quoteInput(set)} is not a valid credential set name: use letters, digits, '.', '_' and '-' (at most 64), e.g. default`);
   }
   return set;
 }
+
+/**
+ * The longest API key stored. Real keys are well under 300 characters; the
+ * bound leaves room for JWT-style keys and refuses a pasted file (a 1 MiB
+ * "key" would be stored, sent in every request header and rejected).
+ */
+export const MAX_API_KEY_LENGTH = 4096;
+export const API_KEY_TOO_LONG = `The API key is longer than ${MAX_API_KEY_LENGTH} characters, so it is not a single key (a whole file or several keys pasted?); nothing was stored. Paste exactly one key.`;
 
 /**
  * The pasted key without surrounding whitespace. Whitespace or control
@@ -61,6 +78,7 @@ export function checkCredentialSet(set: string): string {
 export function normalizeApiKey(raw: string): string {
   const key = raw.trim();
   if (!key) throw new AuthInputError('API key cannot be empty.');
+  if (key.length > MAX_API_KEY_LENGTH) throw new AuthInputError(API_KEY_TOO_LONG);
   if (/[\s\p{Cc}]/u.test(key)) {
     throw new AuthInputError('The API key contains spaces, line breaks or control characters inside it; paste exactly one key on a single line.');
   }
@@ -70,7 +88,7 @@ export function normalizeApiKey(raw: string): string {
 /** The auth provider for an entry name; unknown or not authenticatable → terok's message. */
 export function authProviderFor(paths: TerokPaths, roster: Pick<Roster, 'authProviders'>, name: string): AuthProvider {
   const provider = roster.authProviders.get(name);
-  if (!provider) throw new AuthInputError(`Unknown provider: ${name}. Available: ${authenticatableNames(paths).join(', ')}`);
+  if (!provider) throw new AuthInputError(`Unknown provider: ${quoteInput(name, { bare: true })}. Available: ${authenticatableNames(paths).join(', ')}`);
   return provider;
 }
 

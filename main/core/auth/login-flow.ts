@@ -21,6 +21,7 @@ import { buildImages, type BuildDeps } from '../images/build.ts';
 import { ImageBuildError } from '../images/errors.ts';
 import { FIRST_BUILD_POSTAMBLE, FIRST_BUILD_PREAMBLE } from '../steps/images.ts';
 import { imageExists, PODMAN_QUERY_TIMEOUT_MS, type Podman } from '../images/podman.ts';
+import { checkImageReference } from '../images/params.ts';
 import { loadImageRoster } from '../images/roster-source.ts';
 import { l1AliasTag } from '../images/tags.ts';
 import type { PackageFamily } from '../settings.ts';
@@ -32,6 +33,7 @@ import { applyPostCaptureState } from './post-capture.ts';
 import { vaultTransportOf, writeVaultConfig } from './vault-config.ts';
 import { withWritableVault } from '../vault/vault-writer.ts';
 import { SetupError, type Failure } from '../errors.ts';
+import { quoteInput } from '../validate.ts';
 
 /** A login waits for a person in a browser; generous, but not forever. */
 export const LOGIN_TIMEOUT_MS = 30 * 60_000;
@@ -153,13 +155,15 @@ export async function runOAuthLogin(env: AuthEnv, req: OAuthFlowRequest, deps: O
   checkCredentialSet(req.credentialSet);
   const roster = effectiveRoster(env.paths);
   const provider = roster.authProviders.get(req.agent);
-  if (!provider) throw new AuthInputError(`Unknown auth provider: ${req.agent}. Available: ${[...roster.authProviders.keys()].join(', ')}`);
+  if (!provider) throw new AuthInputError(`Unknown auth provider: ${quoteInput(req.agent, { bare: true })}. Available: ${[...roster.authProviders.keys()].join(', ')}`);
   const agent = roster.agents.get(req.agent);
   if (!canExtract(provider)) throw new AuthInputError(`${provider.label} has no login file format Terok Setup knows; store an API key instead`);
   const projectId = req.projectId ?? null;
   // Checks the OAuth mode and device-code support before anything is started.
   const probeRequest: OAuthLoginRequest = { provider, agent, tempDir: '<tmp>', image: '<image>', projectId, deviceAuth: req.deviceAuth, isRealRoot: env.ctx.isRealRoot, tty: req.tty };
   oauthPodmanArgs(probeRequest);
+  // A malformed base image (a typo in config.yml's image.base_image, say) is refused before podman is asked.
+  checkImageReference(req.baseImage);
 
   const podman = findPodmanForLogin(env.ctx);
   let image: string;

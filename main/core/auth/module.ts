@@ -36,11 +36,11 @@ import { effectiveRoster } from '../roster/auth-map.ts';
 import type { TaskContext } from '../tasks/task-manager.ts';
 import { ensurePrimarySshKey, SSH_KEY_TYPES, type SshKeyInfo, type SshKeyType } from '../vault/ssh-keys.ts';
 import { withWritableVault } from '../vault/vault-writer.ts';
-import { AuthInputError, checkCredentialSet, DEFAULT_CREDENTIAL_SET, storeApiKey, type AuthEnv, type StoredCredential } from './credentials.ts';
+import { API_KEY_TOO_LONG, AuthInputError, checkCredentialSet, DEFAULT_CREDENTIAL_SET, MAX_API_KEY_LENGTH, storeApiKey, type AuthEnv, type StoredCredential } from './credentials.ts';
 import { canExtract } from './extract.ts';
 import { oauthCliCommand, openInTerminal, type CliRuntime, type OpenedTerminal } from './terminal.ts';
 import { shellQuote } from '../images/podman.ts';
-import { optStr, parseWith, taskParams, v } from '../validate.ts';
+import { optStr, parseWith, quoteInput, taskParams, v } from '../validate.ts';
 
 export const SSH_STEP = 'ssh.generate';
 export const API_KEY_STEP = 'credentials.api-key';
@@ -51,18 +51,26 @@ export type SshKeyResult = Pick<SshKeyInfo, 'keyType' | 'fingerprint' | 'comment
 
 const authError = (m: string) => new AuthInputError(m);
 
+/** Agent names and credential sets are roster-entry and set names (checked again where they are used). */
+const MAX_NAME_PARAM = 256;
+
 export const SSH_PARAMS = taskParams({
-  scope: optStr('scope'),
+  scope: optStr('scope', MAX_NAME_PARAM),
   keyType: v.optional(v.nullable(v.picklist(SSH_KEY_TYPES, `keyType must be one of ${SSH_KEY_TYPES.join(', ')}`))),
 });
 const AGENT_REQUIRED = 'agent is required (e.g. claude)';
 export const API_KEY_PARAMS = v.pipe(
-  taskParams({ agent: optStr('agent'), credentialSet: optStr('credentialSet'), apiKey: v.optional(v.unknown()) }),
+  taskParams({ agent: optStr('agent', MAX_NAME_PARAM), credentialSet: optStr('credentialSet', MAX_NAME_PARAM), apiKey: v.optional(v.unknown()) }),
   v.check((p) => Boolean(p.agent), AGENT_REQUIRED),
-  // The message never names the value: this field holds a secret.
+  // The messages never name the value: this field holds a secret.
   v.check((p) => typeof p.apiKey === 'string', 'apiKey must be a string'),
+  // Surrounding whitespace is trimmed later; a paste that long is refused before anything runs.
+  v.check((p) => (p.apiKey as string).trim().length <= MAX_API_KEY_LENGTH, API_KEY_TOO_LONG),
 );
-export const OAUTH_TERMINAL_PARAMS = v.pipe(taskParams({ agent: optStr('agent'), credentialSet: optStr('credentialSet') }), v.check((p) => Boolean(p.agent), AGENT_REQUIRED));
+export const OAUTH_TERMINAL_PARAMS = v.pipe(
+  taskParams({ agent: optStr('agent', MAX_NAME_PARAM), credentialSet: optStr('credentialSet', MAX_NAME_PARAM) }),
+  v.check((p) => Boolean(p.agent), AGENT_REQUIRED),
+);
 
 export function parseSshParams(params: unknown): { scope: string; keyType: SshKeyType } {
   const p = parseWith(SSH_PARAMS, params, authError);
@@ -84,7 +92,7 @@ export function requireOAuthLogin(host: ModuleHost, agent: string): void {
   const paths = resolvePaths(host.ctx, loadTerokConfig(host.ctx));
   const roster = effectiveRoster(paths);
   const provider = roster.authProviders.get(agent);
-  if (!provider) throw new AuthInputError(`Unknown auth provider: ${agent}. Available: ${[...roster.authProviders.keys()].join(', ')}`);
+  if (!provider) throw new AuthInputError(`Unknown auth provider: ${quoteInput(agent, { bare: true })}. Available: ${[...roster.authProviders.keys()].join(', ')}`);
   const hasCommand = Boolean(roster.agents.get(agent)?.spec.auth?.command);
   if (!provider.modes.includes('oauth') || !hasCommand || !canExtract(provider)) {
     throw new AuthInputError(`${provider.label} has no OAuth login; store an API key for it instead`);

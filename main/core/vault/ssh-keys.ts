@@ -11,6 +11,7 @@ import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import type { CredentialDb } from './credential-db.ts';
 import { sshFingerprint } from './openssh-key.ts';
 import { SetupError } from '../errors.ts';
+import { quoteInput } from '../validate.ts';
 
 export type SshKeyType = 'ed25519' | 'rsa';
 export const SSH_KEY_TYPES: readonly SshKeyType[] = ['ed25519', 'rsa'];
@@ -46,8 +47,8 @@ export class InvalidScopeError extends SetupError {
 export function scopeProblem(scope: string): string | null {
   if (scope.length === 0) return 'the SSH key scope is empty';
   if (scope.length > MAX_SCOPE_LENGTH) return `the SSH key scope is longer than ${MAX_SCOPE_LENGTH} characters`;
-  if (INFRA_SCOPE.test(scope)) return `'${scope}' is reserved for sandbox infrastructure keys; choose a scope without '%'`;
-  if (!USER_SCOPE.test(scope)) return `'${scope}' is not a valid SSH key scope: use letters, digits, '.', '_' and '-', starting with a letter or digit`;
+  if (INFRA_SCOPE.test(scope)) return `${quoteInput(scope)} is reserved for sandbox infrastructure keys; choose a scope without '%'`;
+  if (!USER_SCOPE.test(scope)) return `${quoteInput(scope)} is not a valid SSH key scope: use letters, digits, '.', '_' and '-', starting with a letter or digit`;
   return null;
 }
 

@@ -3,6 +3,8 @@ import { readFileSync, statSync } from 'node:fs';
 import { test } from 'node:test';
 import { main } from '../../../main/cli/index.ts';
 import { API_KEY_STEP } from '../../../main/core/auth/module.ts';
+import { API_KEY_TOO_LONG, MAX_API_KEY_LENGTH } from '../../../main/core/auth/credentials.ts';
+import { WITHHELD } from '../../../main/core/validate.ts';
 import { makeProbeEnv } from '../../../main/core/steps/probe-env.ts';
 import { credentialsStep } from '../../../main/core/steps/credentials.ts';
 import { gateFix } from '../../support/gate.ts';
@@ -226,6 +228,78 @@ test('gate fix for credentials: asks once, stores the typed key, the probe then 
     assert.equal(await gateFix(h.engine, 'credentials')(settings, { out: () => {}, err: (l) => cancelled.push(l), ask: async () => null }), false);
     assert.deepEqual(cancelled, ['  API key entry cancelled.']);
     assertKeyNowhere(h, out.join(''), err.join(''));
+  } finally {
+    h.cleanup();
+  }
+});
+
+// ---- input bounds, and a key in the wrong field ---------------------------------
+
+test('an oversized API key (1 MiB) is refused before the vault is opened: task and CLI, nothing stored, nothing echoed', async () => {
+  const h = createAuthHarness();
+  try {
+    const huge = `sk-ant-${'A1'.repeat(512 * 1024)}`;
+    const { outcome } = await h.runStep(API_KEY_STEP, { agent: 'claude', apiKey: huge });
+    assert.deepEqual(failure(outcome).error, { code: 'invalid-params', message: API_KEY_TOO_LONG });
+    assert.match(API_KEY_TOO_LONG, /longer than 4096 characters.*nothing was stored/);
+    const cli = captureStreams(huge);
+    assert.equal(await main(['auth', 'claude', '--api-key-stdin'], cli.io, h.engine), 1);
+    assert.equal(cli.err(), `${API_KEY_TOO_LONG}\n`);
+    assert.equal(h.readDb((db) => db.listCredentials('default')).length, 0);
+    assert.ok(!(JSON.stringify(h.events) + cli.out() + cli.err()).includes('A1A1A1A1'), 'no part of the key in any event or output');
+    // The limit itself is a key that is stored (whitespace around it does not count).
+    const longest = 'k'.repeat(MAX_API_KEY_LENGTH);
+    assert.equal((await h.runStep(API_KEY_STEP, { agent: 'claude', apiKey: `\n${longest}\n` })).outcome.type, 'done');
+    assert.deepEqual(h.readDb((db) => db.loadCredential('default', 'anthropic')), { type: 'api_key', key: longest });
+  } finally {
+    h.cleanup();
+  }
+});
+
+test('a key typed into the agent, credential set or a made-up field is never echoed, and nothing is stored under it', async () => {
+  const h = createAuthHarness();
+  try {
+    const available = authenticatableNames(h.paths).join(', ');
+    const cases: [unknown, string][] = [
+      [{ agent: KEY, apiKey: 'x' }, `Unknown provider: ${WITHHELD}. Available: ${available}`],
+      [{ agent: 'claude', credentialSet: KEY, apiKey: 'x' }, 'The credential set name looks like an API key or token, so it is not shown and nothing was stored; put the key in the API key field and use a set name like default.'],
+      [{ agent: 'claude', apiKey: 'x', [KEY]: true }, `unknown parameter(s): ${WITHHELD} (allowed: agent, credentialSet, apiKey)`],
+      [{ agent: 'x'.repeat(300), apiKey: KEY }, 'agent is too long (at most 256 characters)'],
+      [{ agent: 'claude', credentialSet: `${'set-'.repeat(30)}`, apiKey: KEY }, `'${'set-'.repeat(20).slice(0, 79)}…' is not a valid credential set name: use letters, digits, '.', '_' and '-' (at most 64), e.g. default`],
+    ];
+    for (const [params, message] of cases) {
+      const { outcome } = await h.runStep(API_KEY_STEP, params);
+      assert.deepEqual(failure(outcome).error, { code: 'invalid-params', message });
+    }
+    // The CLI: a key as the agent name or the set name.
+    for (const args of [['auth', KEY, '--api-key-stdin'], ['auth', 'claude', '--api-key-stdin', '--credential-set', KEY]]) {
+      const cli = captureStreams('x');
+      assert.equal(await main(args, cli.io, h.engine), 1);
+      assertKeyNowhere(h, cli.out(), cli.err());
+    }
+    assert.deepEqual(h.readDb((db) => db.listCredentials('default')), []);
+    assert.deepEqual(h.readDb((db) => db.listCredentials(KEY)), []);
+    assertKeyNowhere(h);
+  } finally {
+    h.cleanup();
+  }
+});
+
+test('oauth-terminal and ssh.generate params are bounded too, and never echo a key', async () => {
+  const h = createAuthHarness();
+  try {
+    const cases: [string, unknown, string][] = [
+      ['credentials.oauth-terminal', { agent: KEY }, `Unknown auth provider: ${WITHHELD}. Available: `],
+      ['credentials.oauth-terminal', { agent: 'claude', credentialSet: 'c'.repeat(257) }, 'credentialSet is too long (at most 256 characters)'],
+      ['ssh.generate', { scope: 's'.repeat(257) }, 'scope is too long (at most 256 characters)'],
+      ['ssh.generate', { scope: `${KEY} x` }, `${WITHHELD} is not a valid SSH key scope`],
+    ];
+    for (const [step, params, start] of cases) {
+      const { outcome } = await h.runStep(step, params);
+      assert.equal(failure(outcome).error.code, 'invalid-params', step);
+      assert.ok(failure(outcome).error.message.startsWith(start), failure(outcome).error.message);
+    }
+    assertKeyNowhere(h);
   } finally {
     h.cleanup();
   }
