@@ -1,11 +1,13 @@
 /**
- * check_podman's messages (spec §2.5, checklist §9.1). Podman's *answers* are
+ * check_podman's messages (spec §2.5, checklist §9.1), and the wizard's own
+ * reading of the answer (a version that does not parse is "version unknown"). Podman's *answers* are
  * played by small executables on the sandbox PATH — a real podman cannot be
  * made to report 3.4.4, fail with "socket missing" or hang on demand.
  */
 import assert from 'node:assert/strict';
 import { afterEach, test } from 'node:test';
 import { podmanStep } from '../../../main/core/steps/podman.ts';
+import { isWellFormedPodmanVersion } from '../../../main/core/host/podman-version.ts';
 import { makeProbeEnv } from '../../../main/core/steps/probe-env.ts';
 import type { Runner } from '../../../main/core/host/process.ts';
 import { createSandboxHost, type SandboxHost } from '../../support/host.ts';
@@ -37,6 +39,58 @@ test('the 4.3.0 floor itself → "ok"', async () => {
 
 test('unparseable version output counts as modern → "ok"', async () => {
   assert.equal((await probeWith('echo weird')).message, 'ok');
+});
+
+/** The whole probe (line, status, facts, explanation), not just terok's line. */
+async function probed(script: string) {
+  host = createSandboxHost({ inheritPath: false });
+  host.writeBin('podman', `#!/bin/sh\n${script}\n`);
+  const out = await podmanStep.probe(makeProbeEnv(host.ctx, settings));
+  return { ...out, explanation: podmanStep.explain(out, settings) };
+}
+
+test('a garbage version: terok\'s line stays "ok", but the step is degraded and says "version unknown", quoting the answer', async () => {
+  const out = await probed('echo weird');
+  assert.deepEqual(out.result, { name: 'podman', ok: true, message: 'ok' });
+  assert.equal(out.status, 'degraded');
+  assert.equal(out.facts.version, null);
+  assert.equal(out.facts.unknownVersion, "'weird'");
+  assert.match(out.explanation.headline, /^Podman is installed, version unknown: asked for its version, podman printed 'weird', which is not a version number/);
+  assert.ok(out.explanation.details?.some((d) => d.label === 'Version' && d.value === 'unknown'));
+});
+
+test('an empty, multi-line or endless answer is "version unknown" too; the quote is cut to 80 characters', async () => {
+  const empty = await probed('exit 0');
+  assert.equal(empty.status, 'degraded');
+  assert.match(empty.explanation.headline, /podman printed nothing, which is not a version number/);
+  const lines = await probed('echo 5.0.0; echo "WARN: something"');
+  assert.equal(lines.result.message, 'ok');
+  assert.equal(lines.status, 'degraded');
+  assert.equal(lines.facts.unknownVersion, "'5.0.0\\nWARN: something'");
+  const long = await probed(`printf '5.0.0-%s\\n' "$(printf 'x-%.0s' $(seq 1 200))"`);
+  assert.equal(long.result.message, 'ok', "terok's rule reads 5.0 and is content");
+  assert.equal(long.status, 'degraded');
+  assert.equal(Array.from(long.facts.unknownVersion!).length, 82, '80 characters and the quotes');
+  assert.ok(long.facts.unknownVersion!.endsWith("…'"));
+});
+
+test('well-formed versions with suffixes are known: ok, and the headline names them', async () => {
+  for (const v of ['4.9.4-dev', '5.2.0-rc1', '5.4.0~rc2', '4.9.3+ds1', '5.1']) {
+    const out = await probed(`echo ${v}`);
+    assert.equal(out.status, 'ok', v);
+    assert.equal(out.facts.version, v);
+    assert.equal(out.explanation.headline, `Podman ${v} is installed.`);
+  }
+  assert.equal(isWellFormedPodmanVersion(' 5.0.0\n'), true);
+  for (const bad of ['weird', '5', 'v5.0.0', '5.0.0 extra', '5.0.0\n5.0.0', `5.0.${'1'.repeat(70)}`]) assert.equal(isWellFormedPodmanVersion(bad), false, bad);
+});
+
+test('an old version with an odd suffix is still "older" (terok\'s line), and the headline shows the numbers only', async () => {
+  const out = await probed('echo 3.4garbage');
+  assert.equal(out.result.message, 'version 3.4garbage is older than the tested minimum 4.3 — unsupported; expect degraded behavior');
+  assert.equal(out.status, 'degraded');
+  assert.equal(out.facts.version, '3.4');
+  assert.match(out.explanation.headline, /^Podman 3\.4 is older than the tested 4\.3/);
 });
 
 test('podman not on PATH → not ok, "not found on PATH"', async () => {
