@@ -72,14 +72,14 @@ export function errnoMessage(err: ErrnoError, doing?: string): string {
   switch (err.code) {
     case 'EACCES':
     case 'EPERM':
-      return `permission denied while ${during}${doing ? at : ''} — check the owner and permissions of that path (ls -ld), or point terok at a directory you own`;
+      return `permission denied while ${during}${doing ? at : ''} — check the owner and permissions of that path`;
     case 'ENOSPC':
     case 'EDQUOT':
       return `the disk is full while ${during}${doing ? at : ''} — free some space and try again`;
     case 'EROFS':
       return `read-only filesystem while ${during}${doing ? at : ''} — choose a writable location`;
     case 'ENOTDIR':
-      return `a part of the path is a file, not a directory, while ${during}${doing ? at : ''} — move that file away`;
+      return `a path component is a file, not a directory, while ${during}${doing ? at : ''} — move that file away`;
     case 'EISDIR':
       return `expected a file but found a directory while ${during}${doing ? at : ''} — move the directory away`;
     case 'EEXIST':

@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, constants, fchmodSync, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, readSync, renameSync, statSync, unlinkSync, writeSync, type Stats } from 'node:fs';
 import path from 'node:path';
-import { SetupError } from '../errors.ts';
+import { errnoMessage, isErrnoError, SetupError } from '../errors.ts';
 
 export interface AtomicWriteOptions {
   /** Mode of the final file (default 0o644). */
@@ -81,27 +81,8 @@ export function atomicWriteFile(target: string, data: string | Uint8Array, opts:
 
 /** Turn an fs error into words a user can act on (what, where, how to fix). */
 export function describeFsError(err: unknown, what: string): string {
-  const e = err as NodeJS.ErrnoException & { dest?: string };
-  // A rename names its temp source in `path` and the file it replaces in `dest`: the latter is the user's.
-  const target = e.dest ?? e.path;
-  const where = target ? ` (${target})` : '';
-  switch (e.code) {
-    case 'EACCES':
-    case 'EPERM':
-      return `permission denied while ${what}${where} — check the owner and permissions of that path`;
-    case 'ENOSPC':
-      return `the disk is full while ${what}${where} — free some space and try again`;
-    case 'EROFS':
-      return `read-only filesystem while ${what}${where}`;
-    case 'ENOTDIR':
-      return `a path component is a file, not a directory, while ${what}${where} — move that file away`;
-    case 'EISDIR':
-      return `expected a file but found a directory while ${what}${where}`;
-    case 'ELOOP':
-      return `too many symbolic links (a loop?) while ${what}${where}`;
-    default:
-      return `${what} failed${where}: ${e.message ?? String(err)}`;
-  }
+  if (isErrnoError(err)) return errnoMessage(err, what);
+  return `${what} failed: ${err instanceof Error ? err.message : String(err)}`;
 }
 
 // ---- reading files a user controls -------------------------------------------

@@ -1,10 +1,10 @@
 /**
  * Pieces shared by the shield and supervisor hook installers: OCI hook
- * descriptors in terok's exact bytes, and idempotent writes (a file whose
- * bytes and mode already match is left alone, so a re-run changes nothing).
+ * descriptors in terok's exact bytes, hook directories, and removal. (Their
+ * writes are fs.ts's writeFileIfChanged: a file whose bytes and mode already
+ * match is left alone, so a re-run changes nothing.)
  */
-import { chmodSync, mkdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
-import { atomicWriteFile } from '../host/fs.ts';
+import { mkdirSync, statSync, unlinkSync } from 'node:fs';
 import { pythonJsonDumps } from '../host/python-json.ts';
 
 export type HookStage = 'createRuntime' | 'poststop';
@@ -36,19 +36,6 @@ export function ensureDirectory(dir: string, mode = 0o755): void {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
   mkdirSync(dir, { recursive: true, mode });
-}
-
-/** Atomic write unless the file already has exactly these bytes and mode. Returns whether it wrote. */
-export function writeFileIfChanged(target: string, data: string | Buffer, mode: number): boolean {
-  const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-  try {
-    const st = statSync(target);
-    if (st.isFile() && (st.mode & 0o7777) === mode && readFileSync(target).equals(bytes)) return false;
-  } catch { /* absent: write it */ }
-  atomicWriteFile(target, bytes, { mode, refuseSymlinks: true });
-  // atomicWriteFile's open mode is filtered by the umask; hook scripts must be exactly 0755.
-  chmodSync(target, mode);
-  return true;
 }
 
 /** Delete each file if present; returns the ones that were removed. */

@@ -18,7 +18,8 @@ import path from 'node:path';
 import type { HostContext } from '../host/context.ts';
 import type { TerokPaths } from '../host/paths.ts';
 import { registerHooksDir, type HooksDirEdit } from './containers-conf.ts';
-import { ensureDirectory, HOOK_STAGES, removeFiles, renderHookDescriptor, writeFileIfChanged, type HookStage } from './hook-files.ts';
+import { ensureDirectory, HOOK_STAGES, removeFiles, renderHookDescriptor, type HookStage } from './hook-files.ts';
+import { writeFileIfChanged } from '../host/fs.ts';
 import { computeShieldHealth, type ShieldHealthReport } from './shield-health.ts';
 import { locatePayloadFile, type TerokRuntime } from './terok-runtime.ts';
 import { pythonJsonString } from '../host/python-json.ts';
@@ -87,7 +88,7 @@ export function installShieldHooks(ctx: ShieldCtx, paths: TerokPaths, runtime: P
   ensureDirectory(paths.shieldState);
   ensureDirectory(hooksDir);
   const written: string[] = [];
-  const put = (target: string, data: string | Buffer, mode: number) => { if (writeFileIfChanged(target, data, mode)) written.push(target); };
+  const put = (target: string, data: string | Buffer, mode: number) => { if (writeFileIfChanged(target, data, { mode, refuseSymlinks: true })) written.push(target); };
 
   put(readerPath, readFileSync(sources.get(NFLOG_READER)!), 0o755);
   for (const [name, source] of sources) {

@@ -10,7 +10,8 @@ import path from 'node:path';
 import type { HostContext } from '../host/context.ts';
 import type { TerokPaths } from '../host/paths.ts';
 import { registerHooksDir, type HooksDirEdit } from './containers-conf.ts';
-import { ensureDirectory, HOOK_STAGES, removeFiles, renderHookDescriptor, writeFileIfChanged, type HookStage } from './hook-files.ts';
+import { ensureDirectory, HOOK_STAGES, removeFiles, renderHookDescriptor, type HookStage } from './hook-files.ts';
+import { writeFileIfChanged } from '../host/fs.ts';
 import { locatePayloadFile, resolveTerokSandboxCommand, type TerokRuntime } from './terok-runtime.ts';
 
 export const SUPERVISOR_ANNOTATION = 'terok.sandbox.sidecar';
@@ -62,7 +63,7 @@ export function installSupervisorHooks(ctx: SupervisorCtx, paths: TerokPaths, ru
   ensureDirectory(paths.sandboxState);
   ensureDirectory(hooksDir);
   const written: string[] = [];
-  const put = (target: string, data: string | Buffer, mode: number) => { if (writeFileIfChanged(target, data, mode)) written.push(target); };
+  const put = (target: string, data: string | Buffer, mode: number) => { if (writeFileIfChanged(target, data, { mode, refuseSymlinks: true })) written.push(target); };
   put(path.join(hooksDir, SUPERVISOR_HOOK), readFileSync(hook), 0o755);
   put(path.join(hooksDir, SUPERVISOR_BALLAST), readFileSync(ballast), 0o755);
   put(paths.supervisorWrapper, template.split(WRAPPER_PLACEHOLDER).join(JSON.stringify([terokSandbox])), 0o755);
