@@ -3,9 +3,8 @@
  * in ~/.config/terok-setup/window-state.json (atomic write). A missing,
  * corrupt or out-of-range file just means the default size.
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { atomicWriteFile } from '../core/host/fs.ts';
+import { atomicWriteFile, readUserFile } from '../core/host/fs.ts';
 
 export interface WindowState {
   x?: number;
@@ -33,7 +32,8 @@ export function parseWindowState(raw: unknown): WindowState {
 
 export function loadWindowState(configDir: string): WindowState {
   try {
-    return parseWindowState(JSON.parse(readFileSync(path.join(configDir, WINDOW_STATE_FILE), 'utf8')));
+    const text = readUserFile(path.join(configDir, WINDOW_STATE_FILE), { maxBytes: 64 * 1024, what: 'window state file', followSymlinks: false });
+    return text === null ? { ...DEFAULT_WINDOW_STATE } : parseWindowState(JSON.parse(text));
   } catch {
     return { ...DEFAULT_WINDOW_STATE };
   }

@@ -11,6 +11,7 @@ import { closeSync, constants, fstatSync, linkSync, mkdirSync, openSync, readFil
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { SetupError } from '../errors.ts';
+import { readUserFile } from './fs.ts';
 
 export const SETUP_LOCK_NAME = 'setup.lock';
 
@@ -143,7 +144,7 @@ export function acquireSetupLock(stateRoot: string, options: LockOptions = {}): 
           released = true;
           try {
             // Ours only if it is the same file with the same owner record (inodes get reused).
-            if (statSync(lockPath).ino === created.ino && readFileSync(lockPath, 'utf8') === created.text) unlinkSync(lockPath);
+            if (statSync(lockPath).ino === created.ino && readLock(lockPath) === created.text) unlinkSync(lockPath);
           } catch { /* already gone */ }
         },
       };
@@ -155,7 +156,7 @@ export function acquireSetupLock(stateRoot: string, options: LockOptions = {}): 
       const st = statSync(lockPath);
       ino = st.ino;
       ageMs = Date.now() - st.mtimeMs;
-      text = readFileSync(lockPath, 'utf8');
+      text = readLock(lockPath);
     } catch {
       continue; // released between our create and our read: try again
     }
@@ -163,8 +164,13 @@ export function acquireSetupLock(stateRoot: string, options: LockOptions = {}): 
     if (!isStale(owner, ageMs, opts)) throw new LockBusyError(lockPath, owner?.pid ?? 0);
     removeStale(lockPath, ino);
   }
-  const owner = (() => { try { return parseOwner(readFileSync(lockPath, 'utf8')); } catch { return null; } })();
+  const owner = (() => { try { return parseOwner(readLock(lockPath)); } catch { return null; } })();
   throw new LockBusyError(lockPath, owner?.pid ?? 0);
+}
+
+/** The lock file's text ('' when gone); never blocks on a FIFO planted at its path. */
+function readLock(lockPath: string): string {
+  return readUserFile(lockPath, { maxBytes: 4096, what: 'setup lock', followSymlinks: false }) ?? '';
 }
 
 /** Run `body` holding the setup lock; it is released however `body` ends. */

@@ -10,12 +10,13 @@
  * The passphrase value never leaves this module except to the DB opener.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { HostContext } from '../host/context.ts';
 import { configBool, configString, type TerokConfig } from '../host/config.ts';
 import { CommandError } from '../host/process.ts';
+import { readUserFile } from '../host/fs.ts';
 import { which } from '../host/which.ts';
 import type { TerokPaths } from '../host/paths.ts';
 import { SetupError } from '../errors.ts';
@@ -161,7 +162,8 @@ async function tryKernelKeyring(ctx: HostContext, paths: TerokPaths, signal?: Ab
     } catch { /* fall through to the file cache */ }
   }
   try {
-    const value = readFileSync(path.join(paths.vaultSessionDir, sessionDigest(paths.credentialDb)), 'utf8').replace(/[\r\n]+$/, '');
+    const file = path.join(paths.vaultSessionDir, sessionDigest(paths.credentialDb));
+    const value = (readUserFile(file, { maxBytes: 4096, what: 'vault session file', followSymlinks: false }) ?? '').replace(/[\r\n]+$/, '');
     return value || null;
   } catch {
     return null;

@@ -13,12 +13,13 @@
  * never in a log line.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
 import type { HostContext } from '../host/context.ts';
-import { writableConfigFile, type TerokConfig } from '../host/config.ts';
-import { atomicWriteFile } from '../host/fs.ts';
+import { MAX_CONFIG_FILE_BYTES, writableConfigFile, type TerokConfig } from '../host/config.ts';
+import { atomicWriteFile, readUserFile } from '../host/fs.ts';
+import { errorText } from '../tasks/stages.ts';
 import type { TerokPaths } from '../host/paths.ts';
 import { CommandError } from '../host/process.ts';
 import { which } from '../host/which.ts';
@@ -85,8 +86,13 @@ async function sealWithSystemdCreds(ctx: HostContext, paths: TerokPaths, passphr
 /** `credentials.use_keyring: true` in the user config.yml, comments preserved, 0600 in a 0700 dir. */
 export function persistUseKeyring(ctx: Pick<HostContext, 'env' | 'home'>): string {
   const file = writableConfigFile(ctx);
-  let text = '';
-  try { text = readFileSync(file, 'utf8'); } catch { /* new file */ }
+  // Only a missing file is "new": anything else unreadable stops here, before the user's config is replaced.
+  let text: string;
+  try {
+    text = readUserFile(file, { maxBytes: MAX_CONFIG_FILE_BYTES, what: 'terok config file' }) ?? '';
+  } catch (err) {
+    throw new ProvisioningError(`${errorText(err)}; fix it, then re-run setup`);
+  }
   const doc = parseDocument(text);
   if (doc.errors.length) throw new ProvisioningError(`${file} is not valid YAML (${doc.errors[0]!.message.split('\n')[0]}); fix it, then re-run setup`);
   if (doc.getIn(['credentials', 'use_keyring']) === true) return file;

@@ -13,11 +13,11 @@
  * terok does not read this file; its own escrow (`vault.passphrase.pending`
  * in the runtime dir) is for rekeying and is never touched here.
  */
-import { lstatSync, readFileSync, unlinkSync } from 'node:fs';
+import { lstatSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import type { HostContext } from '../host/context.ts';
 import { loadTerokConfig } from '../host/config.ts';
-import { atomicWriteFile } from '../host/fs.ts';
+import { atomicWriteFile, readUserFile } from '../host/fs.ts';
 import { resolvePaths, type TerokPaths } from '../host/paths.ts';
 
 export const PENDING_KEY_NAME = 'terok-setup.recovery-key.pending';
@@ -43,12 +43,11 @@ export function pendingKey(paths: RecoveryPaths): string | null {
   const file = pendingKeyFile(paths);
   let text: string;
   try {
-    const st = lstatSync(file);
-    if (!st.isFile() || st.size > 4096) return null;
-    text = readFileSync(file, 'utf8').trim();
+    text = (readUserFile(file, { maxBytes: 4096, what: 'pending recovery key', followSymlinks: false }) ?? '').trim();
   } catch {
-    return null;
+    return null; // not a file of ours
   }
+  if (!text) return null;
   if (recoveryConfirmed(paths)) { dropPendingKey(paths); return null; }
   return PASSPHRASE_SHAPE.test(text) ? text : null;
 }

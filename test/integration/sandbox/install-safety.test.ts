@@ -40,15 +40,25 @@ function withHost(body: (host: SandboxHost) => Promise<void>, env: Record<string
 
 const KEYRING_ENV = { DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent' };
 
-/** A Secret Service stand-in: `store` reads stdin into a file, `search` reports it as secret-tool does. */
-function fakeSecretTool(host: SandboxHost): string {
+/**
+ * A Secret Service stand-in: `store` reads stdin into a file, `search` reports it as secret-tool does.
+ * `onStore` is shell run right after a store (to break something at exactly that moment).
+ */
+function fakeSecretTool(host: SandboxHost, onStore = ''): string {
   const store = path.join(host.root, 'fake-keyring');
-  host.writeBin('secret-tool', `#!/bin/sh\ncase "$1" in\n  store) cat > ${store} ;;\n  search) [ -f ${store} ] && { echo "label = terok-sandbox"; printf "secret = "; cat ${store}; echo; } ;;\nesac\n`);
+  host.writeBin('secret-tool', `#!/bin/sh\ncase "$1" in\n  store) cat > ${store}; ${onStore} ;;\n  search) [ -f ${store} ] && { echo "label = terok-sandbox"; printf "secret = "; cat ${store}; echo; } ;;\nesac\n`);
   return store;
 }
 
-/** A user config.yml that is not YAML: the keyring tier's `use_keyring: true` write then throws — after the keyring got the passphrase. */
-const breakUserConfig = (host: SandboxHost) => host.write(path.join(host.home, '.config/terok/config.yml'), 'credentials: [use_keyring\n  : : :\n');
+/**
+ * The user config.yml turns into something that is not YAML the moment the keyring took the
+ * passphrase: the keyring tier's `use_keyring: true` write then throws — after the key exists.
+ * (Broken before the install starts, it would refuse to run at all.)
+ */
+const breakConfigOnStore = (host: SandboxHost) => {
+  const file = path.join(host.home, '.config/terok/config.yml');
+  return fakeSecretTool(host, `mkdir -p ${path.dirname(file)}; printf 'credentials: [use_keyring\\n  : : :\\n' > ${file}`);
+};
 
 type Rec = ReturnType<typeof recordingTask>;
 const completedLabels = (rec: Rec) => rec.stages.filter((s) => s.status !== 'running').map((s) => s.label);
@@ -61,8 +71,7 @@ function assertNowhere(secret: string, rec: Rec, result: Partial<InstallResult>)
 }
 
 test('minted, stored in the keyring, then use_keyring cannot be written: the stage fails but the result carries the passphrase', withHost(async (host) => {
-  const store = fakeSecretTool(host);
-  breakUserConfig(host);
+  const store = breakConfigOnStore(host);
   const r = await install(host, { passphraseTier: 'keyring' });
   assert.equal(r.exitCode, 1);
   assert.equal(r.cancelled, false);
@@ -105,8 +114,7 @@ test('minted and stored, then the DB step fails (a damaged legacy plaintext DB):
 }));
 
 test('the sandbox.install task ends done with the passphrase when credentials failed after minting', withHost(async (host) => {
-  fakeSecretTool(host);
-  breakUserConfig(host);
+  breakConfigOnStore(host);
   const engine = new Engine(host.ctx);
   register(engine, { vaultRoutes: fakeRoutes });
   const id = engine.tasks.start('sandbox.install', { passphraseTier: 'keyring' });
