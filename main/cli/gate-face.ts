@@ -55,7 +55,9 @@ export function stampLines(report: SetupVerdictReport): string[] {
       `    rm ${report.stampPath}`,
     ];
   }
-  return [`terok-setup: ${NUDGES[report.verdict]}.`, '  Fix:    terok-setup install'];
+  // terok's two lines, then (beyond terok) why an unreadable stamp is unreadable.
+  const why = report.verdict === 'stamp_corrupt' ? [`  Why:    ${report.message}`] : [];
+  return [`terok-setup: ${NUDGES[report.verdict]}.`, '  Fix:    terok-setup install', ...why];
 }
 
 export function recoveryKeyLines(passphrase: string): string[] {
