@@ -22,17 +22,27 @@ export const WITHHELD = '<not shown: it looks like a key or token>';
 /** Prefixes of well-known API keys and tokens (Anthropic/OpenAI sk-, GitHub, GitLab, Slack, AWS, Google, Hugging Face, npm, PyPI, JWTs). */
 const SECRET_PREFIX = /^(?:(?:sk|rk|pk)[-_]|gh[pousr]_|github_pat_|glpat-|gldt-|glptt-|xox[abposr]-|AKIA|ASIA|AIza|hf_|npm_|pypi-|ya29\.|eyJ)/;
 
+/** Changes between lowercase, uppercase and digit runs: random keys change all the time, names rarely. */
+function classChanges(run: string): number {
+  const cls = (c: string) => (/\d/.test(c) ? 0 : c === c.toUpperCase() ? 1 : 2);
+  let changes = 0;
+  for (let i = 1; i < run.length; i++) if (cls(run[i]!) !== cls(run[i - 1]!)) changes++;
+  return changes;
+}
+
 /**
  * Whether a value typed into some field looks like a key or token rather
- * than a name: a known key prefix, or a long run of letters and digits
- * (random keys have them; names, tags and paths break them up with . - _ /).
- * Errs towards hiding: a long odd name is withheld, a key is never shown.
+ * than a name: a known key prefix, a run of 32 or more letters and digits,
+ * or a run of 16 or more that keeps switching between lowercase, uppercase
+ * and digits (random keys do; names like my-project-2024 or
+ * experimental2025build1 do not). Errs towards hiding: an odd name is
+ * withheld, a key is never shown.
  */
 export function looksLikeSecret(value: string): boolean {
   const text = value.trim();
   if (text.length < 8) return false;
   if (SECRET_PREFIX.test(text)) return true;
-  return text.split(/[^A-Za-z0-9]+/).some((run) => run.length >= 32 || (run.length >= 16 && /[A-Za-z]/.test(run) && /\d/.test(run)));
+  return text.split(/[^A-Za-z0-9]+/).some((run) => run.length >= 32 || (run.length >= 16 && classChanges(run) >= 4));
 }
 
 /** C0/C1 controls and the bidi overrides that could make a message lie about what it quotes. */

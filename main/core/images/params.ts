@@ -8,7 +8,7 @@ import type { TerokConfig } from '../host/config.ts';
 import { ImageBuildError } from './errors.ts';
 import { imageReferenceProblem, MAX_IMAGE_REFERENCE, parseFamilyOverride } from './family.ts';
 import { DEFAULT_AGENT_SELECTION, DEFAULT_SIDECAR_TOOL, type BuildRequest, type SidecarRequest } from './build.ts';
-import { optBool, optStr, parseWith, quoteInput, taskParams, v } from '../validate.ts';
+import { looksLikeSecret, optBool, optStr, parseWith, quoteInput, taskParams, v } from '../validate.ts';
 import { parse } from 'yaml';
 import { readFileSync } from 'node:fs';
 
@@ -86,7 +86,13 @@ export function checkBaseImage(param: string | null | undefined, defaultBase: st
   return checkImageReference(given);
 }
 
+/** A key pasted into a name field: refused before it can reach the roster's "unknown" message, a log or a tag. */
+const looksLikeKey = (what: string) => new ImageBuildError('invalid-params', `the ${what} looks like an API key or token, so it is not shown and nothing was built; use roster entry names there`, {
+  hint: 'An API key belongs on the Credentials page (or terok-setup auth <agent> --api-key-stdin), never in a build setting.',
+});
+
 export function checkSelection(value: string): string {
+  if (value.split(',').some((name) => looksLikeSecret(name.replace(/^\s*-/, '')))) throw looksLikeKey('agent selection');
   if (value.length > MAX_SELECTION || !SELECTION.test(value)) {
     throw new ImageBuildError('invalid-selection', `${quoteInput(value)} is not a valid agent selection`, {
       hint: 'Use "all", a comma list like "claude,codex", or exclusions like "all,-vibe".',
@@ -117,6 +123,7 @@ export function parseSidecarParams(raw: unknown, defaultBase: string): Required<
   const p = parseWith(SIDECAR_PARAMS, raw, invalid);
   const base = checkBaseImage(p.baseImage, defaultBase);
   const tool = (p.toolName ?? '').trim() || DEFAULT_SIDECAR_TOOL;
+  if (looksLikeSecret(tool)) throw looksLikeKey('sidecar tool name');
   if (tool.length > MAX_TOOL_NAME || !TOOL_NAME.test(tool)) throw invalid(`${quoteInput(tool)} is not a valid sidecar tool name`);
   return {
     baseImage: base,

@@ -11,7 +11,7 @@ import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import type { CredentialDb } from './credential-db.ts';
 import { sshFingerprint } from './openssh-key.ts';
 import { SetupError } from '../errors.ts';
-import { quoteInput } from '../validate.ts';
+import { looksLikeSecret, quoteInput } from '../validate.ts';
 
 export type SshKeyType = 'ed25519' | 'rsa';
 export const SSH_KEY_TYPES: readonly SshKeyType[] = ['ed25519', 'rsa'];
@@ -47,6 +47,8 @@ export class InvalidScopeError extends SetupError {
 export function scopeProblem(scope: string): string | null {
   if (scope.length === 0) return 'the SSH key scope is empty';
   if (scope.length > MAX_SCOPE_LENGTH) return `the SSH key scope is longer than ${MAX_SCOPE_LENGTH} characters`;
+  // It would become the key's comment, a log line and a page: a pasted key is refused unshown.
+  if (looksLikeSecret(scope)) return 'the SSH key scope looks like an API key or token, so it is not shown and no key was made; use a project name';
   if (INFRA_SCOPE.test(scope)) return `${quoteInput(scope)} is reserved for sandbox infrastructure keys; choose a scope without '%'`;
   if (!USER_SCOPE.test(scope)) return `${quoteInput(scope)} is not a valid SSH key scope: use letters, digits, '.', '_' and '-', starting with a letter or digit`;
   return null;

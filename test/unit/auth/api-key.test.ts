@@ -292,7 +292,9 @@ test('oauth-terminal and ssh.generate params are bounded too, and never echo a k
       ['credentials.oauth-terminal', { agent: KEY }, `Unknown auth provider: ${WITHHELD}. Available: `],
       ['credentials.oauth-terminal', { agent: 'claude', credentialSet: 'c'.repeat(257) }, 'credentialSet is too long (at most 256 characters)'],
       ['ssh.generate', { scope: 's'.repeat(257) }, 'scope is too long (at most 256 characters)'],
-      ['ssh.generate', { scope: `${KEY} x` }, `${WITHHELD} is not a valid SSH key scope`],
+      ['ssh.generate', { scope: KEY }, 'the SSH key scope looks like an API key or token, so it is not shown and no key was made'],
+      ['ssh.generate', { scope: `%${'a'.repeat(70)}` }, 'the SSH key scope is longer than 64 characters'],
+      ['ssh.generate', { scope: 'bad scope\nline two' }, "'bad scope\\nline two' is not a valid SSH key scope"],
     ];
     for (const [step, params, start] of cases) {
       const { outcome } = await h.runStep(step, params);

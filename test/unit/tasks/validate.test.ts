@@ -70,11 +70,13 @@ test('quoteInput: control characters and bidi overrides are escaped, so a messag
 });
 
 test('quoteInput: a value that looks like a key or token is never shown, whatever field it was typed into', () => {
-  for (const secret of [KEY, 'ghp_abcdefghijklmnopqrstuvwxyz0123456789', 'glpat-AbCdEf0123456789xyz', 'AKIAIOSFODNN7EXAMPLE', 'mistral0123456789abcdefABCDEF01', 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', `prefix text ${KEY.slice(13)}`]) {
+  for (const secret of [KEY, 'ghp_abcdefghijklmnopqrstuvwxyz0123456789', 'glpat-AbCdEf0123456789xyz', 'AKIAIOSFODNN7EXAMPLE', 'q7Xv2LmP9rT4wZ8kB3nY6cD1', 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+    `my key is ${'Zr8pQ2xW9mK4tB7v'}`, 'squ_0a1b2c3d4e5f67890a1b2c3d4e5f67890a1b2c3d']) {
     assert.equal(quoteInput(secret), WITHHELD, secret.slice(0, 6));
     assert.equal(looksLikeSecret(secret), true);
   }
-  for (const name of ['claude', 'default', 'my-proj', 'ubuntu:24.04', 'registry.example.com:5000/team/image:tag', 'fedora-44-claude-codex', 'all,-vibe', 'experimental-feature-2025', 'x'.repeat(20)]) {
+  for (const name of ['claude', 'default', 'my-proj', 'ubuntu:24.04', 'registry.example.com:5000/team/image:tag', 'fedora-44-claude-codex', 'all,-vibe', 'experimental-feature-2025',
+    'x'.repeat(20), 'myproject2024abc', 'experimental2025build1', '3f2504e0-4f89-11d3-9a0c-0305e82c3301', 'terok-l1-cli:ubuntu-24.04-claude-codex']) {
     assert.equal(looksLikeSecret(name), false, name);
   }
 });
@@ -124,6 +126,11 @@ test('a bad baseImage param is refused with the reason, quoted and cut short; ba
   assert.throws(() => parseSidecarParams({}, 'ubuntu 24.04'), fromConfig);
   // The gate's fix and the CLI pass the configured value on as the param: still named as the config key.
   assert.throws(() => parseBuildParams({ baseImage: 'ubuntu 24.04' }, 'ubuntu 24.04'), fromConfig);
+  // A key pasted into a name field is refused unshown, before the roster's "unknown" message could quote it.
+  const KEYISH = 'sk-ant-fault-0123456789abcdefNEWKEY';
+  for (const [fn, params] of [[parseBuildParams, { agents: `claude,${KEYISH.toLowerCase()}` }], [parseBuildParams, { agents: `all,-${KEYISH}` }], [parseSidecarParams, { toolName: KEYISH }]] as const) {
+    assert.throws(() => fn(params, 'ubuntu:24.04'), (e: Error) => e instanceof ImageBuildError && /looks like an API key or token, so it is not shown and nothing was built/.test(e.message) && !e.message.includes('0123456789'));
+  }
   // An explicit, valid base image wins over a broken default.
   assert.equal(parseBuildParams({ baseImage: 'fedora:44' }, 'ubuntu 24.04').baseImage, 'fedora:44');
 });
