@@ -136,7 +136,7 @@ async function sshStep(host: ModuleHost, params: unknown, task: TaskContext): Pr
   const { scope, keyType } = parseSshParams(params);
   return task.stage('SSH key', async (stage) => {
     const key = await generateSshKey(host, scope, keyType, task.signal);
-    task.log(key.created ? `Generated ${key.keyType} key (fingerprint ${key.fingerprint}).` : `Scope '${scope}' already has its primary key (fingerprint ${key.fingerprint}); nothing new was generated.`);
+    task.log(key.created ? `Generated ${key.keyType} key (fingerprint ${key.fingerprint}).` : `Scope ${quoteInput(scope)} already has its primary key (fingerprint ${key.fingerprint}); nothing new was generated.`);
     task.log(`Public line: ${key.publicLine}`);
     stage.ok(`${key.keyType} ${key.fingerprint}`);
     return key;

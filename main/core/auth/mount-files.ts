@@ -10,6 +10,7 @@ import { closeSync, constants, lstatSync, openSync, readFileSync } from 'node:fs
 import path from 'node:path';
 import { atomicWriteFile, describeFsError } from '../host/fs.ts';
 import { SetupError } from '../errors.ts';
+import { quoteInput } from '../validate.ts';
 
 export class MountPathError extends SetupError {
   constructor(message: string) {
@@ -31,10 +32,10 @@ function isSymlink(p: string): boolean {
  */
 export function mountFilePath(mountsDir: string, hostDir: string, file: string): string {
   if (!hostDir || hostDir === '.' || hostDir === '..' || /[\\/]/.test(hostDir)) {
-    throw new MountPathError(`refusing mount directory name ${JSON.stringify(hostDir)}: it must be a single directory name inside ${mountsDir}`);
+    throw new MountPathError(`refusing mount directory name ${quoteInput(hostDir)}: it must be a single directory name inside ${mountsDir}`);
   }
   if (!file || path.isAbsolute(file) || file.split(/[\\/]/).some((part) => part === '..' || part === '')) {
-    throw new MountPathError(`refusing file name ${JSON.stringify(file)} in ${hostDir}: it must be a relative path that stays inside the mount`);
+    throw new MountPathError(`refusing file name ${quoteInput(file)} in ${hostDir}: it must be a relative path that stays inside the mount`);
   }
   const root = path.resolve(mountsDir);
   const target = path.join(root, hostDir, file);

@@ -12,6 +12,7 @@ import type { Roster } from '../roster/model.ts';
 import { mountFilePath, readMountFile, writeMountFile } from './mount-files.ts';
 import { toPlain, type Plain } from './plain.ts';
 import { SetupError } from '../errors.ts';
+import { quoteInput } from '../validate.ts';
 
 /** The in-container loopback bridge to the vault (both transports). */
 export const VAULT_URL = 'http://localhost:9419';
@@ -103,7 +104,7 @@ function patchToml(current: string | null, plan: PlannedPatch): string {
   }
   const existing = doc[plan.table.name];
   if (existing !== undefined && !Array.isArray(existing)) {
-    throw new VaultConfigError(`${plan.path}: '${plan.table.name}' is not an array of tables ([[${plan.table.name}]]); fix or delete it, then run this step again`);
+    throw new VaultConfigError(`${plan.path}: ${quoteInput(plan.table.name)} is not an array of tables ([[${plan.table.name}]]); fix or delete it, then run this step again`);
   }
   const entries = (existing ?? []) as Record<string, unknown>[];
   const matches = (entry: Record<string, unknown>) => Object.entries(plan.table!.match).every(([k, v]) => entry[k] === v);

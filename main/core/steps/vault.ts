@@ -10,7 +10,7 @@
  * "degraded", with the chmod commands. A wizard-only check: terok's gate
  * never prints it.
  */
-import { checkSecretModes, formatMode, type LooseMode } from '../vault/secret-modes.ts';
+import { checkSecretModes, formatMode, shellWord, type LooseMode } from '../vault/secret-modes.ts';
 import type { VaultProblem } from '../vault/vault-access.ts';
 import { defineStep, type Explanation, type Probed, type StepStatus } from './descriptor.ts';
 import { vaultProblemStatus, vaultSnapshotOf } from './probe-env.ts';
@@ -58,8 +58,6 @@ function stateOf(problem: VaultProblem, dbEmpty: boolean): Exclude<VaultState, '
   if (problem === 'no-passphrase') return 'locked';
   return problem;
 }
-
-const shellWord = (s: string) => (/^[A-Za-z0-9_./:@%+=-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 
 const UNLOCK = { label: 'Unlock the vault', command: 'terok-sandbox vault unlock' };
 const STATUS = { label: "See terok's view of the vault", command: 'terok-sandbox vault status' };

@@ -48,7 +48,8 @@ export interface SecretModeRepair {
 /** `0644`, as chmod and ls speak. */
 export const formatMode = (mode: number): string => (mode & 0o7777).toString(8).padStart(4, '0');
 
-const shellWord = (s: string) => (/^[A-Za-z0-9_./:@%+=-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+/** A path as one shell word (quoted only when it must be), for the fix commands. */
+export const shellWord = (s: string): string => (/^[A-Za-z0-9_./:@%+=-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 
 /** The files in the vault dir that are vault material, by name; anything else there is left alone. */
 function vaultFileWhat(name: string, paths: SecretModePaths): string | null {
