@@ -6,6 +6,7 @@
  */
 import type { HostContext } from './host/context.ts';
 import { configString, loadTerokConfig } from './host/config.ts';
+import { configBaseImageProblem } from './images/params.ts';
 import type { GateSettings } from './settings.ts';
 import { runSweep, type ReadinessReport } from './steps/readiness.ts';
 import { STEP_PAGES, type StepPage } from './steps/registry.ts';
@@ -49,7 +50,8 @@ export class Engine implements ModuleHost {
     const family = configString(config, 'image', 'family');
     return {
       provider: 'claude',
-      baseImage: configString(config, 'image', 'base_image') ?? SEED_BASE_IMAGE,
+      // A base image config.yml cannot use is reported (hostWarnings, the images step), never passed on.
+      baseImage: (configBaseImageProblem(config) ? null : configString(config, 'image', 'base_image')) ?? SEED_BASE_IMAGE,
       family: family === 'deb' || family === 'rpm' ? family : null,
       credentialSet: 'default',
       mountsDir: null,

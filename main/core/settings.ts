@@ -3,7 +3,7 @@
  * (agent, base image, package family, credential set) — terok's `Preflight`
  * fields, and their one schema. A foundation module: it imports only the validator.
  */
-import { exactObject, parseWith, v } from './validate.ts';
+import { exactObject, looksLikeSecret, parseWith, v } from './validate.ts';
 
 export type PackageFamily = 'deb' | 'rpm';
 
@@ -34,6 +34,8 @@ export function textField(where: string, opts: { pattern?: RegExp; max?: number;
     v.check((s) => opts.allowEmpty === true || s.trim() !== '', `${where} must not be empty`),
     v.maxLength(opts.max ?? MAX_STRING, `${where} is too long`),
     v.check((s) => !opts.pattern || opts.pattern.test(s), `${where} has an invalid value`),
+    // A key pasted into a name field passes the name pattern; it must go no further (a gate line would print it).
+    v.check((s) => !opts.pattern || !looksLikeSecret(s), `${where} looks like a key or token, not a name; nothing was stored or shown`),
   );
 }
 

@@ -3,7 +3,7 @@ import { configString, loadTerokConfig } from '../../core/host/config.ts';
 import { DEFAULT_AGENT_SELECTION, resolveSidecarTool, type BuildResult, type SidecarResult } from '../../core/images/build.ts';
 import { ImageBuildError } from '../../core/images/errors.ts';
 import { BUILD_STEP, SIDECAR_STEP } from '../../core/images/module.ts';
-import { parseBuildParams, parseSidecarParams } from '../../core/images/params.ts';
+import { configBaseImageProblem, parseBuildParams, parseSidecarParams } from '../../core/images/params.ts';
 import { loadImageRoster } from '../../core/images/roster-source.ts';
 import { EXIT_FAILURE, EXIT_READY, EXIT_USAGE, UsageError, type CliCommand } from '../command.ts';
 import { driveTask, endExitCode, noQuestions } from '../task-face.ts';
@@ -45,7 +45,12 @@ Exit codes: 0 built or already present, 1 build failed, 2 usage error,
     });
     if (values.help) { io.out(this.help + '\n'); return EXIT_READY; }
     const defaults = engine.defaultSettings();
-    const configAgents = configString(loadTerokConfig(engine.ctx), 'image', 'agents');
+    const config = loadTerokConfig(engine.ctx);
+    const configAgents = configString(config, 'image', 'agents');
+    // The configured base image cannot be used (the warning above says why): never build the default instead.
+    if (values.base === undefined && configBaseImageProblem(config)) {
+      throw new UsageError('build did not start: fix image.base_image in config.yml (see the warning above), or choose a base image with --base IMAGE');
+    }
     const common = {
       ...(values.base !== undefined ? { baseImage: values.base } : {}),
       family: values.family ?? defaults.family,

@@ -26,6 +26,7 @@
  * readiness gate's fix (which never wants a sidecar) to a flag. The CLI's
  * `build --sidecar` is simply the two calls in a row.
  */
+import { loadTerokConfig } from '../host/config.ts';
 import type { ModuleHost } from '../module-host.ts';
 import type { TaskContext } from '../tasks/task-manager.ts';
 import { buildImages, buildSidecar, type BuildDeps, type BuildObserver, type BuildResult, type SidecarResult } from './build.ts';
@@ -69,16 +70,26 @@ async function imageStep<Q, R extends { cached: boolean }>(
   });
 }
 
+/**
+ * The default base image as config.yml sets it, usable or not (the engine's
+ * defaults replace a broken one for display): a build without a base image
+ * then refuses with the config key, instead of building the seed image.
+ */
+function configuredBase(host: ModuleHost): string {
+  const configured = loadTerokConfig(host.ctx).values.image as { base_image?: unknown } | undefined;
+  return typeof configured?.base_image === 'string' && configured.base_image.trim() ? configured.base_image : host.defaultSettings().baseImage;
+}
+
 function buildStep(host: ModuleHost, options: ImagesModuleOptions, params: unknown, task: TaskContext): Promise<BuildResult> {
   return imageStep(task, 'Container images',
-    () => parseBuildParams(params, host.defaultSettings().baseImage),
+    () => parseBuildParams(params, configuredBase(host)),
     (request, observer) => buildImages(request, depsFor(host, options), observer),
     (result) => result.l1);
 }
 
 function sidecarStep(host: ModuleHost, options: ImagesModuleOptions, params: unknown, task: TaskContext): Promise<SidecarResult> {
   return imageStep(task, 'Sidecar image',
-    () => parseSidecarParams(params, host.defaultSettings().baseImage),
+    () => parseSidecarParams(params, configuredBase(host)),
     (request, observer) => buildSidecar(request, depsFor(host, options), observer),
     (result) => result.sidecar);
 }

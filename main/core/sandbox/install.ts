@@ -29,6 +29,7 @@ import type { TaskContext } from '../tasks/task-manager.ts';
 import { errorText, type StageHandle } from '../tasks/stages.ts';
 import { ensureCredentials, tierValidationError, RECOVERY_ACK_COMMAND, RECOVERY_REVEAL_COMMAND, SYSTEMD_CREDS_UNAVAILABLE, type CredentialsOutcome, type ProvisionableTier } from '../vault/provisioning.ts';
 import { recoveryConfirmed } from '../vault/recovery-key.ts';
+import { describeRepair, repairSecretModes } from '../vault/secret-modes.ts';
 import { systemdCredsAvailability } from '../vault/passphrase.ts';
 import { planHooksDir } from './containers-conf.ts';
 import { apparmorHint, apparmorInstallCommand, checkAppArmor, checkSelinux, selinuxBlocksSetup, selinuxHint, selinuxLine } from './host-policies.ts';
@@ -238,6 +239,12 @@ async function installLocked(deps: InstallDeps, opts: InstallOptions, config: Te
     if (cancelled()) return result;
     track('Credentials DB', await phase(task, 'Credentials DB', async (s) => {
       let outcome: CredentialsOutcome;
+      // Tightened whatever happens below: a DB terok created 0644 stays 0644 unless repaired.
+      const tighten = () => {
+        const modes = repairSecretModes(paths);
+        for (const line of describeRepair(modes)) task.log(line);
+        return modes.failed.length;
+      };
       try {
         outcome = await ensureCredentials(ctx, paths, config, {
           tier: opts.passphraseTier, signal,
@@ -245,14 +252,17 @@ async function installLocked(deps: InstallDeps, opts: InstallOptions, config: Te
           onMinted: (passphrase) => { result.generatedPassphrase = passphrase; },
         });
       } catch (err) {
+        tighten();
         if (!result.generatedPassphrase) throw err;
         s.fail(`${errorText(err)}\na new passphrase was generated before this failed — save the recovery key`);
         return false;
       }
+      const stillLoose = tighten();
       const { generatedPassphrase, ...safe } = outcome;
       result.vault = safe;
       result.generatedPassphrase = generatedPassphrase ?? result.generatedPassphrase;
-      if (outcome.recovery === 'unconfirmed') s.warn(outcome.detail);
+      if (stillLoose) s.warn(`${outcome.detail}; ${stillLoose} vault file(s) are still readable by others — see the commands above`);
+      else if (outcome.recovery === 'unconfirmed') s.warn(outcome.detail);
       else s.ok(generatedPassphrase && outcome.db !== 'opened' ? `${outcome.detail}; new passphrase generated — save the recovery key` : outcome.detail);
       return true;
     }));

@@ -4,6 +4,7 @@
  * terok's preflight and a second build agree.
  */
 import { which } from '../host/which.ts';
+import { configBaseImageProblem } from '../images/params.ts';
 import { baseSlug, l0Tag, l1AliasTag } from '../images/tags.ts';
 import { defineStep, type Probed } from './descriptor.ts';
 
@@ -24,6 +25,8 @@ export interface ImagesFacts {
   slug: string;
   l0: string;
   l1: string;
+  /** config.yml's image.base_image cannot be used (what, where); nothing is built until it is fixed. */
+  configProblem: string | null;
 }
 
 export const imagesStep = defineStep({
@@ -35,9 +38,9 @@ export const imagesStep = defineStep({
   cost: 'child-process',
   about: 'Agents run in two image layers built on your chosen base image: L0 (system and developer tools) and L1 (the agent programs).',
   checkName: () => 'container images',
-  async probe({ ctx, settings, signal }): Promise<Probed<ImagesFacts>> {
+  async probe({ ctx, config, settings, signal }): Promise<Probed<ImagesFacts>> {
     const tag = l1AliasTag(settings.baseImage);
-    const facts = { baseImage: settings.baseImage, slug: baseSlug(settings.baseImage), l0: l0Tag(settings.baseImage), l1: tag };
+    const facts = { baseImage: settings.baseImage, slug: baseSlug(settings.baseImage), l0: l0Tag(settings.baseImage), l1: tag, configProblem: configBaseImageProblem(config) };
     const bin = which(ctx, 'podman');
     if (bin) {
       try {
@@ -55,6 +58,7 @@ export const imagesStep = defineStep({
       { label: 'Image', value: `${facts.l1} — ${status === 'ok' ? 'present' : 'not built'}` },
     ];
     if (status === 'ok') return { headline: 'Images are built.', details };
+    if (facts.configProblem) return { headline: `The images cannot be built until your settings are fixed: ${facts.configProblem}`, details };
     return { headline: 'The images are not built yet. The first build usually takes a few minutes; later builds reuse the cached layers.', details };
   },
   fix: {
@@ -62,7 +66,10 @@ export const imagesStep = defineStep({
     action: 'Build images',
     tasks: ['images.build'],
     // terok's `_fix_images` builds every agent.
-    plan: (s) => ({ run: [{ task: 'images.build', params: { baseImage: s.baseImage, family: s.family, agents: 'all' } }] }),
+    // A base image config.yml names but cannot use is not silently swapped for the default.
+    plan: (s, facts) => (facts.configProblem
+      ? { unfixable: [`  ${facts.configProblem}`] }
+      : { run: [{ task: 'images.build', params: { baseImage: s.baseImage, family: s.family, agents: 'all' } }] }),
     again: { action: 'Rebuild', call: (s) => ({ task: 'images.build', params: { baseImage: s.baseImage, family: s.family, rebuild: true } }) },
     terok: {
       before: FIRST_BUILD_PREAMBLE,

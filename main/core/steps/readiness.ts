@@ -6,6 +6,7 @@
 import type { HostContext } from '../host/context.ts';
 import { loadTerokConfig, type TerokConfig } from '../host/config.ts';
 import { resolvePaths, type TerokPaths } from '../host/paths.ts';
+import { configBaseImageProblem } from '../images/params.ts';
 import { currentRoster } from '../roster/current.ts';
 import { rosterDirsOf } from '../roster/load.ts';
 import type { SetupVerdictReport } from '../sandbox/setup-stamp.ts';
@@ -184,9 +185,11 @@ export async function runSweep(ctx: HostContext, settings: GateSettings, signal?
  */
 export function warningsOf(config: TerokConfig, paths: TerokPaths, opts: { roster?: boolean } = {}): string[] {
   const roster = opts.roster === false ? null : currentRoster(rosterDirsOf(paths)).error;
+  const baseImage = configBaseImageProblem(config);
   return [
     ...config.warnings,
     ...paths.warnings,
+    ...(baseImage ? [baseImage] : []),
     ...(roster ? [`your agent or provider files cannot be used, so the bundled roster stands in (installing the sandbox stops at its first stage until they are fixed): ${roster.message}`] : []),
   ];
 }

@@ -13,7 +13,6 @@
  * never in a log line.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
 import type { HostContext } from '../host/context.ts';
@@ -23,7 +22,8 @@ import { errorText } from '../tasks/stages.ts';
 import type { TerokPaths } from '../host/paths.ts';
 import { CommandError } from '../host/process.ts';
 import { which } from '../host/which.ts';
-import { CredentialDb, isPlaintextSqlite } from './credential-db.ts';
+import { CredentialDb, inspectDbFile } from './credential-db.ts';
+import { quoteInput } from '../validate.ts';
 import { backupPlaintextDb, encryptDbInPlace } from './encrypt-db.ts';
 import {
   KEYRING_SERVICE, KEYRING_USER, SYSTEMD_CRED_NAME, kernelKeyDescription, resolvePassphrase, sessionDigest, systemdCredsAvailability,
@@ -49,7 +49,7 @@ export class ProvisioningError extends SetupError {
 /** terok's tier pre-validation message, or null when the value is acceptable. */
 export function tierValidationError(tier: string): string | null {
   if ((PROVISIONABLE_TIERS as readonly string[]).includes(tier)) return null;
-  return `unknown --passphrase-tier '${tier}'; expected one of: ${PROVISIONABLE_TIERS.join(', ')}`;
+  return `unknown --passphrase-tier ${quoteInput(tier)}; expected one of: ${PROVISIONABLE_TIERS.join(', ')}`;
 }
 
 export const SYSTEMD_CREDS_UNAVAILABLE = '--passphrase-tier=systemd-creds requested but systemd-creds is unavailable (needs systemd ≥ 257 with the Varlink io.systemd.Credentials interface)';
@@ -244,8 +244,10 @@ async function obtainPassphrase(ctx: HostContext, paths: TerokPaths, existing: R
 export async function ensureCredentials(ctx: HostContext, paths: TerokPaths, config: TerokConfig, opts: CredentialsOptions = {}): Promise<CredentialsOutcome> {
   const dbPath = paths.credentialDb;
   const existing = await resolvePassphrase(ctx, paths, config, opts.signal);
-  const dbExists = existsSync(dbPath);
-  const plaintext = dbExists && isPlaintextSqlite(dbPath);
+  // A zero-byte file never held anything: it takes the new-vault path (it is not "encrypted, locked").
+  const file = inspectDbFile(dbPath);
+  const dbExists = file.kind !== 'absent' && file.kind !== 'empty';
+  const plaintext = file.kind === 'plaintext';
 
   const pending = pendingKey(paths);
   if (dbExists && !plaintext) {

@@ -18,6 +18,7 @@
 import { chmodSync, closeSync, constants, fchmodSync, fstatSync, lstatSync, openSync, readdirSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import type { TerokPaths } from '../host/paths.ts';
+import { PENDING_KEY_NAME } from './recovery-key.ts';
 
 export type SecretModePaths = Pick<TerokPaths, 'vaultDir' | 'credentialDb' | 'sealedPassphrase' | 'recoveryMarker' | 'routesJson' | 'vaultSessionDir'>;
 
@@ -62,7 +63,7 @@ function vaultFileWhat(name: string, paths: SecretModePaths): string | null {
   if (name === path.basename(paths.routesJson)) return 'vault routes';
   if (name === 'credential_audit.jsonl') return 'credential audit log';
   // Terok Setup's copy of a new recovery key until the user confirms it is saved (recovery-key.ts).
-  if (name === 'terok-setup.recovery-key.pending') return 'pending recovery key';
+  if (name === PENDING_KEY_NAME) return 'pending recovery key';
   return null;
 }
 

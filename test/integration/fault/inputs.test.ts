@@ -254,14 +254,14 @@ test('the CLI: a key as the agent name, the credential set, --base or --agents i
   vaultIntact();
 });
 
-test('a key in sandbox.install\'s passphraseTier is not echoed', { todo: 'provisioning.ts tierValidationError quotes the tier raw (owned elsewhere); it should use quoteInput' }, async () => {
+test('a key in sandbox.install\'s passphraseTier is not echoed', async () => {
   faultHost();
   const { end, events } = await runTask('sandbox.install', { passphraseTier: KEY });
   assert.equal(failureOf(end).code, 'invalid-params');
   assertNoKey(JSON.stringify(events));
 });
 
-test('a key in the settings\' provider field is not echoed by the walk', { todo: "settings.ts NAME_PATTERN accepts it, and terok's '<provider> credentials' line then names it; settingsSchema should refuse a key-like provider/credentialSet (owned elsewhere)" }, async () => {
+test('a key in the settings\' provider field is not echoed by the walk', async () => {
   faultHost();
   const { events } = await runTask('setup.fix-all', { fix: false, settings: { provider: KEY, baseImage: BASE, family: null, credentialSet: 'default', mountsDir: null } });
   assertNoKey(JSON.stringify(events));
@@ -317,9 +317,11 @@ test('a malformed image.base_image in config.yml: build says which key of config
   const before = snap();
   const r = await cli(['build']);
   assert.equal(r.code, 2);
-  const first = r.err.split('\n')[0]!;
-  assert.match(first, /^terok-setup: image\.base_image in config\.yml is not a valid image reference \('Ubuntu 24\.04 \(latest\) .*…': it contains spaces or control characters\); fix it there/);
-  assert.equal(Array.from(/\('([^']*)'/.exec(first)![1]!).length, MAX_QUOTED);
+  // Said once, as the warning every command prints first; the build then says it did not start and how to go on.
+  const [first, second] = r.err.split('\n');
+  assert.match(first!, /^terok-setup: warning: image\.base_image in \S*config\.yml is not a valid image reference \('Ubuntu 24\.04 \(latest\) .*…': it contains spaces or control characters\); fix it there/);
+  assert.equal(Array.from(/\('([^']*)'/.exec(first!)![1]!).length, MAX_QUOTED);
+  assert.equal(second, 'terok-setup: build did not start: fix image.base_image in config.yml (see the warning above), or choose a base image with --base IMAGE');
   // The images task (the wizard's Build button, the gate's fix) says the same, with the same code.
   const { end } = await runTask('images.build', {});
   assert.equal(failureOf(end).code, 'invalid-params');
@@ -336,11 +338,12 @@ test('a base_image podman would refuse (uppercase): named as that key of config.
   const before = snap();
   const r = await cli(['build']);
   assert.equal(r.code, 2);
-  assert.match(r.err, /^terok-setup: image\.base_image in config\.yml is not a valid image reference \('Fedora:44': repository names must be lowercase\)/);
+  assert.match(r.err, /^terok-setup: warning: image\.base_image in \S*config\.yml is not a valid image reference \('Fedora:44': repository names must be lowercase\)/);
+  assert.match(r.err, /^terok-setup: build did not start: fix image\.base_image in config\.yml/m);
   nothingLost(before);
 });
 
-test('check and run name the malformed config key too', { todo: "settings come from Engine.defaultSettings() unchecked and fail the walk's settingsSchema with 'settings.baseImage has an invalid value'; engine/CLI settings should report configBaseImageProblem (owned elsewhere)" }, async () => {
+test('check and run name the malformed config key too', async () => {
   faultHost();
   host.write(path.join(host.home, '.config/terok/config.yml'), 'image:\n  base_image: "Ubuntu 24.04"\n');
   const r = await cli(['check']);

@@ -133,7 +133,7 @@ const PLANS: { id: StepId; tasks: readonly string[]; plans: FixPlan[] }[] = [
       fixOf(sandboxStep).plan(settings, { ...sandboxFacts(), terok: { via: '/usr/bin/terok', packages: {}, error: null, install: null } }, {}),
     ],
   },
-  { id: 'images', tasks: fixOf(imagesStep).tasks, plans: [fixOf(imagesStep).plan(settings, { baseImage: 'ubuntu:24.04', slug: 'ubuntu-24.04', l0: 'l0', l1: 'l1' }, {})] },
+  { id: 'images', tasks: fixOf(imagesStep).tasks, plans: [fixOf(imagesStep).plan(settings, { baseImage: 'ubuntu:24.04', slug: 'ubuntu-24.04', l0: 'l0', l1: 'l1', configProblem: null }, {})] },
   { id: 'ssh', tasks: fixOf(sshKeyStep).tasks, plans: [fixOf(sshKeyStep).plan(settings, { scope: 'standalone', keys: [], reason: null }, {})] },
   {
     id: 'credentials', tasks: fixOf(credentialsStep).tasks,
