@@ -44,6 +44,7 @@ import { assertUnchanged, snapshotTree, type TreeSnapshot } from '../../support/
 import { createVaultFixture, FIXTURE_PASSPHRASE, installShieldHooksFixture, provideSessionPassphrase, writeStampFixture } from '../../support/fixtures.ts';
 import { createSandboxHost, installFakePodman, type SandboxHost } from '../../support/host.ts';
 import { failingKeyctl } from '../../support/sandbox-install.ts';
+import { createTerokFixture } from '../../support/terok-fixture.ts';
 
 const ROOT_SKIP = { skip: process.getuid?.() === 0 ? 'root ignores file modes' : false };
 const BASE = 'ubuntu:24.04';
@@ -400,5 +401,25 @@ test('the repair tightens the dir, the DB, routes and the session file — bytes
   assert.deepEqual(repairSecretModes(paths), { changed: [], failed: [] }, 'a second run changes nothing');
   const r = await check();
   assert.deepEqual([r.code, r.vault.status, r.vault.result.message], [0, 'ok', 'unlocked (kernel-keyring)']);
+  stillOpens(db);
+});
+
+test('install repairs what check reports: a 0755 vault dir and a 0644 DB are degraded before, 0700/0600 after, the change is logged, the DB still opens', async () => {
+  faultHost();
+  createTerokFixture(host);
+  const db = realVault();
+  chmodSync(paths.vaultDir, 0o755);
+  chmodSync(db, 0o644);
+  const seen = await check();
+  assert.equal(seen.vault.status, 'degraded');
+  assert.match(seen.vault.explanation.commands?.map((c) => c.command).join('\n') ?? '', /chmod 700 .*\nchmod 600 |chmod 600 .*\nchmod 700 /s);
+  const cli = captureStreams();
+  const code = await main(['install'], cli.io, engine());
+  assert.equal(code, 0, cli.out() + cli.err());
+  assert.equal(lstatSync(paths.vaultDir).mode & 0o777, 0o700);
+  assert.equal(lstatSync(db).mode & 0o777, 0o600);
+  assert.match(cli.out(), /0755 → 0700|755.*700/, 'the repair is said, not silent');
+  const after = await check();
+  assert.equal(after.vault.status, 'ok');
   stillOpens(db);
 });
