@@ -10,6 +10,8 @@
  * "degraded", with the chmod commands. A wizard-only check: terok's gate
  * never prints it.
  */
+import { RECOVERY_ACK_COMMAND, RECOVERY_REVEAL_COMMAND } from '../vault/provisioning.ts';
+import { pendingKey, recoveryConfirmed } from '../vault/recovery-key.ts';
 import { checkSecretModes, formatMode, shellWord, type LooseMode } from '../vault/secret-modes.ts';
 import type { VaultProblem } from '../vault/vault-access.ts';
 import { defineStep, type Explanation, type Probed, type StepStatus } from './descriptor.ts';
@@ -36,6 +38,11 @@ export interface VaultFacts {
   reason: string | null;
   /** Vault entries other users can read, each with its chmod fix. */
   looseModes: LooseMode[];
+  /**
+   * The recovery key of an unlocked vault: saved (terok's marker), unsaved (this wizard minted it
+   * and keeps the pending copy until confirmed) or unconfirmed (no marker, no copy); null otherwise.
+   */
+  recovery: 'saved' | 'unsaved' | 'unconfirmed' | null;
 }
 
 /** The vault line's message (the wizard's and `check --json`'s; terok's gate never prints it). */
@@ -61,6 +68,8 @@ function stateOf(problem: VaultProblem, dbEmpty: boolean): Exclude<VaultState, '
 
 const UNLOCK = { label: 'Unlock the vault', command: 'terok-sandbox vault unlock' };
 const STATUS = { label: "See terok's view of the vault", command: 'terok-sandbox vault status' };
+
+const RECOVERY_WORDS = { saved: 'saved (confirmed)', unsaved: 'not saved yet', unconfirmed: 'never confirmed as saved' } as const;
 
 /** The headline and commands of each state that is not "unlocked". */
 function closedExplanation(state: Exclude<VaultState, 'unlocked'>, facts: VaultFacts): Pick<Explanation, 'headline' | 'commands'> {
@@ -132,15 +141,17 @@ export const vaultStep = defineStep({
     const dbEmpty = file === 'empty';
     const base = { dbPath: env.paths.credentialDb, dbExists: file !== 'absent', dbEmpty, looseModes };
     if (read.status !== 'unavailable') {
-      const status: StepStatus = looseModes.length ? 'degraded' : 'ok';
-      const message = `unlocked (${read.source})${looseModes.length ? '; files readable by others' : ''}`;
-      return { result: { name: 'vault', ok: true, message }, status, facts: { ...base, state: 'unlocked', source: read.source, reason: null } };
+      const recovery = recoveryConfirmed(env.paths) ? 'saved' : pendingKey(env.paths) ? 'unsaved' : 'unconfirmed';
+      const status: StepStatus = looseModes.length || recovery === 'unsaved' ? 'degraded' : 'ok';
+      const notes = [...(looseModes.length ? ['files readable by others'] : []), ...(recovery === 'unsaved' ? ['recovery key not saved'] : [])];
+      const message = `unlocked (${read.source})${notes.map((n) => `; ${n}`).join('')}`;
+      return { result: { name: 'vault', ok: true, message }, status, facts: { ...base, state: 'unlocked', source: read.source, reason: null, recovery } };
     }
     const state = stateOf(read.problem, dbEmpty);
     return {
       result: { name: 'vault', ok: false, message: MESSAGES[state] },
       status: vaultProblemStatus(read.problem),
-      facts: { ...base, state, source: read.source, reason: read.reason },
+      facts: { ...base, state, source: read.source, reason: read.reason, recovery: null },
     };
   },
   unmet: () => ({ stream: 'stdout', lines: ['      Without an open vault, SSH keys and credentials cannot be used.'] }),
@@ -153,12 +164,24 @@ export const vaultStep = defineStep({
     const chmods = facts.looseModes.map((l) => ({ label: `Tighten the ${l.what}`, command: l.fix, group: 'File permissions' }));
     if (facts.state === 'unlocked') {
       const stored = !facts.dbExists || facts.dbEmpty ? ` (no credentials stored yet${facts.dbEmpty ? ': its database file is empty' : ''})` : '';
-      if (!facts.looseModes.length) return { headline: `The vault is unlocked${stored}.`, details };
+      if (facts.recovery) details.push({ label: 'Recovery key', value: RECOVERY_WORDS[facts.recovery] });
+      if (facts.recovery === 'unsaved') {
+        return {
+          headline: `The vault is unlocked${stored}, but its new recovery key has not been saved yet. Store it in your password manager, then confirm with "I have saved it" — until then Terok Setup keeps a copy on this computer and shows it again.`,
+          details,
+          ...(chmods.length ? { commands: chmods } : {}),
+        };
+      }
+      // A key no one confirmed saving, which this wizard never had to show: terok's own commands reveal and confirm it.
+      const recoveryCommands = facts.recovery === 'unconfirmed'
+        ? [{ label: 'Show the recovery key', command: RECOVERY_REVEAL_COMMAND, group: 'Recovery key' }, { label: 'Once saved, confirm it', command: RECOVERY_ACK_COMMAND, group: 'Recovery key' }]
+        : [];
+      if (!facts.looseModes.length) return { headline: `The vault is unlocked${stored}.`, details, ...(recoveryCommands.length ? { commands: recoveryCommands } : {}) };
       const what = [...new Set(facts.looseModes.map((l) => l.what))].join(', ');
       return {
         headline: `The vault is unlocked${stored}, but other users on this computer can read or list its files (${what}). Tighten them with the commands below; installing the sandbox services again does it too.`,
         details,
-        commands: chmods,
+        commands: [...chmods, ...recoveryCommands],
       };
     }
     const closed = closedExplanation(facts.state, facts);

@@ -114,12 +114,25 @@ class Wizard {
     try {
       this.report = await unwrap(api().sweep({ settings: $state.snapshot(this.settings) }));
       this.error = null;
+      this.fetchUnsavedRecoveryKey();
     } catch (err) {
       this.error = messageOf(err);
     } finally {
       this.checking = false;
     }
     if (this.pendingRecheck) { this.pendingRecheck = false; await this.recheck(); }
+  }
+
+  /**
+   * A recovery key minted earlier (an install that was interrupted, or a window
+   * closed before "I have saved it") and still not confirmed: fetched from main
+   * once, so the card shows it again until the user confirms.
+   */
+  private fetchUnsavedRecoveryKey(): void {
+    const vault = this.step('vault');
+    if (this.recoveryKey || vault?.facts.recovery !== 'unsaved' || !this.hasTask(TASK_STEPS.recoveryKey)) return;
+    if (this.tasks.get(TASK_STEPS.recoveryKey)?.state === 'running') return;
+    void this.tasks.start(TASK_STEPS.recoveryKey, {}).catch(() => { /* shown again on the next check */ });
   }
 
   go(index: number): void {

@@ -19,6 +19,7 @@ import { makeProbeEnv } from '../../../main/core/steps/probe-env.ts';
 import type { ReadinessReport } from '../../../main/core/steps/readiness.ts';
 import { stepOf } from '../../../main/core/steps/registry.ts';
 import { vaultStep } from '../../../main/core/steps/vault.ts';
+import { confirmRecoveryKey, dropPendingKey, keepPendingKey } from '../../../main/core/vault/recovery-key.ts';
 import { captureStreams } from '../../support/auth-harness.ts';
 import { createVaultFixture, FIXTURE_PASSPHRASE, installShieldHooksFixture, provideSessionPassphrase, writeStampFixture } from '../../support/fixtures.ts';
 import { createSandboxHost, installFakePodman, type SandboxHost } from '../../support/host.ts';
@@ -41,7 +42,31 @@ test('a passphrase that opens the DB → ok, state "unlocked", the source names 
   const out = await probe();
   assert.equal(out.status, 'ok');
   assert.deepEqual(out.result, { name: 'vault', ok: true, message: 'unlocked (kernel-keyring)' });
-  assert.deepEqual(out.facts, { state: 'unlocked', source: 'kernel-keyring', dbPath: db, dbExists: true, dbEmpty: false, reason: null, looseModes: [] });
+  // terok made this vault (no pending copy of ours) and nobody confirmed its key: said, not degrading.
+  assert.deepEqual(out.facts, { state: 'unlocked', source: 'kernel-keyring', dbPath: db, dbExists: true, dbEmpty: false, reason: null, looseModes: [], recovery: 'unconfirmed' });
+});
+
+test('the recovery key: unsaved (our pending copy) degrades with the card\'s headline; unconfirmed offers terok\'s reveal/acknowledge; saved says so', async () => {
+  host = createSandboxHost({ inheritPath: false });
+  createVaultFixture(host);
+  const paths = resolvePaths(host.ctx);
+  keepPendingKey(paths, FIXTURE_PASSPHRASE);
+  const unsaved = await probe();
+  assert.equal(unsaved.status, 'degraded');
+  assert.equal(unsaved.result.message, 'unlocked (kernel-keyring); recovery key not saved');
+  assert.equal(unsaved.facts.recovery, 'unsaved');
+  assert.match(vaultStep.explain(unsaved, settings).headline, /its new recovery key has not been saved yet/);
+
+  dropPendingKey(paths);
+  const unconfirmed = vaultStep.explain(await probe(), settings);
+  assert.deepEqual(unconfirmed.commands?.map((c) => c.command), ['terok-sandbox vault passphrase reveal', 'terok-sandbox vault passphrase acknowledge']);
+  assert.ok(unconfirmed.details?.some((d) => d.label === 'Recovery key' && d.value === 'never confirmed as saved'));
+
+  confirmRecoveryKey(paths);
+  const saved = await probe();
+  assert.equal(saved.status, 'ok');
+  assert.equal(saved.facts.recovery, 'saved');
+  assert.equal(vaultStep.explain(saved, settings).commands, undefined);
 });
 
 test('the source follows the tier: a passphrase_command opening the DB reports "passphrase-command"', async () => {
@@ -220,7 +245,8 @@ test('a locked vault is explained with the `terok-sandbox vault unlock` command;
   host = createSandboxHost({ inheritPath: false });
   assert.equal(vaultStep.explain(await probe(), settings).commands, undefined, 'not set up');
   createVaultFixture(host);
-  assert.equal(vaultStep.explain(await probe(), settings).commands, undefined, 'unlocked');
+  confirmRecoveryKey(resolvePaths(host.ctx));
+  assert.equal(vaultStep.explain(await probe(), settings).commands, undefined, 'unlocked, its key saved');
 });
 
 test("the vault is a wizard-only, non-required step with no fix", () => {
