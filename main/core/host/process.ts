@@ -170,19 +170,31 @@ export const TERMINATING_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTER
  * is raised again so we die of it as we would have. SIGKILL cannot be caught:
  * that one case leaves children to finish on their own.
  */
+const signalHooks = new Map<NodeJS.Signals, () => void>();
+
 function installParentHooks(): void {
-  if (hooksInstalled) return;
-  hooksInstalled = true;
-  process.once('exit', () => { for (const target of liveGroups) killGroup(target, 'SIGKILL'); });
+  if (!hooksInstalled) {
+    hooksInstalled = true;
+    process.once('exit', () => { for (const target of liveGroups) killGroup(target, 'SIGKILL'); });
+  }
+  // Only while children run: with none, a signal does to this process what it always did.
+  if (signalHooks.size) return;
   for (const signal of TERMINATING_SIGNALS) {
     const onSignal = () => {
       if (process.listenerCount(signal) > 1) return;
       killAllChildren();
-      process.removeListener(signal, onSignal);
+      removeSignalHooks();
       process.kill(process.pid, signal);
     };
-    process.on(signal, onSignal);
+    signalHooks.set(signal, onSignal);
+    // First in line, so the count above still includes a face's `once` listener (removed as it fires).
+    process.prependListener(signal, onSignal);
   }
+}
+
+function removeSignalHooks(): void {
+  for (const [signal, onSignal] of signalHooks) process.removeListener(signal, onSignal);
+  signalHooks.clear();
 }
 
 /** util-linux's setpriv (Essential on Debian), which sets the kernel's parent-death signal for the program it execs. */
@@ -280,6 +292,7 @@ export const runCommand: Runner = async (file, args, opts) => {
     clearTimeout(forceTimer);
     opts.signal?.removeEventListener('abort', onAbort);
     if (killTarget !== undefined) liveGroups.delete(killTarget);
+    if (!liveGroups.size) removeSignalHooks();
   }
   const stdout = typeof result.stdout === 'string' ? result.stdout : '';
   const stderr = typeof result.stderr === 'string' ? result.stderr : '';

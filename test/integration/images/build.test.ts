@@ -61,7 +61,7 @@ async function build(request: BuildRequest, d = deps(), observer = {}) {
   return result;
 }
 
-const probe = (baseImage: string) => imagesStep.probe({ ctx: { env: process.env, run: runCommand }, settings: { baseImage } } as unknown as ProbeEnv);
+const probe = (baseImage: string) => imagesStep.probe({ ctx: { env: process.env, run: runCommand }, config: { values: {}, sources: [], warnings: [] }, settings: { baseImage } } as unknown as ProbeEnv);
 
 before(async () => {
   if (skip) return;

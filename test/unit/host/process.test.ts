@@ -75,7 +75,7 @@ test('tailLines keeps the last n lines and drops trailing blank space', () => {
  * through runCommand and never handles signals itself; the test signals the
  * parent and then looks for the child.
  */
-async function parentWithChild(signal: NodeJS.Signals, opts: { ownHandler?: boolean; ignoreTerm?: boolean } = {}) {
+async function parentWithChild(signal: NodeJS.Signals, opts: { ownHandler?: boolean | 'once'; ignoreTerm?: boolean } = {}) {
   const { spawn } = await import('node:child_process');
   const { mkdtempSync, readFileSync, rmSync, existsSync } = await import('node:fs');
   const os = await import('node:os');
@@ -86,7 +86,7 @@ async function parentWithChild(signal: NodeJS.Signals, opts: { ownHandler?: bool
   const childScript = opts.ignoreTerm ? `trap "" TERM; echo $$ > ${pidFile}; while :; do sleep 0.05; done` : `echo $$ > ${pidFile}; exec sleep 1000`;
   const code = [
     `import { runCommand } from ${JSON.stringify(runner)};`,
-    opts.ownHandler ? `process.on(${JSON.stringify(signal)}, () => { console.log('handled'); });` : '',
+    opts.ownHandler ? `process.${opts.ownHandler === 'once' ? 'once' : 'on'}(${JSON.stringify(signal)}, () => { console.log('handled'); });` : '',
     `runCommand('sh', ['-c', ${JSON.stringify(childScript)}], { timeoutMs: 60000 }).catch(() => {});`,
     opts.ownHandler ? 'setTimeout(() => process.exit(0), 1000);' : '',
   ].join('\n');
@@ -150,4 +150,11 @@ test('a relative PATH entry is never searched (a program in the working director
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('a parent whose handler is a `once` listener (removed as it fires) also keeps control', async () => {
+  const r = await parentWithChild('SIGINT', { ownHandler: 'once' });
+  assert.match(r.out, /handled/);
+  assert.equal(r.code, 0, 'not killed by a re-raised signal');
+  assert.equal(r.childAlive, false);
 });
