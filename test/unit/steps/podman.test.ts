@@ -16,8 +16,15 @@ const settings = { provider: 'claude', baseImage: 'ubuntu:24.04', family: null, 
 let host: SandboxHost;
 afterEach(() => host?.cleanup());
 
-async function probeWith(script: string | null, wrap?: (r: Runner) => Runner) {
+/** A fresh host per probe; one test may probe several times, so the previous host goes first. */
+function freshHost(): SandboxHost {
+  host?.cleanup();
   host = createSandboxHost({ inheritPath: false });
+  return host;
+}
+
+async function probeWith(script: string | null, wrap?: (r: Runner) => Runner) {
+  freshHost();
   if (script !== null) host.writeBin('podman', `#!/bin/sh\n${script}\n`);
   const ctx = wrap ? { ...host.ctx, run: wrap(host.ctx.run) } : host.ctx;
   return (await podmanStep.probe(makeProbeEnv(ctx, settings))).result;
@@ -43,7 +50,7 @@ test('unparseable version output counts as modern → "ok"', async () => {
 
 /** The whole probe (line, status, facts, explanation), not just terok's line. */
 async function probed(script: string) {
-  host = createSandboxHost({ inheritPath: false });
+  freshHost();
   host.writeBin('podman', `#!/bin/sh\n${script}\n`);
   const out = await podmanStep.probe(makeProbeEnv(host.ctx, settings));
   return { ...out, explanation: podmanStep.explain(out, settings) };
