@@ -30,8 +30,6 @@ import { main } from '../../../main/cli/index.ts';
 import { API_KEY_TOO_LONG } from '../../../main/core/auth/credentials.ts';
 import { Engine } from '../../../main/core/engine.ts';
 import { resolvePaths, type TerokPaths } from '../../../main/core/host/paths.ts';
-import { registerSetupModules } from '../../../main/core/modules.ts';
-import { clearRosterCache } from '../../../main/core/roster/current.ts';
 import type { ReadinessReport } from '../../../main/core/steps/readiness.ts';
 import type { TaskEvent } from '../../../main/core/tasks/task-manager.ts';
 import { MAX_QUOTED, WITHHELD } from '../../../main/core/validate.ts';
@@ -41,6 +39,7 @@ import { assertUnchanged, snapshotTree, type TreeSnapshot } from '../../support/
 import { FIXTURE_PASSPHRASE } from '../../support/fixtures.ts';
 import { gateHost, type HostPart } from '../../support/gate-host.ts';
 import type { SandboxHost } from '../../support/host.ts';
+import { setupEngine } from '../../support/engine.ts';
 
 const BASE = 'ubuntu:24.04';
 /** What a user pastes: shaped like an Anthropic key, mixed case so no field can mistake it for a name. */
@@ -61,12 +60,7 @@ function faultHost(except: HostPart[] = []): void {
   paths = resolvePaths(host.ctx);
 }
 
-function engine(): Engine {
-  clearRosterCache();
-  const e = new Engine(host.ctx);
-  registerSetupModules(e);
-  return e;
-}
+const engine = (): Engine => setupEngine(host.ctx);
 
 async function cli(argv: string[], stdin = '', lines: (string | null)[] = []): Promise<{ code: number; out: string; err: string }> {
   const io = captureStreams(stdin, lines);

@@ -34,8 +34,6 @@ import { main } from '../../../main/cli/index.ts';
 import { Engine } from '../../../main/core/engine.ts';
 import { resolvePaths, type TerokPaths } from '../../../main/core/host/paths.ts';
 import { l1AliasTag } from '../../../main/core/images/tags.ts';
-import { registerSetupModules } from '../../../main/core/modules.ts';
-import { clearRosterCache } from '../../../main/core/roster/current.ts';
 import type { ReadinessReport } from '../../../main/core/steps/readiness.ts';
 import { CredentialDb } from '../../../main/core/vault/credential-db.ts';
 import { repairSecretModes } from '../../../main/core/vault/secret-modes.ts';
@@ -45,6 +43,7 @@ import { createVaultFixture, FIXTURE_PASSPHRASE, installShieldHooksFixture, prov
 import { createSandboxHost, installFakePodman, type SandboxHost } from '../../support/host.ts';
 import { failingKeyctl } from '../../support/sandbox-install.ts';
 import { createTerokFixture } from '../../support/terok-fixture.ts';
+import { setupEngine } from '../../support/engine.ts';
 
 const ROOT_SKIP = { skip: process.getuid?.() === 0 ? 'root ignores file modes' : false };
 const BASE = 'ubuntu:24.04';
@@ -71,12 +70,7 @@ function faultHost(): void {
   paths = resolvePaths(host.ctx);
 }
 
-function engine(): Engine {
-  clearRosterCache();
-  const e = new Engine(host.ctx);
-  registerSetupModules(e);
-  return e;
-}
+const engine = (): Engine => setupEngine(host.ctx);
 
 type Step = ReadinessReport['steps'][number];
 
