@@ -24,8 +24,8 @@ export interface PageDef {
 const WELCOME: PageDef = { id: 'welcome', title: 'Welcome', requirement: null, step: null };
 const SUMMARY: PageDef = { id: 'summary', title: 'Summary', requirement: null, step: null };
 
-/** A step's state in the sidebar, plus the wizard's own moments. */
-export type SidebarState = StepState | 'pending' | 'checking' | 'working';
+/** A step's state in the sidebar, plus the wizard's own moments ('skipped': the user chose "Skip for now"). */
+export type SidebarState = StepState | 'skipped' | 'pending' | 'checking' | 'working';
 
 /** Minimum gap between focus-triggered re-probes. */
 const FOCUS_REPROBE_MS = 1500;
@@ -73,7 +73,17 @@ class Wizard {
     if (this.fixing(id)) return 'working';
     const s = this.step(id);
     if (!s) return this.checking ? 'checking' : 'pending';
-    return s.state;
+    // Not set up, and its fix was tried in this session and failed: that is a failure, not "not set up yet".
+    return s.state === 'todo' && this.fixFailed(id) ? 'failed' : s.state;
+  }
+
+  /** The newest task of this step's fix ended in failure (a failed task, or a setup that exited non-zero). */
+  fixFailed(id: StepId): boolean {
+    const page = this.info?.steps.find((p) => p.id === id);
+    const last = (page?.fixTasks ?? []).map((t) => this.tasks.get(t)).filter((t) => t !== undefined).sort((a, b) => b.startedAt - a.startedAt)[0];
+    if (!last) return false;
+    const exitCode = (last.result as { exitCode?: unknown } | null)?.exitCode;
+    return last.state === 'failed' || (last.state === 'done' && typeof exitCode === 'number' && exitCode !== 0);
   }
 
   /** The titles of the unmet steps this page waits for (main decides which; see StepReport.blockedBy). */
