@@ -68,7 +68,9 @@ class Wizard {
     if (id === 'welcome') return this.report ? 'ok' : 'pending';
     if (id === 'summary') {
       if (!this.report) return this.checking ? 'checking' : 'pending';
-      return this.report.verdict.ready ? 'ok' : 'failed';
+      if (this.report.verdict.ready) return 'ok';
+      // Not ready is red only when something failed; a first run is simply not set up yet.
+      return this.report.steps.some((s) => this.sidebarState(s.id) === 'failed') ? 'failed' : 'todo';
     }
     if (this.fixing(id)) return 'working';
     const s = this.step(id);
