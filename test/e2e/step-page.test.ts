@@ -161,7 +161,7 @@ describe('the generic step page', { skip: !rendererBuilt() && 'renderer not buil
     createVaultFixture(host); // an open vault without keys
     const s = await openWizard(host.ctx);
     try {
-      await waitForMark(s.page, 'ssh', 'skipped');
+      await waitForMark(s.page, 'ssh', 'not set up yet');
       await s.page.locator('nav [data-page="ssh"]').click();
       await s.page.getByRole('heading', { name: 'SSH key' }).waitFor();
       assert.equal(await text(s.page, s.page.getByTestId('page-status')), "ssh key: none registered for 'standalone'");
@@ -209,7 +209,7 @@ describe('the generic step page', { skip: !rendererBuilt() && 'renderer not buil
     const host = withConfig(createSandboxHost());
     const s = await openWizard(host.ctx, { steps: { 'images.build': held } });
     try {
-      await waitForMark(s.page, 'images', 'failed');
+      await waitForMark(s.page, 'images', 'not set up yet');
       await s.page.locator('nav [data-page="images"]').click();
       await s.page.getByRole('button', { name: 'Build images' }).click();
       await running;

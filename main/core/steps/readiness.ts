@@ -124,9 +124,9 @@ export function verdictOf(results: ReadonlyMap<StepId, CheckResult>, setup: Pick
   }
   if (setup && setup.verdict !== 'ok') {
     reasons.push(`setup stamp: ${setup.message}`);
-    if (!unmet.includes('sandbox')) unmet.push('sandbox');
+    unmet.push('sandbox');
   }
-  return { ready: reasons.length === 0, reasons, unmet, bypass };
+  return { ready: reasons.length === 0, reasons, unmet: STEPS.map((s) => s.id).filter((id) => unmet.includes(id)), bypass };
 }
 
 /** terok's script contract: 0 ready, 4 downgrade (outranks every other reason), else 3. */
