@@ -77,7 +77,7 @@ describe('wizard in Chromium', { skip: !rendererBuilt() && 'renderer not built (
     const s = await openWizard(host.ctx);
     try {
       await s.page.locator('nav [data-page="sandbox"]').click();
-      await s.page.getByTestId('page-status').filter({ hasText: 'The sandbox services are not installed.' }).waitFor();
+      await s.page.getByTestId('page-status').filter({ hasText: 'Not set up yet: the firewall hooks' }).waitFor();
       const sweepsBefore = s.requests.filter((r) => r.channel === 'probe:sweep').length;
       installShieldHooksFixture(host);
       writeStampFixture(host);
