@@ -67,6 +67,13 @@ function stateOf(problem: VaultProblem, dbEmpty: boolean): Exclude<VaultState, '
 }
 
 const UNLOCK = { label: 'Unlock the vault', command: 'terok-sandbox vault unlock' };
+
+/** Where a step that needs the open vault sends the user, by why the vault is closed. */
+export function vaultPrerequisite(problem: VaultProblem): NonNullable<Explanation['prerequisite']> {
+  if (problem === 'not-set-up' || problem === 'plaintext') return { step: 'sandbox', label: 'Set up the sandbox services' };
+  if (problem === 'no-passphrase') return { step: 'vault', label: 'Unlock the vault' };
+  return { step: 'vault', label: 'See what is wrong with the vault' };
+}
 const STATUS = { label: "See terok's view of the vault", command: 'terok-sandbox vault status' };
 
 const RECOVERY_WORDS = { saved: 'saved (confirmed)', unsaved: 'not saved yet', unconfirmed: 'never confirmed as saved' } as const;
