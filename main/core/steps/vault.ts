@@ -10,7 +10,8 @@
  * "degraded", with the chmod commands. A wizard-only check: terok's gate
  * never prints it.
  */
-import { RECOVERY_ACK_COMMAND, RECOVERY_REVEAL_COMMAND } from '../vault/provisioning.ts';
+import { RECOVERY_ACK_COMMAND, RECOVERY_REVEAL_COMMAND, type TierChoice } from '../vault/provisioning.ts';
+import { unlockChoices } from '../vault/unlock.ts';
 import { pendingKey, recoveryConfirmed } from '../vault/recovery-key.ts';
 import { checkSecretModes, formatMode, shellWord, type LooseMode } from '../vault/secret-modes.ts';
 import type { VaultProblem } from '../vault/vault-access.ts';
@@ -43,6 +44,8 @@ export interface VaultFacts {
    * and keeps the pending copy until confirmed) or unconfirmed (no marker, no copy); null otherwise.
    */
   recovery: 'saved' | 'unsaved' | 'unconfirmed' | null;
+  /** A locked vault only: where unlocking can keep the key on this host (the first is terok's default). */
+  unlockTiers?: TierChoice[];
 }
 
 /** The vault line's message (the wizard's and `check --json`'s; terok's gate never prints it). */
@@ -155,10 +158,11 @@ export const vaultStep = defineStep({
       return { result: { name: 'vault', ok: true, message }, status, facts: { ...base, state: 'unlocked', source: read.source, reason: null, recovery } };
     }
     const state = stateOf(read.problem, dbEmpty);
+    const unlockTiers = state === 'locked' ? await unlockChoices(env.ctx, env.signal) : null;
     return {
       result: { name: 'vault', ok: false, message: MESSAGES[state] },
       status: vaultProblemStatus(read.problem),
-      facts: { ...base, state, source: read.source, reason: read.reason, recovery: null },
+      facts: { ...base, state, source: read.source, reason: read.reason, recovery: null, ...(unlockTiers ? { unlockTiers } : {}) },
     };
   },
   unmet: () => ({ stream: 'stdout', lines: ['      Without an open vault, SSH keys and credentials cannot be used.'] }),
