@@ -44,7 +44,7 @@ export interface VaultFacts {
    * and keeps the pending copy until confirmed) or unconfirmed (no marker, no copy); null otherwise.
    */
   recovery: 'saved' | 'unsaved' | 'unconfirmed' | null;
-  /** A locked vault only: where unlocking can keep the key on this host (the first is terok's default). */
+  /** Only when the recovery key can open it here (locked, or a wrong key in the kernel keyring): where unlock can keep the key (terok's default first). */
   unlockTiers?: TierChoice[];
 }
 
@@ -70,6 +70,8 @@ function stateOf(problem: VaultProblem, dbEmpty: boolean): Exclude<VaultState, '
 }
 
 const UNLOCK = { label: 'Unlock the vault', command: 'terok-sandbox vault unlock' };
+/** Where the page offers its own unlock form, terok's command is the terminal alternative. */
+const UNLOCK_IN_TERMINAL = { label: 'Or unlock it in a terminal', command: UNLOCK.command };
 
 /** Where a step that needs the open vault sends the user, by why the vault is closed. */
 export function vaultPrerequisite(problem: VaultProblem): NonNullable<Explanation['prerequisite']> {
@@ -93,7 +95,7 @@ function closedExplanation(state: Exclude<VaultState, 'unlocked'>, facts: VaultF
     case 'locked':
       return {
         headline: 'The vault is locked: its database exists, but no keyring holds its passphrase (this happens after a reboot on the kernel-keyring tier). Unlock it with your recovery key.',
-        commands: [UNLOCK],
+        commands: [UNLOCK_IN_TERMINAL],
       };
     case 'broken-tier':
       return {
@@ -158,7 +160,9 @@ export const vaultStep = defineStep({
       return { result: { name: 'vault', ok: true, message }, status, facts: { ...base, state: 'unlocked', source: read.source, reason: null, recovery } };
     }
     const state = stateOf(read.problem, dbEmpty);
-    const unlockTiers = state === 'locked' ? await unlockChoices(env.ctx, env.signal) : null;
+    // Unlock can help where no durable tier is in the way: nothing holds the key, or the kernel keyring holds a wrong one.
+    const unlockable = state === 'locked' || (state === 'wrong-passphrase' && read.source === 'kernel-keyring');
+    const unlockTiers = unlockable ? await unlockChoices(env.ctx, env.signal) : null;
     return {
       result: { name: 'vault', ok: false, message: MESSAGES[state] },
       status: vaultProblemStatus(read.problem),

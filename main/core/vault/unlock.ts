@@ -94,8 +94,7 @@ function successLines(storedIn: StoredIn, paths: TerokPaths): string[] {
 }
 
 export const wrongKeyMessage = (dbPath: string) => `that passphrase does not open ${dbPath} — nothing was written.`;
-const WRONG_KEY_HINT = 'Check that it is the recovery key saved for this computer\'s vault (copy it again, without extra characters). ' +
-  'If you never saved it, see `terok-sandbox vault passphrase reveal` (while a tier still resolves it) or the recovery section of the docs.';
+const WRONG_KEY_HINT = "Check that it is the recovery key saved for this computer's vault, copied whole and without extra characters.";
 
 export async function unlockVault(
   ctx: HostContext,

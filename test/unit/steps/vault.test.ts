@@ -236,7 +236,7 @@ test('a locked vault is explained with the `terok-sandbox vault unlock` command;
   host = createSandboxHost({ inheritPath: false });
   lockedVault();
   const locked = vaultStep.explain(await probe(), settings);
-  assert.deepEqual(locked.commands, [{ label: 'Unlock the vault', command: 'terok-sandbox vault unlock' }]);
+  assert.deepEqual(locked.commands, [{ label: 'Or unlock it in a terminal', command: 'terok-sandbox vault unlock' }]);
   // The page names the database; the resolver's internal reason (which repeats the path) stays out.
   assert.ok(locked.details?.some((d) => d.label === 'Database'));
   assert.ok(!locked.details?.some((d) => d.label === 'Why'));

@@ -16,7 +16,7 @@ import { vaultStep } from '../../../main/core/steps/vault.ts';
 import { kernelKeyDescription, sessionDigest } from '../../../main/core/vault/passphrase.ts';
 import { unlockChoices, unlockParamsError, unlockVault, UnlockError } from '../../../main/core/vault/unlock.ts';
 import { setupEngine } from '../../support/engine.ts';
-import { createVaultFixture, FIXTURE_PASSPHRASE } from '../../support/fixtures.ts';
+import { createVaultFixture, FIXTURE_PASSPHRASE, provideSessionPassphrase } from '../../support/fixtures.ts';
 import { createSandboxHost, type SandboxHost } from '../../support/host.ts';
 import { privateKernelKeyring, privateKeyringUnavailable, type PrivateKeyring } from '../../support/kernel-keyring.ts';
 
@@ -151,4 +151,18 @@ test('the vault.unlock task: the key appears in no event and no result; a wrong 
   assert.doesNotMatch(all, new RegExp(`${wrongKey}|${FIXTURE_PASSPHRASE}`));
   assert.deepEqual((engine.tasks.resultOf(good) as { storedIn: string }).storedIn, 'kernel-keyring');
   assert.equal((await probeVault()).facts.state, 'unlocked');
+});
+
+test('a wrong key cached in the kernel-keyring tier (no durable tier in the way): the page offers unlock, and the right key replaces it', async () => {
+  lockedHost();
+  host.writeBin('keyctl', '#!/bin/sh\nexit 1\n');
+  provideSessionPassphrase(host, 'a-key-from-another-install');
+  const before = await probeVault();
+  assert.equal(before.facts.state, 'wrong-passphrase');
+  assert.deepEqual(before.facts.unlockTiers?.map((t) => t.tier), ['kernel-keyring', 'keyring']);
+  const out = await unlock(FIXTURE_PASSPHRASE);
+  assert.equal(out.storedIn, 'session-file');
+  assert.equal(readFileSync(sessionFile(), 'utf8'), FIXTURE_PASSPHRASE);
+  const after = await probeVault();
+  assert.deepEqual([after.facts.state, after.facts.unlockTiers], ['unlocked', undefined]);
 });
