@@ -263,7 +263,7 @@ export async function ensureCredentials(ctx: HostContext, paths: TerokPaths, con
         const pass = await obtainPassphrase(ctx, paths, null, opts);
         return { source: pass.source, dbPath, db: 'opened', backup: null, generatedPassphrase: pass.value, recovery: 'unsaved', detail: `passphrase source: ${pass.source}; recovery key not yet saved — shown again` };
       }
-      throw new ProvisioningError(`${dbPath} is encrypted, but no passphrase tier holds its passphrase (the vault is locked). Unlock it with your recovery key (terok-sandbox vault unlock), then re-run setup.`);
+      throw new ProvisioningError(`${dbPath} is encrypted, but no passphrase tier holds its passphrase (the vault is locked). Unlock it with your recovery key (the Vault page of Terok Setup, terok-setup unlock, or terok-sandbox vault unlock), then re-run setup.`);
     }
     CredentialDb.open(dbPath, existing.value).close();
     if (opts.tier && opts.tier !== existing.source) await storeInTier(ctx, paths, opts.tier, existing.value, opts.signal);
