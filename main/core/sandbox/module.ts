@@ -83,7 +83,8 @@ export function register(host: ModuleHost, deps: SandboxModuleDeps = { vaultRout
   // The recovery key is checked before the vault is touched; it is never logged and never in the result.
   host.register('vault.unlock', async (raw, task): Promise<UnlockOutcome> => {
     const request = parseUnlockParams(raw);
-    const outcome = await unlockVault(host.ctx, resolvePaths(host.ctx, loadTerokConfig(host.ctx)), loadTerokConfig(host.ctx), request, task.signal);
+    const config = loadTerokConfig(host.ctx);
+    const outcome = await unlockVault(host.ctx, resolvePaths(host.ctx, config), config, request, task.signal);
     for (const line of outcome.lines) task.log(line);
     return outcome;
   });
