@@ -115,7 +115,7 @@ describe('the generic step page', { skip: !rendererBuilt() && 'renderer not buil
       assert.equal(await text(s.page, s.page.getByTestId('page-status')), 'vault: locked');
       assert.equal(await text(s.page, notice(s.page)), vault.explanation.headline);
       assert.match(vault.explanation.headline, /^The vault is locked/);
-      assert.equal(await text(s.page, s.page.getByLabel('Unlock the vault', { exact: true })), 'terok-sandbox vault unlock');
+      assert.equal(await text(s.page, s.page.getByLabel('Or unlock it in a terminal', { exact: true })), 'terok-sandbox vault unlock');
       // Shown under ~ (the report's fact keeps the real path).
       await s.page.getByText(paths.credentialDb.replace(locked.home, '~'), { exact: true }).waitFor();
       await shot(s, 'vault');
@@ -130,7 +130,8 @@ describe('the generic step page', { skip: !rendererBuilt() && 'renderer not buil
       assert.equal(await text(u.page, u.page.getByTestId('page-status')), 'vault: unlocked (kernel-keyring)');
       assert.equal(await text(u.page, notice(u.page)), 'The vault is unlocked.');
       assert.equal(await text(u.page, notice(u.page)), open.explanation.headline);
-      assert.equal(await u.page.getByLabel('Unlock the vault', { exact: true }).count(), 0, 'no unlock command on an open vault');
+      assert.equal(await u.page.getByLabel('Or unlock it in a terminal', { exact: true }).count(), 0, 'no unlock command on an open vault');
+      assert.equal(await u.page.getByRole('region', { name: 'Unlock with your recovery key' }).count(), 0, 'no unlock form on an open vault');
     } finally {
       for (const s of sessions) await s.close();
       locked.cleanup();

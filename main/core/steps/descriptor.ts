@@ -56,6 +56,11 @@ export interface Explanation {
   commands?: { label: string; command: string; group?: string }[];
   /** Documentation to open in the browser (https, allow-listed hosts). */
   links?: { label: string; url: string }[];
+  /**
+   * Another step must be put right before this one's action can work (the vault is locked, not set up …):
+   * faces disable the action, the headline says why, and this links to that step's page.
+   */
+  prerequisite?: { step: string; label: string };
 }
 
 /** One task the fix starts, with params derived from settings and facts. */

@@ -9,13 +9,16 @@ import { checkHostTools, type HostTool } from '../sandbox/prerequisites.ts';
 import type { SetupVerdictReport } from '../sandbox/setup-stamp.ts';
 import { terokInstallPlan, type TerokInstallPlan } from '../sandbox/terok-runtime.ts';
 import { tierChoices, type TierChoice } from '../vault/provisioning.ts';
-import { defineStep, type FixCall, type Probed, type StepStatus } from './descriptor.ts';
+import type { VaultProblem } from '../vault/vault-access.ts';
+import { defineStep, type Explanation, type FixCall, type Probed, type StepStatus } from './descriptor.ts';
 import { setupVerdictOf, shieldHealthOf, terokRuntimeOf, vaultFileExists, vaultSnapshotOf, type ProbeEnv } from './probe-env.ts';
 
 export interface VaultPlan {
   provisioned: boolean;
   source: string | null;
   reason: string | null;
+  /** The DB exists but does not open (no tier holds its passphrase, or the one found does not fit). */
+  locked: boolean;
   /** No tier holds a passphrase, no DB exists and systemd-creds is unavailable: the user picks a tier. */
   needsChoice: boolean;
   choices: TierChoice[];
@@ -38,6 +41,8 @@ export interface SandboxFacts {
   containersConf: string;
 }
 
+const LOCKED: ReadonlySet<VaultProblem> = new Set(['no-passphrase', 'broken-tier', 'wrong-passphrase']);
+
 async function vaultPlan(env: ProbeEnv): Promise<VaultPlan> {
   const snapshot = await vaultSnapshotOf(env);
   const provisioned = snapshot.status !== 'unavailable' || vaultFileExists(env);
@@ -47,6 +52,7 @@ async function vaultPlan(env: ProbeEnv): Promise<VaultPlan> {
     provisioned,
     source: snapshot.status === 'unavailable' ? null : snapshot.source,
     reason: snapshot.status === 'unavailable' ? snapshot.reason : null,
+    locked: snapshot.status === 'unavailable' && LOCKED.has(snapshot.problem),
     needsChoice: !provisioned && !automatic,
     choices: choices.filter((c) => c.tier !== 'systemd-creds'),
   };
@@ -85,6 +91,16 @@ function outdatedExplanation(facts: SandboxFacts): { headline: string; summary: 
   return { headline: `${NEEDS_REFRESH}: ${what}. Nothing of yours was lost.`, summary: NEEDS_REFRESH, fixNote: REFRESH_NOTE };
 }
 
+function servicesExplanation(status: StepStatus, facts: SandboxFacts): Explanation {
+  const bypass = facts.health === 'bypass';
+  switch (status) {
+    case 'ok': return { headline: bypass ? 'The firewall is bypassed by configuration: containers have unrestricted network.' : 'Shield ready, setup current.' };
+    case 'not-set-up': return { headline: 'The firewall hooks are in place, but setup has not finished on this machine yet.' };
+    case 'outdated': return outdatedExplanation(facts);
+    default: return { headline: 'Not set up yet: the firewall hooks and the credential vault are installed in one step.' };
+  }
+}
+
 export const sandboxStep = defineStep({
   id: 'sandbox',
   title: 'Sandbox services',
@@ -119,14 +135,15 @@ export const sandboxStep = defineStep({
   },
   unmet: () => ({ stream: 'stderr', lines: ['      Run: terok-executor setup'] }),
   manualCommand: () => 'terok-executor setup',
-  explain({ status, facts }) {
-    const bypass = facts.health === 'bypass';
-    switch (status) {
-      case 'ok': return { headline: bypass ? 'The firewall is bypassed by configuration: containers have unrestricted network.' : 'Shield ready, setup current.' };
-      case 'not-set-up': return { headline: 'The firewall hooks are in place, but setup has not finished on this machine yet.' };
-      case 'outdated': return outdatedExplanation(facts);
-      default: return { headline: 'Not set up yet: the firewall hooks and the credential vault are installed in one step.' };
-    }
+  explain(probed) {
+    const { status, facts } = probed;
+    const base = servicesExplanation(status, facts);
+    if (!facts.vault.locked) return base;
+    // Never "ready" over a locked vault without saying so; an install stops at a locked vault, so it says that too.
+    const locked = status === 'ok'
+      ? ' The vault is locked, though: SSH keys and agent credentials cannot be used until you unlock it.'
+      : ' The vault is locked, and installing stops there until it is unlocked: unlock it first.';
+    return { ...base, headline: base.headline + locked, prerequisite: { step: 'vault', label: 'Unlock the vault' } };
   },
   fix: {
     offer: () => 'Install shield hooks now?',
