@@ -100,6 +100,7 @@ function sandboxFacts(): SandboxFacts {
     hostTools: [],
     terok: { via: null, packages: {}, error: null, install: { argv: ['pipx', 'install', 'terok'], display: 'pipx install terok', prerequisite: null } },
     containersConfPlan: { warning: null, error: null },
+    installBlock: null,
     vault: {
       provisioned: false, source: null, reason: null, needsChoice: true,
       choices: [
