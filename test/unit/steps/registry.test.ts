@@ -62,10 +62,12 @@ test('STEP_PAGES mirrors STEPS: id, title, requirement, gate, about, fix action,
       fixAction: fix?.action ?? null,
       fixTasks: [...(fix?.tasks ?? [])],
       againAction: (fix && 'again' in fix ? fix.again?.action : undefined) ?? null,
+      recover: [...(fix && 'recover' in fix ? fix.recover ?? [] : [])],
     }, s.id);
   }
-  // The images page is the one with a "run again" button.
+  // The images page is the one with a "run again" button, and the one a failed fix offers another base image or an import on.
   assert.equal(STEP_PAGES.find((p) => p.id === 'images')!.againAction, 'Rebuild');
+  assert.deepEqual(STEP_PAGES.find((p) => p.id === 'images')!.recover, ['base-image', 'import-image']);
 });
 
 test("no wizard-only step is 'required', so none can make terok's verdict 'not ready'", () => {
