@@ -96,6 +96,7 @@ describe('failures lead forward', { skip: (!rendererBuilt() && 'renderer not bui
       await mark(s.page, 'images', 'ok');
       await s.page.getByText('Images are built.').waitFor();
       assert.equal(await s.page.getByRole('button', { name: 'Try again' }).count(), 0);
+      assert.equal(await s.page.locator('.failure').count(), 0, 'the old failure no longer describes the step');
     } finally {
       await s.close();
       host.cleanup();
