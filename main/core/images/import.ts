@@ -9,12 +9,12 @@
  */
 import { statSync } from 'node:fs';
 import path from 'node:path';
-import { describeFsError, fileKindOf } from '../host/fs.ts';
+import { fileKindOf } from '../host/fs.ts';
 import { which } from '../host/which.ts';
 import type { HostContext } from '../host/context.ts';
 import { InvalidParamsError } from '../errors.ts';
 import type { TaskContext } from '../tasks/task-manager.ts';
-import { optStr, parseWith, taskParams } from '../validate.ts';
+import { optStr, parseWith, quoteInput, taskParams } from '../validate.ts';
 import { ImageBuildError, PODMAN_NOT_FOUND } from './errors.ts';
 
 export const IMPORT_STEP = 'images.import';
@@ -37,15 +37,21 @@ export interface ImportResult {
 export function importPathProblem(file: string): string | null {
   if (!file.trim()) return 'no file was chosen';
   if (/[\u0000-\u001f\u007f]/.test(file)) return 'the file name contains control characters';
-  if (!path.isAbsolute(file)) return `${file} is not an absolute path`;
+  // The path comes from the renderer: quoted through the one helper (a pasted key is withheld).
+  const shown = quoteInput(file);
+  if (!path.isAbsolute(file)) return `${shown} is not an absolute path`;
   let st;
   try {
     st = statSync(file);
   } catch (err) {
-    return describeFsError(err, `reading ${file}`);
+    // Not errnoMessage: it names the raw path, which may be anything the renderer sent.
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return `${shown} does not exist`;
+    if (code === 'EACCES' || code === 'EPERM') return `${shown} cannot be read (permission denied)`;
+    return `${shown} cannot be read (${code ?? 'error'})`;
   }
-  if (!st.isFile()) return `${file} is ${fileKindOf(st)}, not an image archive file`;
-  if (st.size === 0) return `${file} is empty, not an image archive`;
+  if (!st.isFile()) return `${shown} is ${fileKindOf(st)}, not an image archive file`;
+  if (st.size === 0) return `${shown} is empty, not an image archive`;
   return null;
 }
 

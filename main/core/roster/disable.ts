@@ -11,7 +11,7 @@ import { existsSync, linkSync, renameSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { InvalidParamsError } from '../errors.ts';
 import { describeFsError } from '../host/fs.ts';
-import { optStr, parseWith, taskParams } from '../validate.ts';
+import { optStr, parseWith, quoteInput, taskParams } from '../validate.ts';
 import { SetupError } from '../errors.ts';
 import { currentRoster } from './current.ts';
 import { BUNDLED_ROSTER_DIR, rosterDirsOf } from './load.ts';
@@ -48,7 +48,7 @@ const stamp = (d: Date) => d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$
 export function disableUserFile(paths: RosterPaths, file: string, now = new Date()): DisabledFile {
   const target = path.resolve(file);
   if (!brokenUserFiles(paths).includes(target)) {
-    throw new InvalidParamsError(`${file} is not one of your agent or provider files with a problem; nothing was moved`);
+    throw new InvalidParamsError(`${quoteInput(file)} is not one of your agent or provider files with a problem; nothing was moved`);
   }
   const base = `${target}.disabled-${stamp(now)}`;
   for (let n = 0; n < 100; n++) {

@@ -24,12 +24,12 @@ test('importPathProblem: an absolute path to a non-empty regular file, nothing e
     assert.equal(importPathProblem(archive), null);
     assert.match(importPathProblem('')!, /no file was chosen/);
     assert.match(importPathProblem('image.tar')!, /not an absolute path/);
-    assert.match(importPathProblem(path.join(host.root, 'missing.tar'))!, /missing\.tar/);
+    assert.match(importPathProblem(path.join(host.root, 'missing.tar'))!, /missing\.tar' does not exist/);
     assert.match(importPathProblem(host.root)!, /directory, not an image archive file/);
     assert.match(importPathProblem(fifo)!, /not an image archive file/);
     assert.match(importPathProblem(empty)!, /is empty/);
     assert.match(importPathProblem(`${archive}\n--help`)!, /control characters/);
-    assert.throws(() => parseImportParams({ path: 'relative.tar' }), /cannot import an image: relative\.tar is not an absolute path/);
+    assert.throws(() => parseImportParams({ path: 'relative.tar' }), /cannot import an image: 'relative\.tar' is not an absolute path/);
     assert.throws(() => parseImportParams({ path: archive, extra: 1 }), /unknown/);
     assert.throws(() => parseImportParams({ path: 7 }), /path/);
     assert.equal(parseImportParams({ path: `${path.dirname(archive)}/./image.tar` }), archive);
