@@ -73,6 +73,7 @@ describe('failures lead forward', { skip: (!rendererBuilt() && 'renderer not bui
 
       // Choose another base image: the wizard's settings change and every probe follows.
       await s.page.getByRole('button', { name: 'Choose another base image' }).click();
+      assert.equal(await s.page.evaluate(() => document.activeElement?.id), 'next-base', 'the chooser takes the keyboard');
       await s.page.getByLabel('Base image', { exact: true }).fill(OTHER);
       await s.page.getByRole('button', { name: 'Use this base image' }).click();
       await s.page.locator('dd', { hasText: `terok-l1-cli:${OTHER.replace(/[/:]/g, '-')}` }).waitFor();
