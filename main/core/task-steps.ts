@@ -9,6 +9,8 @@ import type { API_KEY_PARAMS, OAUTH_TERMINAL_PARAMS, SSH_PARAMS, SshKeyResult } 
 import type { OpenedTerminal } from './auth/terminal.ts';
 import type { BuildResult, SidecarResult } from './images/build.ts';
 import type { BUILD_PARAMS, SIDECAR_PARAMS } from './images/params.ts';
+import type { IMPORT_PARAMS, ImportResult } from './images/import.ts';
+import type { DISABLE_PARAMS, DisabledFile } from './roster/disable.ts';
 import type { InstallResult } from './sandbox/install.ts';
 import type { INSTALL_PARAMS, NO_PARAMS, UNINSTALL_PARAMS } from './sandbox/module.ts';
 import type { UninstallResult } from './sandbox/uninstall.ts';
@@ -29,6 +31,8 @@ export interface TaskStepMap {
   'terok.install': { params: In<typeof NO_PARAMS>; result: { command: string } };
   'images.build': { params: In<typeof BUILD_PARAMS>; result: BuildResult };
   'images.build-sidecar': { params: In<typeof SIDECAR_PARAMS>; result: SidecarResult };
+  'images.import': { params: In<typeof IMPORT_PARAMS>; result: ImportResult };
+  'roster.disable-user-file': { params: In<typeof DISABLE_PARAMS>; result: DisabledFile };
   'ssh.generate': { params: In<typeof SSH_PARAMS>; result: SshKeyResult };
   'credentials.api-key': { params: In<typeof API_KEY_PARAMS>; result: StoredCredential };
   'credentials.oauth-terminal': { params: In<typeof OAUTH_TERMINAL_PARAMS>; result: OpenedTerminal };
@@ -41,7 +45,7 @@ export type TaskResult<S extends TaskStep> = TaskStepMap[S]['result'];
 /** The same names at run time (a test checks the engine registers exactly these). */
 export const TASK_STEP_NAMES = [
   'setup.fix-all', 'setup.fix', 'sandbox.install', 'sandbox.uninstall', 'vault.acknowledge-recovery', 'vault.recovery-key', 'vault.unlock', 'terok.install',
-  'images.build', 'images.build-sidecar', 'ssh.generate', 'credentials.api-key', 'credentials.oauth-terminal',
+  'images.build', 'images.build-sidecar', 'images.import', 'roster.disable-user-file', 'ssh.generate', 'credentials.api-key', 'credentials.oauth-terminal',
 ] as const satisfies readonly TaskStep[];
 
 // Compile-time: the list names every step of the map.

@@ -133,7 +133,19 @@ export function startDesktopApp(opts: DesktopOptions = {}): DesktopApp | null {
       openLogs: () => void shell.openPath(dirs.logs),
       quit: () => app.quit(),
     })));
-    bindRequests(ipcMain, createHandlers(engine, { openExternal, writeClipboard: (text) => clipboard.writeText(text) }), rendererUrl);
+    bindRequests(ipcMain, createHandlers(engine, {
+      openExternal,
+      writeClipboard: (text) => clipboard.writeText(text),
+      chooseOpenPath: async ({ title, filters }) => {
+        const opts = { title, filters, properties: ['openFile' as const] };
+        const picked = win ? await dialog.showOpenDialog(win, opts) : await dialog.showOpenDialog(opts);
+        return picked.canceled ? null : picked.filePaths[0] ?? null;
+      },
+      openPath: async (file) => {
+        const error = await shell.openPath(file);
+        if (error) throw new Error(`the file could not be opened: ${error}`);
+      },
+    }), rendererUrl);
     createWindow();
   });
   app.on('window-all-closed', () => app.quit());

@@ -37,6 +37,10 @@ export interface RequestMap {
   'shell:open-external': { req: { url: string }; res: { opened: boolean } };
   /** Copy text to the system clipboard (main does it: the renderer gets no clipboard permission). */
   'clipboard:write': { req: { text: string }; res: { copied: true } };
+  /** An open-file dialog in main (the renderer never browses the disk); null when the user cancelled. */
+  'dialog:open-file': { req: { purpose: 'image-archive' }; res: { path: string | null } };
+  /** Open one of the user's files the page names as the problem (a broken roster file, an ignored config.yml) in the desktop's editor. */
+  'shell:open-path': { req: { path: string }; res: { opened: true } };
   /** The roster as the wizard sees it: entries, user overrides, warnings, load errors. */
   'roster:view': { req: Record<string, never>; res: RosterView };
   /** "Copy report": a fresh sweep, versions, paths and the last failure as redacted Markdown. */
@@ -77,6 +81,8 @@ export const API_METHODS = {
   copyText: 'clipboard:write',
   rosterView: 'roster:view',
   report: 'app:report',
+  chooseFile: 'dialog:open-file',
+  openPath: 'shell:open-path',
 } as const satisfies Record<string, RequestChannel>;
 
 export const REQUEST_CHANNELS = Object.values(API_METHODS) as RequestChannel[];

@@ -5,7 +5,9 @@
  */
 import type { Engine } from '../core/engine.ts';
 import { failureOf } from '../core/errors.ts';
+import { loadTerokConfig } from '../core/host/config.ts';
 import { resolvePaths } from '../core/host/paths.ts';
+import { installBlockOf, openableFiles } from '../core/sandbox/install-block.ts';
 import { rosterView } from '../core/roster/view.ts';
 import { buildReport } from '../core/report/index.ts';
 import type { Envelope, Req, RequestChannel, Res } from './contract.ts';
@@ -30,7 +32,16 @@ export interface DesktopBridge {
   openExternal(url: string): Promise<void>;
   /** Never logs the text: it may be a recovery key. */
   writeClipboard(text: string): void;
+  /** An open-file dialog; the chosen absolute path, or null when cancelled. */
+  chooseOpenPath(opts: { title: string; filters: { name: string; extensions: string[] }[] }): Promise<string | null>;
+  /** Open a file with the desktop's default application; rejects with the desktop's reason. */
+  openPath(file: string): Promise<void>;
 }
+
+/** What each open-file dialog asks for. */
+const OPEN_DIALOGS = {
+  'image-archive': { title: 'Import a container image', filters: [{ name: 'Image archives', extensions: ['tar', 'gz', 'tgz', 'zst', 'xz', 'bz2'] }, { name: 'All files', extensions: ['*'] }] },
+} as const;
 
 export function createHandlers(engine: Engine, desktop: DesktopBridge): HandlerTable {
   return {
@@ -44,6 +55,19 @@ export function createHandlers(engine: Engine, desktop: DesktopBridge): HandlerT
     'clipboard:write': async ({ text }) => {
       desktop.writeClipboard(text);
       return { copied: true };
+    },
+    'dialog:open-file': async ({ purpose }) => {
+      const d = OPEN_DIALOGS[purpose];
+      return { path: await desktop.chooseOpenPath({ title: d.title, filters: d.filters.map((f) => ({ name: f.name, extensions: [...f.extensions] })) }) };
+    },
+    'shell:open-path': async ({ path }) => {
+      // Only a file the Sandbox page names as the problem: the renderer cannot open arbitrary paths.
+      const config = loadTerokConfig(engine.ctx);
+      if (!openableFiles(installBlockOf(engine.ctx, config, resolvePaths(engine.ctx, config))).includes(path)) {
+        throw new ValidationError('that file is not one Terok Setup offers to open');
+      }
+      await desktop.openPath(path);
+      return { opened: true };
     },
     'shell:open-external': async ({ url }) => {
       if (!isAllowedExternalUrl(url)) throw new ValidationError(`links to ${url} are not opened by Terok Setup`);

@@ -54,6 +54,8 @@ const SCHEMAS = {
   'roster:view': EMPTY,
   'app:report': fieldsOf('payload', { settings: v.optional(settingsSchema()) }, { nullishIsEmpty: true }),
   'shell:open-external': fieldsOf('payload', { url: textField('payload.url', { max: 2048 }) }),
+  'dialog:open-file': fieldsOf('payload', { purpose: v.picklist(['image-archive'], 'payload.purpose must be image-archive') }),
+  'shell:open-path': fieldsOf('payload', { path: textField('payload.path', { max: 4096 }) }),
 } satisfies { [C in RequestChannel]: v.GenericSchema<unknown, Req<C>> };
 
 export const validators = Object.fromEntries(

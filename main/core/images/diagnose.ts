@@ -38,13 +38,13 @@ export function diagnoseBuildFailure(f: FailedBuild): ImageBuildError {
   if (f.image === 'L0' && beforeFirstRun && PULL_FAILURE.test(f.outputTail)) {
     return new ImageBuildError('pull-failed', `Image build failed: could not pull the base image '${f.baseImage}' (offline, registry unreachable, or no such image).`, {
       ...details,
-      hint: `Check the network connection and the image name, or make '${f.baseImage}' available locally (\`podman pull ${f.baseImage}\` once online, or \`podman load\` from a file), then build again.`,
+      hint: `Check the network connection and the image name, or make '${f.baseImage}' available locally (import it from a file saved with \`podman save\`, or \`podman pull ${f.baseImage}\` once online), then build again.`,
     });
   }
   const where = failedStep ? ` at ${failedStep}` : '';
   const code = f.exitCode === null ? '' : ` (exit code ${f.exitCode})`;
   return new ImageBuildError('build-failed', `Image build failed: ${f.image} ${f.tag}${where}${code}.`, {
     ...details,
-    hint: 'The last lines of the build log show the cause. Fix it (network, package mirror, disk space) and build again; --rebuild re-runs the agent installs.',
+    hint: 'The last lines of the build log show the cause. Fix it (network, package mirror, disk space) and build again.',
   });
 }

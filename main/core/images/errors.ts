@@ -50,12 +50,11 @@ export class ImageBuildError extends SetupError {
     this.outputTail = details.outputTail;
   }
 
-  /** Message, fix, failing step, command, exit code and output tail. */
+  /** Message, fix (the hint, once), failing step, command, exit code and output tail. */
   override toFailure(): Failure {
-    const detail = [this.hint, this.failedStep ? `Failed at ${this.failedStep}` : ''].filter(Boolean).join('\n');
     return {
       ...super.toFailure(),
-      ...(detail ? { detail } : {}),
+      ...(this.failedStep ? { detail: `Failed at ${this.failedStep}` } : {}),
       ...(this.command ? { command: [...this.command] } : {}),
       ...(this.exitCode !== undefined ? { exitCode: this.exitCode } : {}),
       ...(this.outputTail ? { stderrTail: this.outputTail } : {}),

@@ -25,10 +25,14 @@
  * half the calls, make every BuildResult field conditional, and tie the
  * readiness gate's fix (which never wants a sidecar) to a flag. The CLI's
  * `build --sidecar` is simply the two calls in a row.
+ *
+ * Task step `images.import`, params { path }: `podman load -i <path>` for an
+ * offline machine (see import.ts). Result: ImportResult.
  */
 import { loadTerokConfig } from '../host/config.ts';
 import type { ModuleHost } from '../module-host.ts';
 import type { TaskContext } from '../tasks/task-manager.ts';
+import { IMPORT_STEP, importImage } from './import.ts';
 import { buildImages, buildSidecar, type BuildDeps, type BuildObserver, type BuildResult, type SidecarResult } from './build.ts';
 import { parseBuildParams, parseSidecarParams } from './params.ts';
 import { progressLabel } from './progress.ts';
@@ -99,6 +103,7 @@ export function createImagesModule(options: ImagesModuleOptions = {}) {
     register(host: ModuleHost): void {
       host.register(BUILD_STEP, (params, task) => buildStep(host, options, params, task));
       host.register(SIDECAR_STEP, (params, task) => sidecarStep(host, options, params, task));
+      host.register(IMPORT_STEP, (params, task) => importImage(host.ctx, params, task));
     },
   };
 }

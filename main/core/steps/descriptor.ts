@@ -51,6 +51,8 @@ export interface Explanation {
   summary?: string;
   /** What the fix will redo and what it keeps, shown beside its button. */
   fixNote?: string;
+  /** Said only before the fix has been tried (how long it takes); a page drops it once a fix has ended. */
+  beforeFix?: string;
   details?: { label: string; value: string }[];
   /** Commands the user can copy (install hints, manual fixes); a `group` folds them under that heading. */
   commands?: { label: string; command: string; group?: string }[];
@@ -62,6 +64,8 @@ export interface Explanation {
    */
   prerequisite?: { step: string; label: string };
 }
+
+export type RecoveryAction = 'base-image' | 'import-image';
 
 /** One task the fix starts, with params derived from settings and facts. */
 export interface FixCall {
@@ -108,6 +112,11 @@ export interface StepFix<F> {
   tasks: readonly TaskStep[];
   plan(settings: GateSettings, facts: F, options: FixOptions): FixPlan;
   terok: TerokFixLines;
+  /**
+   * What else a page offers once the fix has failed, besides "Try again":
+   * base-image — pick another base image; import-image — load an image archive (offline machines).
+   */
+  recover?: readonly RecoveryAction[];
   /** Run again once met (the wizard's "Rebuild"): a plain task, not a fix. */
   again?: { action: string; call(settings: GateSettings): FixCall };
 }

@@ -59,12 +59,13 @@ export const imagesStep = defineStep({
     ];
     if (status === 'ok') return { headline: 'Images are built.', details };
     if (facts.configProblem) return { headline: `The images cannot be built until your settings are fixed: ${facts.configProblem}`, details };
-    return { headline: 'The images are not built yet. The first build usually takes a few minutes; later builds reuse the cached layers.', details };
+    return { headline: 'The images are not built yet.', beforeFix: 'The first build usually takes a few minutes; later builds reuse the cached layers.', details };
   },
   fix: {
     offer: () => 'Build container images now?',
     action: 'Build images',
     tasks: ['images.build'],
+    recover: ['base-image', 'import-image'],
     // terok's `_fix_images` builds every agent.
     // A base image config.yml names but cannot use is not silently swapped for the default.
     plan: (s, facts) => (facts.configProblem

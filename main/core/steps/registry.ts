@@ -6,7 +6,7 @@
  */
 import { credentialsStep } from './credentials.ts';
 import type { TaskStep } from '../task-steps.ts';
-import type { ProbeCost, StepDescriptor } from './descriptor.ts';
+import type { ProbeCost, RecoveryAction, StepDescriptor } from './descriptor.ts';
 import { gitStep } from './git.ts';
 import { imagesStep } from './images.ts';
 import { podmanStep } from './podman.ts';
@@ -55,6 +55,8 @@ export interface StepPage {
   fixTasks: TaskStep[];
   /** "Run again" once met (e.g. Rebuild), by label. */
   againAction: string | null;
+  /** Offered beside "Try again" once the fix failed. */
+  recover: RecoveryAction[];
 }
 
 export const STEP_PAGES: readonly StepPage[] = ALL.map((s) => ({
@@ -62,4 +64,5 @@ export const STEP_PAGES: readonly StepPage[] = ALL.map((s) => ({
   fixAction: s.fix?.action ?? null,
   fixTasks: [...(s.fix?.tasks ?? [])],
   againAction: s.fix?.again?.action ?? null,
+  recover: [...(s.fix?.recover ?? [])],
 }));

@@ -5,6 +5,7 @@
  * done, so its status is "outdated" or "not-set-up" while the line says ok.
  */
 import { planHooksDir } from '../sandbox/containers-conf.ts';
+import { installBlockOf, type InstallBlock } from '../sandbox/install-block.ts';
 import { checkHostTools, type HostTool } from '../sandbox/prerequisites.ts';
 import type { SetupVerdictReport } from '../sandbox/setup-stamp.ts';
 import { terokInstallPlan, type TerokInstallPlan } from '../sandbox/terok-runtime.ts';
@@ -39,6 +40,8 @@ export interface SandboxFacts {
   setup: SetupVerdictReport['verdict'];
   shieldHooksDir: string;
   containersConf: string;
+  /** Why the install is certain to fail right now (a roster error, an ignored config.yml), or null. */
+  installBlock: InstallBlock | null;
 }
 
 const LOCKED: ReadonlySet<VaultProblem> = new Set(['no-passphrase', 'broken-tier', 'wrong-passphrase']);
@@ -126,6 +129,7 @@ export const sandboxStep = defineStep({
       setup: setup.verdict,
       shieldHooksDir: env.paths.shieldHooksDir,
       containersConf: env.paths.containersConf,
+      installBlock: installBlockOf(env.ctx, env.config, env.paths),
     };
     const hooksOk = report.health === 'ok' || report.health === 'bypass';
     const result = hooksOk

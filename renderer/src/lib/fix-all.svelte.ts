@@ -35,6 +35,17 @@ export class FixAllClient {
     return (last?.id as StepId | undefined) ?? null;
   }
 
+  /** The walk ran to its end (not cancelled, not failed): Summary then lists what is left. */
+  get finished(): boolean {
+    return this.taskId !== null && this.store.byTaskId(this.taskId)?.state === 'done';
+  }
+
+  /** Steps whose fix the walk tried and that did not work (it went on with the steps that do not need them). */
+  get failedSteps(): StepId[] {
+    const events = this.taskId ? this.store.byTaskId(this.taskId)?.setup ?? [] : [];
+    return events.flatMap((e) => (e.kind === 'fix-end' && !e.ok ? [e.id as StepId] : []));
+  }
+
   /** What the walk waits for, if anything. */
   get waitingFor(): UserRequest | null {
     return this.taskId ? this.store.byTaskId(this.taskId)?.request?.request ?? null : null;

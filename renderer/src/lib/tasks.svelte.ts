@@ -13,6 +13,8 @@ export const TASK_STEPS = {
   fix: 'setup.fix',
   sandboxInstall: 'sandbox.install',
   imagesBuild: 'images.build',
+  imagesImport: 'images.import',
+  rosterDisableUserFile: 'roster.disable-user-file',
   sshGenerate: 'ssh.generate',
   credentialsApiKey: 'credentials.api-key',
   credentialsOauthTerminal: 'credentials.oauth-terminal',

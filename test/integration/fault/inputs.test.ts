@@ -172,6 +172,8 @@ test('every string param of every task has a limit: invalid-params, a short mess
     ['images.build', { agents: big }, 'agents is too long (at most 2000 characters)'],
     ['images.build-sidecar', { toolName: big }, 'toolName is too long (at most 100 characters)'],
     ['sandbox.install', { passphraseTier: big }, 'passphraseTier is too long (at most 4096 characters)'],
+    ['images.import', { path: big }, 'path is too long (at most 4096 characters)'],
+    ['roster.disable-user-file', { file: big }, 'file is too long (at most 4096 characters)'],
   ];
   const before = snap();
   for (const [step, params, message] of cases) {
@@ -213,6 +215,9 @@ test('an API key typed into any other field of any task is never echoed, and not
     ['images.build', { family: KEY }],
     ['images.build-sidecar', { toolName: KEY }],
     ['setup.fix', { step: KEY }],
+    ['images.import', { path: `/tmp/${KEY}.tar` }],
+    ['images.import', { path: KEY }],
+    ['roster.disable-user-file', { file: `/tmp/${KEY}.yaml` }],
     ['vault.acknowledge-recovery', { [KEY]: true }],
   ];
   const before = snap();

@@ -1,6 +1,9 @@
 /** The typed IPC contract: validation, envelopes, and the API object built from it. */
-import { NO_DESKTOP } from '../../support/desktop.ts';
+import { NO_DESKTOP, recordingDesktop } from '../../support/desktop.ts';
 import assert from 'node:assert/strict';
+import path from 'node:path';
+import { resolvePaths } from '../../../main/core/host/paths.ts';
+import { clearRosterCache } from '../../../main/core/roster/current.ts';
 import { test } from 'node:test';
 import { API_METHODS, buildApi, EVENT_CHANNELS, REQUEST_CHANNELS } from '../../../main/ipc/contract.ts';
 import { createHandlers, dispatch, isAllowedExternalUrl } from '../../../main/ipc/handlers.ts';
@@ -71,4 +74,29 @@ test('buildApi makes one frozen object: a function per method, bound to its chan
   assert.deepEqual(calls, [['probe:sweep', { settings: good }]]);
   assert.throws(() => api.on('evil' as never, () => {}), /unknown event channel/);
   assert.deepEqual([...EVENT_CHANNELS], ['task:event', 'app:focus', 'app:rerun']);
+});
+
+test('shell:open-path opens only a file the Sandbox page names (a broken roster file), and the open-file dialog only for a known purpose', async () => {
+  const host = createSandboxHost();
+  const desktop = recordingDesktop();
+  const table = createHandlers(new Engine(host.ctx), desktop);
+  try {
+    clearRosterCache();
+    const broken = host.write(path.join(resolvePaths(host.ctx).userAgentsDir, 'claude.yaml'), 'binary: [claude\n');
+    const fine = host.write(path.join(resolvePaths(host.ctx).userAgentsDir, 'notes.txt'), 'hello\n');
+    for (const p of [fine, '/etc/passwd', `${broken}/../claude.yaml`, 'claude.yaml']) {
+      const res = await dispatch(table, 'shell:open-path', { path: p });
+      assert.equal(res.ok, false, p);
+    }
+    assert.deepEqual(await dispatch(table, 'shell:open-path', { path: broken }), { ok: true, value: { opened: true } });
+    assert.deepEqual(desktop.openedPaths, [broken]);
+
+    assert.equal((await dispatch(table, 'dialog:open-file', { purpose: 'anything' })).ok, false);
+    desktop.nextOpenPath = '/tmp/image.tar';
+    assert.deepEqual(await dispatch(table, 'dialog:open-file', { purpose: 'image-archive' }), { ok: true, value: { path: '/tmp/image.tar' } });
+    assert.deepEqual(desktop.dialogs, ['Import a container image']);
+  } finally {
+    clearRosterCache();
+    host.cleanup();
+  }
 });

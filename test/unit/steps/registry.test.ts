@@ -62,10 +62,12 @@ test('STEP_PAGES mirrors STEPS: id, title, requirement, gate, about, fix action,
       fixAction: fix?.action ?? null,
       fixTasks: [...(fix?.tasks ?? [])],
       againAction: (fix && 'again' in fix ? fix.again?.action : undefined) ?? null,
+      recover: [...(fix && 'recover' in fix ? fix.recover ?? [] : [])],
     }, s.id);
   }
-  // The images page is the one with a "run again" button.
+  // The images page is the one with a "run again" button, and the one a failed fix offers another base image or an import on.
   assert.equal(STEP_PAGES.find((p) => p.id === 'images')!.againAction, 'Rebuild');
+  assert.deepEqual(STEP_PAGES.find((p) => p.id === 'images')!.recover, ['base-image', 'import-image']);
 });
 
 test("no wizard-only step is 'required', so none can make terok's verdict 'not ready'", () => {
@@ -100,6 +102,7 @@ function sandboxFacts(): SandboxFacts {
     hostTools: [],
     terok: { via: null, packages: {}, error: null, install: { argv: ['pipx', 'install', 'terok'], display: 'pipx install terok', prerequisite: null } },
     containersConfPlan: { warning: null, error: null },
+    installBlock: null,
     vault: {
       provisioned: false, source: null, reason: null, locked: false, needsChoice: true,
       choices: [
