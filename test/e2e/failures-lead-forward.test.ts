@@ -14,12 +14,14 @@ import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { runCommand } from '../../main/core/host/process.ts';
+import { resolvePaths } from '../../main/core/host/paths.ts';
 import { l1AliasTag } from '../../main/core/images/tags.ts';
+import { confirmRecoveryKey } from '../../main/core/vault/recovery-key.ts';
 import type { StepImpl } from '../../main/core/tasks/task-manager.ts';
 import { buildTinyImage, removeImages } from '../support/fixtures.ts';
 import { createSandboxHost, type SandboxHost } from '../support/host.ts';
 import { podmanUsable } from '../support/podman-base.ts';
-import { failingKeyctl } from '../support/sandbox-install.ts';
+import { failingKeyctl, install } from '../support/sandbox-install.ts';
 import { createTerokFixture } from '../support/terok-fixture.ts';
 import { closeBrowser, openWizard, rendererBuilt } from './harness.ts';
 
@@ -108,6 +110,11 @@ describe('failures lead forward', { skip: (!rendererBuilt() && 'renderer not bui
     // A key generation that fails on demand: the real one fails only on a broken vault, which this test does not need.
     const failing: StepImpl = async () => { throw new Error('the key could not be written'); };
     const host = hostWithBase(MISSING);
+    // An open vault (a real install, its recovery key confirmed): without one the button is disabled, with a link to the vault.
+    createTerokFixture(host);
+    failingKeyctl(host);
+    assert.equal((await install(host, { passphraseTier: 'kernel-keyring' })).exitCode, 0);
+    confirmRecoveryKey(resolvePaths(host.ctx));
     const s = await openWizard(host.ctx, { steps: { 'ssh.generate': failing } });
     try {
       await s.page.locator('nav [data-page="ssh"]').click();
@@ -128,7 +135,7 @@ describe('failures lead forward', { skip: (!rendererBuilt() && 'renderer not bui
     const s = await openWizard(host.ctx);
     try {
       await s.page.getByTestId('page-status').filter({ hasText: 'need attention' }).waitFor();
-      await s.page.getByRole('button', { name: 'Fix everything for me' }).click();
+      await s.page.getByRole('button', { name: 'Set up everything' }).click();
       await s.page.getByRole('button', { name: 'I have saved it' }).click({ timeout: 120_000 });
       await s.page.getByRole('heading', { name: 'Credentials' }).waitFor({ timeout: 180_000 });
       const steps = s.engine.tasks.list().map((t) => t.step);
