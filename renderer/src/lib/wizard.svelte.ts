@@ -42,6 +42,11 @@ class Wizard {
    * new run would replace) until the user confirms saving it.
    */
   recoveryKey = $state<string | null>(null);
+  /**
+   * Steps whose task has ended while the re-probe that follows has not landed:
+   * their pages show "finishing" instead of the old report beside the new result.
+   */
+  finishing = $state<StepId[]>([]);
   readonly tasks = new TaskStore((events) => this.onTaskEvents(events));
   readonly fixAll = new FixAllClient(this.tasks, { goTo: (id) => this.goTo(id) });
   private lastProbe = 0;
@@ -61,7 +66,15 @@ class Wizard {
   /** A fix of this step is running right now (its own button, or "Fix everything" at it). */
   fixing(id: StepId): boolean {
     const page = this.info?.steps.find((s) => s.id === id);
-    return Boolean(page?.fixTasks.some((t) => this.tasks.running(t)));
+    if (page?.fixTasks.some((t) => this.tasks.running(t))) return true;
+    // A fix started through the orchestrator (a page's button, "Fix everything") is running before,
+    // between and after its sub-tasks: its own events say which step it is at.
+    return [TASK_STEPS.fix, TASK_STEPS.fixAll].some((s) => this.tasks.get(s)?.fixingStep === id);
+  }
+
+  /** The step's task ended and the re-probe has not landed yet. */
+  isFinishing(id: StepId): boolean {
+    return this.finishing.includes(id);
   }
 
   sidebarState(id: PageId): SidebarState {
@@ -71,6 +84,7 @@ class Wizard {
       return this.report.verdict.ready ? 'ok' : 'failed';
     }
     if (this.fixing(id)) return 'working';
+    if (this.isFinishing(id)) return 'checking';
     const s = this.step(id);
     if (!s) return this.checking ? 'checking' : 'pending';
     return s.state;
@@ -119,6 +133,8 @@ class Wizard {
       this.error = messageOf(err);
     } finally {
       this.checking = false;
+      // A sweep that started before a task ended is followed by another; only the last one settles the pages.
+      if (!this.pendingRecheck) this.finishing = [];
     }
     if (this.pendingRecheck) { this.pendingRecheck = false; await this.recheck(); }
   }
@@ -176,7 +192,10 @@ class Wizard {
         const key = (e.result as { generatedPassphrase?: unknown } | null)?.generatedPassphrase;
         if (typeof key === 'string' && key) this.recoveryKey = key;
       }
-      finished ||= e.type === 'done' || e.type === 'failed';
+      if (e.type === 'done' || e.type === 'failed') {
+        finished = true;
+        for (const p of this.info?.steps ?? []) if (p.fixTasks.includes(e.step as TaskStep) && !this.finishing.includes(p.id)) this.finishing.push(p.id);
+      }
     }
     this.fixAll.follow(events);
     // One source of truth: after any task ends, the probes run again.
