@@ -35,6 +35,12 @@ export interface RequestMap {
   'shell:open-external': { req: { url: string }; res: { opened: boolean } };
   /** Copy text to the system clipboard (main does it: the renderer gets no clipboard permission). */
   'clipboard:write': { req: { text: string }; res: { copied: true } };
+  /**
+   * "Save to a file…" for the unsaved recovery key: main asks where (a save
+   * dialog) and writes the key it holds; the request carries no key.
+   * `path` null: the user closed the dialog.
+   */
+  'recovery:save': { req: Record<string, never>; res: { path: string | null } };
   /** The roster as the wizard sees it: entries, user overrides, warnings, load errors. */
   'roster:view': { req: Record<string, never>; res: RosterView };
   /** "Copy report": a fresh sweep, versions, paths and the last failure as redacted Markdown. */
@@ -73,6 +79,7 @@ export const API_METHODS = {
   respond: 'task:respond',
   openExternal: 'shell:open-external',
   copyText: 'clipboard:write',
+  saveRecoveryKey: 'recovery:save',
   rosterView: 'roster:view',
   report: 'app:report',
 } as const satisfies Record<string, RequestChannel>;

@@ -8,6 +8,7 @@ import { failureOf } from '../core/errors.ts';
 import { resolvePaths } from '../core/host/paths.ts';
 import { rosterView } from '../core/roster/view.ts';
 import { buildReport } from '../core/report/index.ts';
+import { RECOVERY_KEY_FILE_NAME, saveUnsavedRecoveryKey } from '../core/vault/recovery-key.ts';
 import type { Envelope, Req, RequestChannel, Res } from './contract.ts';
 import { ValidationError, validators } from './validate.ts';
 
@@ -30,6 +31,11 @@ export interface DesktopBridge {
   openExternal(url: string): Promise<void>;
   /** Never logs the text: it may be a recovery key. */
   writeClipboard(text: string): void;
+  /**
+   * A save dialog proposing `defaultName`; null when the user closed it.
+   * `replaceConfirmed`: the dialog asked the user to replace an existing file and they agreed.
+   */
+  chooseSavePath(defaultName: string): Promise<{ path: string; replaceConfirmed: boolean } | null>;
 }
 
 export function createHandlers(engine: Engine, desktop: DesktopBridge): HandlerTable {
@@ -44,6 +50,11 @@ export function createHandlers(engine: Engine, desktop: DesktopBridge): HandlerT
     'clipboard:write': async ({ text }) => {
       desktop.writeClipboard(text);
       return { copied: true };
+    },
+    'recovery:save': async () => {
+      const choice = await desktop.chooseSavePath(RECOVERY_KEY_FILE_NAME);
+      if (!choice) return { path: null };
+      return { path: saveUnsavedRecoveryKey(engine.ctx, choice.path, { replaceConfirmed: choice.replaceConfirmed }) };
     },
     'shell:open-external': async ({ url }) => {
       if (!isAllowedExternalUrl(url)) throw new ValidationError(`links to ${url} are not opened by Terok Setup`);

@@ -34,7 +34,7 @@ describe('task log view', { skip: !rendererBuilt() && 'renderer not built' }, ()
       await s.page.locator('nav [data-page="images"]').click();
       await s.page.getByRole('button', { name: 'Build images' }).click();
       const task = s.page.getByTestId('task-images.build');
-      await task.getByText('Finished').waitFor();
+      await task.getByText('Finished', { exact: true }).waitFor();
       const log = task.getByRole('log', { name: 'Output log' });
       await log.getByText(lastLine(LINES)).waitFor();
       const text = await log.textContent();

@@ -27,6 +27,9 @@ const SUMMARY: PageDef = { id: 'summary', title: 'Summary', requirement: null, s
 /** A step's state in the sidebar, plus the wizard's own moments. */
 export type SidebarState = StepState | 'pending' | 'checking' | 'working';
 
+/** Pages that show the recovery key card (leaving one with the key unsaved asks first). */
+export const RECOVERY_KEY_PAGES: readonly PageId[] = ['sandbox', 'vault'];
+
 /** Minimum gap between focus-triggered re-probes. */
 const FOCUS_REPROBE_MS = 1500;
 
@@ -47,6 +50,10 @@ class Wizard {
    * their pages show "finishing" instead of the old report beside the new result.
    */
   finishing = $state<StepId[]>([]);
+  /** The unconfirmed key was saved to a file or printed in this window: leaving no longer asks. */
+  recoveryKeyKept = $state(false);
+  /** A page move waiting on "leave without saving the key?" (the page index), or null. */
+  leaving = $state<number | null>(null);
   readonly tasks = new TaskStore((events) => this.onTaskEvents(events));
   readonly fixAll = new FixAllClient(this.tasks, { goTo: (id) => this.goTo(id) });
   private lastProbe = 0;
@@ -151,8 +158,24 @@ class Wizard {
     void this.tasks.start(TASK_STEPS.recoveryKey, {}).catch(() => { /* shown again on the next check */ });
   }
 
+  /** The recovery key card is on screen with a key not yet saved anywhere. */
+  get keyUnsavedHere(): boolean {
+    return Boolean(this.recoveryKey) && !this.recoveryKeyKept && RECOVERY_KEY_PAGES.includes(this.page.id);
+  }
+
+  /** Every page move (sidebar, Back/Next, Alt+arrows, links): leaving the unsaved key asks first. */
   go(index: number): void {
-    this.pageIndex = Math.max(0, Math.min(this.pages.length - 1, index));
+    const target = Math.max(0, Math.min(this.pages.length - 1, index));
+    if (target === this.pageIndex) return;
+    if (this.keyUnsavedHere) { this.leaving = target; return; }
+    this.pageIndex = target;
+  }
+
+  /** The answer to the leave question. */
+  answerLeave(leave: boolean): void {
+    const target = this.leaving;
+    this.leaving = null;
+    if (leave && target !== null) this.pageIndex = target;
   }
 
   goTo(id: PageId): void {
@@ -182,6 +205,7 @@ class Wizard {
     const ack = this.tasks.get(TASK_STEPS.acknowledgeRecovery);
     if (ack?.state !== 'done') throw new Error(ack?.failure?.message ?? 'the confirmation could not be saved');
     this.recoveryKey = null;
+    this.recoveryKeyKept = false;
     for (const step of RECOVERY_KEY_STEPS) this.tasks.forgetResultField(step, 'generatedPassphrase');
   }
 
@@ -190,7 +214,7 @@ class Wizard {
     for (const e of events) {
       if (e.type === 'done' && RECOVERY_KEY_STEPS.includes(e.step as TaskStep)) {
         const key = (e.result as { generatedPassphrase?: unknown } | null)?.generatedPassphrase;
-        if (typeof key === 'string' && key) this.recoveryKey = key;
+        if (typeof key === 'string' && key && key !== this.recoveryKey) { this.recoveryKey = key; this.recoveryKeyKept = false; }
       }
       if (e.type === 'done' || e.type === 'failed') {
         finished = true;
