@@ -13,7 +13,7 @@
  * terok does not read this file; its own escrow (`vault.passphrase.pending`
  * in the runtime dir) is for rekeying and is never touched here.
  */
-import { lstatSync, realpathSync, unlinkSync } from 'node:fs';
+import { lstatSync, realpathSync, statSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import type { HostContext } from '../host/context.ts';
 import { loadTerokConfig } from '../host/config.ts';
@@ -116,8 +116,8 @@ export function saveRecoveryKeyTo(paths: RecoveryPaths, target: string, opts: { 
   if (existing?.isSymbolicLink()) throw new RecoveryKeySaveError(`The recovery key was not saved: ${file} is a symbolic link. Choose the real file, or another name.`);
   if (existing?.isDirectory()) throw new RecoveryKeySaveError(`The recovery key was not saved: ${file} is a folder. Choose a file name inside it.`);
   if (existing && !opts.replaceConfirmed) throw new RecoveryKeySaveError(`The recovery key was not saved: ${file} already exists. Choose another name, or confirm replacing it in the dialog.`);
-  let dir: ReturnType<typeof lstatSync> | null = null;
-  try { dir = lstatSync(path.dirname(file)); } catch { /* missing */ }
+  let dir: ReturnType<typeof statSync> | null = null;
+  try { dir = statSync(path.dirname(file)); } catch { /* missing */ }
   if (!dir?.isDirectory()) throw new RecoveryKeySaveError(`The recovery key was not saved: the folder ${path.dirname(file)} does not exist. Choose an existing folder.`);
   // Into the folder's real path (a chosen folder may be a link, e.g. to a synced drive), never through a link.
   atomicWriteFile(path.join(realpathSync(path.dirname(file)), path.basename(file)), key + '\n', { mode: 0o600, exactMode: true, refuseSymlinks: true });
