@@ -49,6 +49,8 @@ export class TaskView {
   setup = $state.raw<SetupEvent[]>([]);
   lastAt = $state(0);
   lineCount = $state(0);
+  /** The step a one-step fix (setup.fix) was started for, when this window started it. */
+  subject: string | null = null;
   /** The label of the stage that changed last (the one a cancel stopped). */
   lastStage = $state<string | null>(null);
   /** Not reactive on purpose: read it together with `lineCount`. */
@@ -83,7 +85,9 @@ export class TaskView {
   get fixingStep(): string | null {
     if (this.state !== 'running' || this.request) return null;
     const last = this.setup.findLast((e) => 'id' in e);
-    return last && (last.kind === 'offer' || last.kind === 'fix-start') ? last.id : null;
+    // Before its first event a one-step fix is probing its step: that is part of fixing it.
+    if (!last) return this.subject;
+    return last.kind === 'offer' || last.kind === 'fix-start' ? last.id : null;
   }
 
   apply(events: readonly TaskEvent[]): void {
