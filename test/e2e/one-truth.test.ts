@@ -167,6 +167,14 @@ describe('one truth on screen', { skip: !rendererBuilt() && 'renderer not built 
       await s.page.getByTestId('recovery-reminder').getByRole('button', { name: 'Show it' }).click();
       await card.waitFor();
 
+      // Closing the window asks too (the page refuses to unload; in the app main turns that into its question).
+      const asked: string[] = [];
+      s.page.once('dialog', (d) => { asked.push(d.type()); void d.dismiss(); });
+      await s.page.close({ runBeforeUnload: true });
+      await s.page.waitForTimeout(300);
+      assert.deepEqual(asked, ['beforeunload']);
+      assert.equal(s.page.isClosed(), false, 'staying keeps the window');
+
       const out = path.join(host.root, 'usb', 'recovery.txt');
       mkdirSync(path.dirname(out));
       s.desktop.savePaths.push({ path: out, replaceConfirmed: false });
@@ -182,6 +190,7 @@ describe('one truth on screen', { skip: !rendererBuilt() && 'renderer not built 
       await s.page.locator('nav [data-page="welcome"]').click();
       await s.page.getByRole('heading', { name: 'Welcome', level: 1 }).waitFor();
       assert.equal(await guard.isVisible(), false);
+      assert.equal(await s.page.evaluate(() => window.onbeforeunload), null, 'and closing no longer asks');
     } finally {
       await s.close();
       host.cleanup();
