@@ -47,6 +47,10 @@ export interface Probed<F> {
 /** How a step reads on its page and in the report — composed in core, so every face says the same. */
 export interface Explanation {
   headline: string;
+  /** One short line for the Summary's list when terok's line would mislead (default: see StepReport.summary). */
+  summary?: string;
+  /** What the fix will redo and what it keeps, shown beside its button. */
+  fixNote?: string;
   details?: { label: string; value: string }[];
   /** Commands the user can copy (install hints, manual fixes); a `group` folds them under that heading. */
   commands?: { label: string; command: string; group?: string }[];

@@ -61,10 +61,28 @@ function planContainersConf(env: ProbeEnv): { warning: string | null; error: str
 }
 
 function statusOf(health: string, setup: SetupVerdictReport['verdict']): StepStatus {
-  if (health === 'setup-needed') return 'missing';
+  // Hooks gone while a setup record from an older terok exists: the upgrade moved them, it did not wipe the setup.
+  if (health === 'setup-needed') return setup === 'stale_after_update' ? 'outdated' : 'missing';
   if (health === 'stale-hooks') return 'outdated';
   if (setup === 'first_run') return 'not-set-up';
   return setup === 'ok' ? 'ok' : 'outdated';
+}
+
+/** What "Refresh sandbox services" redoes and what it leaves alone (terok-executor setup is idempotent). */
+export const REFRESH_NOTE = 'Refreshing redoes the firewall hooks, the supervisor wrapper, the setup record and the routes. It keeps your vault, credentials, SSH keys and images.';
+export const NEEDS_REFRESH = 'Needs refresh after the terok upgrade';
+
+function outdatedExplanation(facts: SandboxFacts): { headline: string; summary: string; fixNote?: string } {
+  if (facts.setup === 'stale_after_downgrade') {
+    return { headline: 'terok was downgraded since the last setup: it refuses to run against files set up by a newer release. The note at the top says what to do.', summary: 'terok was downgraded since the last setup' };
+  }
+  if (facts.setup === 'stamp_corrupt') {
+    return { headline: 'The setup record is unreadable. Refresh the sandbox services to write it again.', summary: 'Needs refresh: the setup record is unreadable', fixNote: REFRESH_NOTE };
+  }
+  const what = facts.health === 'stale-hooks' ? 'the installed firewall hooks are from the previous version'
+    : facts.health === 'setup-needed' ? 'the firewall hooks are not where the new version looks for them'
+      : 'the setup record is from the previous version';
+  return { headline: `${NEEDS_REFRESH}: ${what}. Nothing of yours was lost.`, summary: NEEDS_REFRESH, fixNote: REFRESH_NOTE };
 }
 
 export const sandboxStep = defineStep({
@@ -106,8 +124,8 @@ export const sandboxStep = defineStep({
     switch (status) {
       case 'ok': return { headline: bypass ? 'The firewall is bypassed by configuration: containers have unrestricted network.' : 'Shield ready, setup current.' };
       case 'not-set-up': return { headline: 'The firewall hooks are in place, but setup has not finished on this machine yet.' };
-      case 'outdated': return { headline: facts.health === 'stale-hooks' ? 'The installed firewall hooks are from a different terok version and must be refreshed.' : 'terok changed since the last setup; run the setup again so the new version\'s hooks and settings are in place.' };
-      default: return { headline: 'The sandbox services are not installed.' };
+      case 'outdated': return outdatedExplanation(facts);
+      default: return { headline: 'Not set up yet: the firewall hooks and the credential vault are installed in one step.' };
     }
   },
   fix: {

@@ -21,7 +21,7 @@ export const sshKeyStep = defineStep({
   gate: 'terok-preflight',
   dependsOn: ['podman'],
   cost: 'key-derivation',
-  about: "Terok's git gate signs pushes with an SSH key that stays in the encrypted vault on this computer.",
+  about: "Terok's Git gate signs pushes with an SSH key that stays in the encrypted vault on this computer.",
   checkName: () => 'ssh key',
   async probe(env): Promise<Probed<SshKeyFacts>> {
     const scope = DEFAULT_SSH_SCOPE;
