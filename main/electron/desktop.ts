@@ -44,7 +44,7 @@ export const UNSAVED_KEY_DIALOG = {
   cancelId: 0,
   title: 'Recovery key not saved',
   message: 'Your vault recovery key has not been saved yet.',
-  detail: 'It is shown only once. Without it, your stored credentials cannot be recovered on a rebuilt or another computer.',
+  detail: 'Terok Setup shows it again until you confirm you saved it. Without it, your stored credentials cannot be recovered on a rebuilt or another computer.',
 };
 
 export function startDesktopApp(opts: DesktopOptions = {}): DesktopApp | null {
@@ -67,6 +67,13 @@ export function startDesktopApp(opts: DesktopOptions = {}): DesktopApp | null {
   const rendererUrl = opts.rendererUrl ?? (() => devUrl ?? pathToFileURL(path.join(import.meta.dirname, '../renderer/index.html')).href);
   const openExternal = async (url: string): Promise<void> => {
     if (isAllowedExternalUrl(url)) await shell.openExternal(url);
+  };
+
+  // showOverwriteConfirmation: the dialog itself asks before it returns an existing file (GTK; macOS and Windows always ask).
+  const chooseSavePath = async (defaultName: string): Promise<{ path: string; replaceConfirmed: boolean } | null> => {
+    const options = { title: 'Save the vault recovery key', defaultPath: path.join(app.getPath('documents'), defaultName), properties: ['showOverwriteConfirmation' as const, 'createDirectory' as const] };
+    const r = win ? await dialog.showSaveDialog(win, options) : await dialog.showSaveDialog(options);
+    return r.canceled || !r.filePath ? null : { path: r.filePath, replaceConfirmed: true };
   };
 
   const copyReport = async (): Promise<void> => {
@@ -145,6 +152,7 @@ export function startDesktopApp(opts: DesktopOptions = {}): DesktopApp | null {
         const error = await shell.openPath(file);
         if (error) throw new Error(`the file could not be opened: ${error}`);
       },
+      chooseSavePath,
     }), rendererUrl);
     createWindow();
   });

@@ -20,6 +20,8 @@ export type { StageUpdate } from '../core/tasks/stages.ts';
 export type { RosterView } from '../core/roster/view.ts';
 export type { SetupVerdictReport } from '../core/sandbox/setup-stamp.ts';
 export type { TaskStep, TaskStepMap, TaskParams, TaskResult } from '../core/task-steps.ts';
+/** The command that shows the recovery key again (the wizard's card names the one the install log names). */
+export { RECOVERY_REVEAL_COMMAND } from '../core/vault/recovery-commands.ts';
 /** The one value from core the renderer uses (pure): paths shown as `~/…`, as in the report. */
 export { homeToTilde } from '../core/host/tilde.ts';
 
@@ -41,6 +43,12 @@ export interface RequestMap {
   'dialog:open-file': { req: { purpose: 'image-archive' }; res: { path: string | null } };
   /** Open one of the user's files the page names as the problem (a broken roster file, an ignored config.yml) in the desktop's editor. */
   'shell:open-path': { req: { path: string }; res: { opened: true } };
+  /**
+   * "Save to a file…" for the unsaved recovery key: main asks where (a save
+   * dialog) and writes the key it holds; the request carries no key.
+   * `path` null: the user closed the dialog.
+   */
+  'recovery:save': { req: Record<string, never>; res: { path: string | null } };
   /** The roster as the wizard sees it: entries, user overrides, warnings, load errors. */
   'roster:view': { req: Record<string, never>; res: RosterView };
   /** "Copy report": a fresh sweep, versions, paths and the last failure as redacted Markdown. */
@@ -79,6 +87,7 @@ export const API_METHODS = {
   respond: 'task:respond',
   openExternal: 'shell:open-external',
   copyText: 'clipboard:write',
+  saveRecoveryKey: 'recovery:save',
   rosterView: 'roster:view',
   report: 'app:report',
   chooseFile: 'dialog:open-file',

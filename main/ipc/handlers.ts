@@ -10,6 +10,7 @@ import { resolvePaths } from '../core/host/paths.ts';
 import { installBlockOf, openableFiles } from '../core/sandbox/install-block.ts';
 import { rosterView } from '../core/roster/view.ts';
 import { buildReport } from '../core/report/index.ts';
+import { RECOVERY_KEY_FILE_NAME, saveUnsavedRecoveryKey } from '../core/vault/recovery-key.ts';
 import type { Envelope, Req, RequestChannel, Res } from './contract.ts';
 import { ValidationError, validators } from './validate.ts';
 
@@ -36,6 +37,11 @@ export interface DesktopBridge {
   chooseOpenPath(opts: { title: string; filters: { name: string; extensions: string[] }[] }): Promise<string | null>;
   /** Open a file with the desktop's default application; rejects with the desktop's reason. */
   openPath(file: string): Promise<void>;
+  /**
+   * A save dialog proposing `defaultName`; null when the user closed it.
+   * `replaceConfirmed`: the dialog asked the user to replace an existing file and they agreed.
+   */
+  chooseSavePath(defaultName: string): Promise<{ path: string; replaceConfirmed: boolean } | null>;
 }
 
 /** What each open-file dialog asks for. */
@@ -68,6 +74,11 @@ export function createHandlers(engine: Engine, desktop: DesktopBridge): HandlerT
       }
       await desktop.openPath(path);
       return { opened: true };
+    },
+    'recovery:save': async () => {
+      const choice = await desktop.chooseSavePath(RECOVERY_KEY_FILE_NAME);
+      if (!choice) return { path: null };
+      return { path: saveUnsavedRecoveryKey(engine.ctx, choice.path, { replaceConfirmed: choice.replaceConfirmed }) };
     },
     'shell:open-external': async ({ url }) => {
       if (!isAllowedExternalUrl(url)) throw new ValidationError(`links to ${url} are not opened by Terok Setup`);

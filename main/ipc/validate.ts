@@ -52,6 +52,7 @@ const SCHEMAS = {
   'task:respond': fieldsOf('payload', { taskId: textField('payload.taskId', { pattern: UUID }), requestId: textField('payload.requestId', { pattern: UUID }), answer: ANSWER }),
   'clipboard:write': fieldsOf('payload', { text: textField('payload.text', { max: 1_000_000 }) }),
   'roster:view': EMPTY,
+  'recovery:save': EMPTY,
   'app:report': fieldsOf('payload', { settings: v.optional(settingsSchema()) }, { nullishIsEmpty: true }),
   'shell:open-external': fieldsOf('payload', { url: textField('payload.url', { max: 2048 }) }),
   'dialog:open-file': fieldsOf('payload', { purpose: v.picklist(['image-archive'], 'payload.purpose must be image-archive') }),

@@ -32,9 +32,23 @@ describe('task log view', { skip: !rendererBuilt() && 'renderer not built' }, ()
     const s = await openWizard(host.ctx, { steps: { 'images.build': noisyBuild(LINES) } });
     try {
       await s.page.locator('nav [data-page="images"]').click();
+      // Every change of the screen-reader summary, from before the task view exists.
+      await s.page.evaluate(() => {
+        const seen: string[] = [];
+        (window as unknown as { __announced: string[] }).__announced = seen;
+        new MutationObserver(() => {
+          const t = document.querySelector('[data-testid="task-announce"]')?.textContent ?? '';
+          if (t && t !== seen.at(-1)) seen.push(t);
+        }).observe(document.body, { subtree: true, childList: true, characterData: true });
+      });
       await s.page.getByRole('button', { name: 'Build images' }).click();
       const task = s.page.getByTestId('task-images.build');
-      await task.getByText('Finished').waitFor();
+      await task.getByText('Finished', { exact: true }).waitFor();
+      // The log itself is not live; the polite summary changed a handful of times, not per line.
+      assert.equal(await task.getByRole('log', { name: 'Output log' }).getAttribute('aria-live'), 'off');
+      const announced = await s.page.evaluate(() => (window as unknown as { __announced: string[] }).__announced);
+      assert.ok(announced.length <= 3, `announced ${announced.length} times: ${JSON.stringify(announced)}`);
+      assert.match(announced.at(-1) ?? '', /^Finished after \d+ s$/);
       const log = task.getByRole('log', { name: 'Output log' });
       await log.getByText(lastLine(LINES)).waitFor();
       const text = await log.textContent();

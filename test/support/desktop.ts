@@ -1,7 +1,8 @@
 /**
  * A DesktopBridge for tests: links and files are not opened but recorded;
  * clipboard writes are kept; the open-file dialog answers with `nextOpenPath`
- * (the dialog is Electron's, which cannot run here).
+ * and the save dialog with whatever the test queued in `savePaths` (null: the
+ * user closed it) — the dialogs are Electron's, which cannot run here.
  */
 import type { DesktopBridge } from '../../main/ipc/handlers.ts';
 
@@ -14,6 +15,10 @@ export interface RecordingDesktop extends DesktopBridge {
   dialogs: string[];
   /** What the next open-file dialog returns (null = the user cancelled). */
   nextOpenPath: string | null;
+  /** Next answers of the save dialog, in order; empty = the dialog is closed. */
+  savePaths: ({ path: string; replaceConfirmed: boolean } | null)[];
+  /** The default names the dialog was opened with. */
+  saveDialogs: string[];
 }
 
 export function recordingDesktop(): RecordingDesktop {
@@ -27,8 +32,11 @@ export function recordingDesktop(): RecordingDesktop {
     writeClipboard: (text) => { d.clipboard.push(text); },
     chooseOpenPath: async ({ title }) => { d.dialogs.push(title); return d.nextOpenPath; },
     openPath: async (file) => { d.openedPaths.push(file); },
+    savePaths: [],
+    saveDialogs: [],
+    chooseSavePath: async (name) => { d.saveDialogs.push(name); return d.savePaths.shift() ?? null; },
   };
   return d;
 }
 
-export const NO_DESKTOP: DesktopBridge = { openExternal: async () => {}, writeClipboard: () => {}, chooseOpenPath: async () => null, openPath: async () => {} };
+export const NO_DESKTOP: DesktopBridge = { openExternal: async () => {}, writeClipboard: () => {}, chooseOpenPath: async () => null, openPath: async () => {}, chooseSavePath: async () => null };

@@ -2,7 +2,7 @@
  * Turns podman's build output into progress: `STEP n/m: <instruction>` lines
  * mark the start of step n of m. Progress is reported per image and overall
  * (L0 steps + L1 steps, or L0 + sidecar steps), with the time since the
- * build started.
+ * build started. Both counters count finished steps.
  */
 export interface StepMarker {
   step: number;
@@ -125,9 +125,13 @@ export function formatElapsed(ms: number): string {
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
 }
 
-/** One-line progress label, e.g. `L1 step 4/9 · RUN npm install -g … · 1:05`. */
+/**
+ * One-line progress label, e.g. `L1 4/9 steps done · RUN npm install -g …`.
+ * It counts what the task's progress counts (steps finished), so beside the
+ * overall `done/total` the two agree; no clock in it — a label is sent only
+ * when a step starts, and the task view keeps its own running time.
+ */
 export function progressLabel(p: BuildProgress): string {
   const instruction = p.instruction.length > 60 ? p.instruction.slice(0, 59) + '…' : p.instruction;
-  const current = Math.min(p.step + 1, p.steps);
-  return [`${p.image} step ${current}/${p.steps}`, instruction, formatElapsed(p.elapsedMs)].filter(Boolean).join(' · ');
+  return [`${p.image} ${p.step}/${p.steps} steps done`, instruction].filter(Boolean).join(' · ');
 }

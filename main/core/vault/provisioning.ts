@@ -32,9 +32,8 @@ import {
 import { SetupError } from '../errors.ts';
 import { dropPendingKey, keepPendingKey, pendingKey, recoveryConfirmed } from './recovery-key.ts';
 
-/** The recovery-key commands of terok-sandbox's own CLI (a pipx install of terok-executor always provides it). */
-export const RECOVERY_REVEAL_COMMAND = 'terok-sandbox vault passphrase reveal';
-export const RECOVERY_ACK_COMMAND = 'terok-sandbox vault passphrase acknowledge';
+import { RECOVERY_ACK_COMMAND, RECOVERY_REVEAL_COMMAND } from './recovery-commands.ts';
+export { RECOVERY_ACK_COMMAND, RECOVERY_REVEAL_COMMAND };
 
 export type ProvisionableTier = 'systemd-creds' | 'keyring' | 'kernel-keyring';
 export const PROVISIONABLE_TIERS: readonly ProvisionableTier[] = ['kernel-keyring', 'keyring', 'systemd-creds'];

@@ -13,12 +13,13 @@
  * terok does not read this file; its own escrow (`vault.passphrase.pending`
  * in the runtime dir) is for rekeying and is never touched here.
  */
-import { lstatSync, unlinkSync } from 'node:fs';
+import { lstatSync, realpathSync, statSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import type { HostContext } from '../host/context.ts';
 import { loadTerokConfig } from '../host/config.ts';
 import { atomicWriteFile, readUserFile } from '../host/fs.ts';
 import { resolvePaths, type TerokPaths } from '../host/paths.ts';
+import { SetupError } from '../errors.ts';
 
 export const PENDING_KEY_NAME = 'terok-setup.recovery-key.pending';
 
@@ -75,4 +76,55 @@ export function confirmRecoveryKey(paths: RecoveryPaths): string {
 /** The pending recovery key of this host's vault (terok's paths from config.yml), or null. */
 export function unsavedRecoveryKey(ctx: HostContext): string | null {
   return pendingKey(resolvePaths(ctx, loadTerokConfig(ctx)));
+}
+
+/** The name the save dialog proposes. */
+export const RECOVERY_KEY_FILE_NAME = 'terok-vault-recovery-key.txt';
+
+/** A place the recovery key is not written to; the message says where and what to do instead. */
+export class RecoveryKeySaveError extends SetupError {
+  constructor(message: string) {
+    super('recovery-key-save', message);
+  }
+}
+
+/** The real path of `p`, or of its nearest existing ancestor plus the rest (a file being created). */
+function realish(p: string): string {
+  try { return realpathSync(p); } catch { return path.join(realish(path.dirname(p)), path.basename(p)); }
+}
+
+/**
+ * "Save to a file…": the pending key (main reads it itself — the renderer
+ * never sends it) written to `target` as the key and a newline, atomically,
+ * 0600. Refused: a relative path, a folder, a symbolic link, a missing
+ * folder, anywhere inside the vault folder (a copy next to the vault is lost
+ * with it — and the pending file is ours), and an existing file unless the
+ * save dialog asked the user to replace it. Returns the path written.
+ */
+export function saveRecoveryKeyTo(paths: RecoveryPaths, target: string, opts: { replaceConfirmed: boolean }): string {
+  if (!path.isAbsolute(target)) throw new RecoveryKeySaveError(`The recovery key was not saved: ${target} is not a full path. Choose the file in the dialog.`);
+  const file = path.resolve(target);
+  const key = pendingKey(paths);
+  if (!key) throw new RecoveryKeySaveError('There is no unsaved recovery key to save: it was confirmed already, or this vault never had one from Terok Setup.');
+  const vaultDir = realish(paths.vaultDir);
+  const real = realish(file);
+  if (real === vaultDir || real.startsWith(vaultDir + path.sep)) {
+    throw new RecoveryKeySaveError(`The recovery key was not saved to ${file}: that is inside the vault folder ${paths.vaultDir}, which a lost disk takes with it. Choose a place off this computer, such as a USB stick.`);
+  }
+  let existing: ReturnType<typeof lstatSync> | null = null;
+  try { existing = lstatSync(file); } catch { /* a new file */ }
+  if (existing?.isSymbolicLink()) throw new RecoveryKeySaveError(`The recovery key was not saved: ${file} is a symbolic link. Choose the real file, or another name.`);
+  if (existing?.isDirectory()) throw new RecoveryKeySaveError(`The recovery key was not saved: ${file} is a folder. Choose a file name inside it.`);
+  if (existing && !opts.replaceConfirmed) throw new RecoveryKeySaveError(`The recovery key was not saved: ${file} already exists. Choose another name, or confirm replacing it in the dialog.`);
+  let dir: ReturnType<typeof statSync> | null = null;
+  try { dir = statSync(path.dirname(file)); } catch { /* missing */ }
+  if (!dir?.isDirectory()) throw new RecoveryKeySaveError(`The recovery key was not saved: the folder ${path.dirname(file)} does not exist. Choose an existing folder.`);
+  // Into the folder's real path (a chosen folder may be a link, e.g. to a synced drive), never through a link.
+  atomicWriteFile(path.join(realpathSync(path.dirname(file)), path.basename(file)), key + '\n', { mode: 0o600, exactMode: true, refuseSymlinks: true });
+  return file;
+}
+
+/** The same for this host's vault (terok's paths from config.yml). */
+export function saveUnsavedRecoveryKey(ctx: HostContext, target: string, opts: { replaceConfirmed: boolean }): string {
+  return saveRecoveryKeyTo(resolvePaths(ctx, loadTerokConfig(ctx)), target, opts);
 }

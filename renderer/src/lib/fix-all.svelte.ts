@@ -51,6 +51,16 @@ export class FixAllClient {
     return this.taskId ? this.store.byTaskId(this.taskId)?.request?.request ?? null : null;
   }
 
+  /** What the walk is paused on, in the user's words (null while it works or has ended). */
+  get waitingText(): string | null {
+    switch (this.waitingFor?.kind) {
+      case 'recovery-key': return 'Fix everything is paused until you save the vault recovery key. It goes on when you press “I have saved it”.';
+      case 'credential': return 'Fix everything is paused until you add a credential (or skip it) on the Credentials page.';
+      case 'confirm': return 'Fix everything is waiting for your answer.';
+      default: return null;
+    }
+  }
+
   async start(settings: GateSettings): Promise<void> {
     if (this.running) return;
     // The wizard accepts every offer and picks the recommended passphrase tier when one must be chosen.

@@ -8,6 +8,31 @@ import type { SetupEvent, StageUpdate, TaskEvent, TaskFailure, UserRequest } fro
 
 export type TaskState = 'running' | 'done' | 'failed' | 'cancelled';
 
+/**
+ * How a task ended, as the user reads it — decided here, once, from typed
+ * data: a task that ran to its end (`done`) may still report a failure in its
+ * result (`exitCode` ≠ 0, `ok: false`) or that it was cancelled
+ * (`cancelled: true`, the install hands back what it has).
+ */
+export type TaskOutcome = 'running' | 'finished' | 'failed' | 'needs-admin' | 'cancelled';
+
+/** terok's EXIT_MANUAL_STEP_NEEDED: everything ran, one step needs an administrator. */
+const EXIT_MANUAL_STEP = 5;
+
+export function outcomeOf(state: TaskState, result: unknown): TaskOutcome {
+  if (state === 'running') return 'running';
+  if (state !== 'done') return state;
+  const r = (result && typeof result === 'object' ? result : {}) as { cancelled?: unknown; exitCode?: unknown; ok?: unknown };
+  if (r.cancelled === true) return 'cancelled';
+  if (r.exitCode === EXIT_MANUAL_STEP) return 'needs-admin';
+  if ((typeof r.exitCode === 'number' && r.exitCode !== 0) || r.ok === false) return 'failed';
+  return 'finished';
+}
+
+/** A stage as shown: one stopped by a cancel reads "cancelled", not FAIL or still running. */
+export type ShownStageStatus = StageUpdate['status'] | 'cancelled';
+export type ShownStage = Omit<StageUpdate, 'status'> & { status: ShownStageStatus };
+
 export class TaskView {
   readonly taskId: string;
   readonly step: string;
@@ -24,6 +49,10 @@ export class TaskView {
   setup = $state.raw<SetupEvent[]>([]);
   lastAt = $state(0);
   lineCount = $state(0);
+  /** The step a one-step fix (setup.fix) was started for, when this window started it. */
+  subject: string | null = null;
+  /** The label of the stage that changed last (the one a cancel stopped). */
+  lastStage = $state<string | null>(null);
   /** Not reactive on purpose: read it together with `lineCount`. */
   readonly lines: string[] = [];
 
@@ -33,6 +62,32 @@ export class TaskView {
     this.parentId = first.parentId ?? null;
     this.startedAt = first.at;
     this.lastAt = first.at;
+  }
+
+  get outcome(): TaskOutcome {
+    return outcomeOf(this.state, this.result);
+  }
+
+  /**
+   * The stages as the user should read them: after a cancel, the stage that
+   * was running (and FAILed only because it was stopped) and any stage still
+   * marked running read "cancelled", so one state is on screen.
+   */
+  get shownStages(): ShownStage[] {
+    if (this.outcome !== 'cancelled') return this.stages;
+    return this.stages.map((s) => (s.status === 'running' || (s.status === 'FAIL' && s.label === this.lastStage) ? { ...s, status: 'cancelled' as const, detail: '' } : s));
+  }
+
+  /**
+   * The step an orchestrator task (setup.fix, setup.fix-all) is fixing now,
+   * from its setup events; none while it waits for the user (that is not work).
+   */
+  get fixingStep(): string | null {
+    if (this.state !== 'running' || this.request) return null;
+    const last = this.setup.findLast((e) => 'id' in e);
+    // Before its first event a one-step fix is probing its step: that is part of fixing it.
+    if (!last) return this.subject;
+    return last.kind === 'offer' || last.kind === 'fix-start' ? last.id : null;
   }
 
   apply(events: readonly TaskEvent[]): void {
@@ -46,6 +101,7 @@ export class TaskView {
           stages ??= [...this.stages];
           const i = stages.findIndex((x) => x.label === e.stage.label);
           if (i >= 0) stages[i] = e.stage; else stages.push(e.stage);
+          this.lastStage = e.stage.label;
           break;
         }
         case 'progress': this.progress = { done: e.done, total: e.total, ...(e.label ? { label: e.label } : {}) }; break;

@@ -63,7 +63,9 @@ export class TaskStore {
 
   async start<S extends TaskStep>(step: S, params: TaskParams<S>): Promise<string> {
     const { taskId } = await unwrap(api().startTask({ step, params: params as Record<string, unknown> }));
-    this.viewFor({ taskId, step, at: Date.now() });
+    const view = this.viewFor({ taskId, step, at: Date.now() });
+    const subject = (params as { step?: unknown }).step;
+    if (typeof subject === 'string') view.subject = subject;
     return taskId;
   }
 

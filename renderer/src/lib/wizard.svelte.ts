@@ -27,6 +27,9 @@ const SUMMARY: PageDef = { id: 'summary', title: 'Summary', requirement: null, s
 /** A step's state in the sidebar, plus the wizard's own moments ('skipped': the user chose "Skip for now"). */
 export type SidebarState = StepState | 'skipped' | 'pending' | 'checking' | 'working';
 
+/** Pages that show the recovery key card (leaving one with the key unsaved asks first). */
+export const RECOVERY_KEY_PAGES: readonly PageId[] = ['sandbox', 'vault'];
+
 /** Minimum gap between focus-triggered re-probes. */
 const FOCUS_REPROBE_MS = 1500;
 
@@ -42,6 +45,15 @@ class Wizard {
    * new run would replace) until the user confirms saving it.
    */
   recoveryKey = $state<string | null>(null);
+  /**
+   * Steps whose task has ended while the re-probe that follows has not landed:
+   * their pages show "finishing" instead of the old report beside the new result.
+   */
+  finishing = $state<StepId[]>([]);
+  /** The unconfirmed key was saved to a file or printed in this window: leaving no longer asks. */
+  recoveryKeyKept = $state(false);
+  /** A page move waiting on "leave without saving the key?" (the page index), or null. */
+  leaving = $state<number | null>(null);
   readonly tasks = new TaskStore((events) => this.onTaskEvents(events));
   readonly fixAll = new FixAllClient(this.tasks, { goTo: (id) => this.goTo(id) });
   private lastProbe = 0;
@@ -61,7 +73,15 @@ class Wizard {
   /** A fix of this step is running right now (its own button, or "Fix everything" at it). */
   fixing(id: StepId): boolean {
     const page = this.info?.steps.find((s) => s.id === id);
-    return Boolean(page?.fixTasks.some((t) => this.tasks.running(t)));
+    if (page?.fixTasks.some((t) => this.tasks.running(t))) return true;
+    // A fix started through the orchestrator (a page's button, "Fix everything") is running before,
+    // between and after its sub-tasks: its own events say which step it is at.
+    return [TASK_STEPS.fix, TASK_STEPS.fixAll].some((s) => this.tasks.get(s)?.fixingStep === id);
+  }
+
+  /** The step's task ended and the re-probe has not landed yet. */
+  isFinishing(id: StepId): boolean {
+    return this.finishing.includes(id);
   }
 
   sidebarState(id: PageId): SidebarState {
@@ -73,19 +93,19 @@ class Wizard {
       return this.report.steps.some((s) => this.sidebarState(s.id) === 'failed') ? 'failed' : 'todo';
     }
     if (this.fixing(id)) return 'working';
+    if (this.isFinishing(id)) return 'checking';
     const s = this.step(id);
     if (!s) return this.checking ? 'checking' : 'pending';
     // Not set up, and its fix was tried in this session and failed: that is a failure, not "not set up yet".
     return s.state === 'todo' && this.fixFailed(id) ? 'failed' : s.state;
   }
 
-  /** The newest task of this step's fix ended in failure (a failed task, or a setup that exited non-zero). */
+  /** The newest task of this step's fix ended in failure (its typed outcome: a cancel is not a failure). */
   fixFailed(id: StepId): boolean {
     const page = this.info?.steps.find((p) => p.id === id);
     const last = (page?.fixTasks ?? []).map((t) => this.tasks.get(t)).filter((t) => t !== undefined).sort((a, b) => b.startedAt - a.startedAt)[0];
     if (!last) return false;
-    const exitCode = (last.result as { exitCode?: unknown } | null)?.exitCode;
-    return last.state === 'failed' || (last.state === 'done' && typeof exitCode === 'number' && exitCode !== 0);
+    return last.outcome === 'failed' || last.outcome === 'needs-admin';
   }
 
   /** The titles of the unmet steps this page waits for (main decides which; see StepReport.blockedBy). */
@@ -131,6 +151,8 @@ class Wizard {
       this.error = messageOf(err);
     } finally {
       this.checking = false;
+      // A sweep that started before a task ended is followed by another; only the last one settles the pages.
+      if (!this.pendingRecheck) this.finishing = [];
     }
     if (this.pendingRecheck) { this.pendingRecheck = false; await this.recheck(); }
   }
@@ -147,8 +169,24 @@ class Wizard {
     void this.tasks.start(TASK_STEPS.recoveryKey, {}).catch(() => { /* shown again on the next check */ });
   }
 
+  /** The recovery key card is on screen with a key not yet saved anywhere. */
+  get keyUnsavedHere(): boolean {
+    return Boolean(this.recoveryKey) && !this.recoveryKeyKept && RECOVERY_KEY_PAGES.includes(this.page.id);
+  }
+
+  /** Every page move (sidebar, Back/Next, Alt+arrows, links): leaving the unsaved key asks first. */
   go(index: number): void {
-    this.pageIndex = Math.max(0, Math.min(this.pages.length - 1, index));
+    const target = Math.max(0, Math.min(this.pages.length - 1, index));
+    if (target === this.pageIndex) return;
+    if (this.keyUnsavedHere) { this.leaving = target; return; }
+    this.pageIndex = target;
+  }
+
+  /** The answer to the leave question. */
+  answerLeave(leave: boolean): void {
+    const target = this.leaving;
+    this.leaving = null;
+    if (leave && target !== null) this.pageIndex = target;
   }
 
   goTo(id: PageId): void {
@@ -178,6 +216,7 @@ class Wizard {
     const ack = this.tasks.get(TASK_STEPS.acknowledgeRecovery);
     if (ack?.state !== 'done') throw new Error(ack?.failure?.message ?? 'the confirmation could not be saved');
     this.recoveryKey = null;
+    this.recoveryKeyKept = false;
     for (const step of RECOVERY_KEY_STEPS) this.tasks.forgetResultField(step, 'generatedPassphrase');
   }
 
@@ -186,9 +225,12 @@ class Wizard {
     for (const e of events) {
       if (e.type === 'done' && RECOVERY_KEY_STEPS.includes(e.step as TaskStep)) {
         const key = (e.result as { generatedPassphrase?: unknown } | null)?.generatedPassphrase;
-        if (typeof key === 'string' && key) this.recoveryKey = key;
+        if (typeof key === 'string' && key && key !== this.recoveryKey) { this.recoveryKey = key; this.recoveryKeyKept = false; }
       }
-      finished ||= e.type === 'done' || e.type === 'failed';
+      if (e.type === 'done' || e.type === 'failed') {
+        finished = true;
+        for (const p of this.info?.steps ?? []) if (p.fixTasks.includes(e.step as TaskStep) && !this.finishing.includes(p.id)) this.finishing.push(p.id);
+      }
     }
     this.fixAll.follow(events);
     // One source of truth: after any task ends, the probes run again.

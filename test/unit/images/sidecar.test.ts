@@ -223,7 +223,7 @@ test(`task step ${SIDECAR_STEP}: stage, progress, result; unknown tool fails wit
     assert.ok(done.type === 'done');
     assert.equal((done.result as { sidecar: string }).sidecar, SIDECAR);
     assert.ok(events.some((e) => e.type === 'stage' && e.stage.label === 'Sidecar image' && e.stage.status === 'ok' && e.stage.detail === `built ${SIDECAR}`));
-    assert.ok(events.some((e) => e.type === 'progress' && /^L1 sidecar step /.test(e.label ?? '')));
+    assert.ok(events.some((e) => e.type === 'progress' && /^L1 sidecar \d+\/\d+ steps done/.test(e.label ?? '')));
 
     const again = engine.tasks.start(SIDECAR_STEP, { baseImage: BASE });
     assert.equal(await engine.tasks.wait(again), 'done');
