@@ -109,7 +109,9 @@ export const podmanStep = defineStep({
     return { result: line(true, 'ok'), status: 'ok', facts };
   },
   unmet: () => ({ stream: 'stderr', lines: ['      Install podman first: https://podman.io/docs/installation'] }),
-  explain({ status, facts }) {
+  explain({ status, facts, result }) {
+    // A probe that threw has no facts (readiness.safeProbe): say what failed, nothing else.
+    if (status === 'error') return { headline: `The podman check itself failed: ${result.message}. Press Check again.` };
     const found = { label: 'Found at', value: facts.path ?? '' };
     switch (status) {
       case 'ok': return { headline: `Podman ${facts.version} is installed.`, details: [found] };

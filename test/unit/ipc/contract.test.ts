@@ -70,5 +70,5 @@ test('buildApi makes one frozen object: a function per method, bound to its chan
   await api.sweep({ settings: good });
   assert.deepEqual(calls, [['probe:sweep', { settings: good }]]);
   assert.throws(() => api.on('evil' as never, () => {}), /unknown event channel/);
-  assert.deepEqual([...EVENT_CHANNELS], ['task:event', 'app:focus', 'app:rerun']);
+  assert.deepEqual([...EVENT_CHANNELS], ['task:event', 'probe:progress', 'app:focus', 'app:rerun']);
 });

@@ -212,3 +212,8 @@ test('not installed: the install command (as before), and no hang remedies', asy
   assert.ok(e.commands?.some((c) => c.command === 'sudo apt-get install -y podman'));
   assert.doesNotMatch(shown(e), /system migrate|catatonit/);
 });
+
+test('a podman check that threw (no facts) is explained without a crash', () => {
+  const e = podmanStep.explain({ result: { name: 'podman', ok: false, message: 'check failed: boom' }, status: 'error', facts: {} as never }, settings);
+  assert.equal(e.headline, 'The podman check itself failed: check failed: boom. Press Check again.');
+});
