@@ -78,18 +78,19 @@ class Wizard {
   }
 
   /**
-   * "still checking podman… 4 s" / "waiting for Podman… 4 s" for a step whose
-   * probe (or a dependency's) is still out after SLOW_PROBE_MS, else null.
+   * A step whose probe (or a dependency's) is still out after SLOW_PROBE_MS:
+   * the sentence ("still checking podman… 4 s", "waiting for Podman… 4 s") and
+   * the sidebar's short form ("checking… 4 s", "waiting"); null otherwise.
    */
-  progressNote(id: PageId): string | null {
+  slowProbe(id: PageId): { sentence: string; short: string } | null {
     const p = this.probing;
     if (!p || id === 'welcome' || id === 'summary' || this.now - p.startedAt < SLOW_PROBE_MS) return null;
     const pending = p.pending ? p.pending.find((x) => x.id === id) : { id, probing: true, waitingFor: [] };
     if (!pending) return null;
     const secs = `${Math.floor((this.now - p.startedAt) / 1000)} s`;
     const title = (x: StepId) => this.info?.steps.find((s) => s.id === x)?.title ?? x;
-    if (pending.probing) return `still checking ${inSentence(title(pending.id))}… ${secs}`;
-    return `waiting for ${pending.waitingFor.map(title).join(', ')}… ${secs}`;
+    if (pending.probing) return { sentence: `still checking ${inSentence(title(pending.id))}… ${secs}`, short: `checking… ${secs}` };
+    return { sentence: `waiting for ${pending.waitingFor.map(title).join(', ')}… ${secs}`, short: 'waiting' };
   }
 
   /** A fix of this step is running right now (its own button, or "Fix everything" at it). */
