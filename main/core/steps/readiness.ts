@@ -167,8 +167,8 @@ export interface PendingStep {
 }
 
 /**
- * One probe answered during a sweep. `steps` are the reports that became final
- * with it (a step's report is final once its probe and its dependencies' have
+ * Probes answered during a sweep (those of one event-loop turn together).
+ * `steps` are the reports that became final with them (a step's report is final once its probe and its dependencies' have
  * answered, so the sweep's report holds exactly these objects); `pending` is
  * everything still out. The last progress of a sweep has `pending` empty.
  */
@@ -185,24 +185,32 @@ export async function runSweep(ctx: HostContext, settings: GateSettings, signal?
   const reports = new Map<StepId, StepReport>();
   const statuses = new Map<StepId, StepStatus>();
   const depsOf = (s: Step) => s.dependsOn as readonly StepId[];
+  // Landings in one turn of the event loop go out as one progress (the in-process probes land together).
+  let told: StepReport[] | null = null;
+  const tell = () => {
+    if (!told || !onProgress) return;
+    const steps = told;
+    told = null;
+    const pending = (STEPS as readonly Step[]).filter((s) => !reports.has(s.id))
+      .map((s) => ({ id: s.id, probing: !answered.has(s.id), waitingFor: depsOf(s).filter((d) => !answered.has(d)) }));
+    // A listener's failure must not lose the sweep.
+    try { onProgress({ steps, pending }); } catch { /* the final report still carries every step */ }
+  };
   const land = (id: StepId, probed: Probed<unknown>) => {
     answered.set(id, probed);
     statuses.set(id, probed.status);
-    const settled: StepReport[] = [];
+    if (onProgress && !told) { told = []; setImmediate(tell); }
     for (const s of STEPS as readonly Step[]) {
       if (reports.has(s.id) || !answered.has(s.id) || !depsOf(s).every((d) => answered.has(d))) continue;
       const r = stepReport(s, answered.get(s.id)!, settings, statuses);
       reports.set(s.id, r);
-      settled.push(r);
+      told?.push(r);
     }
-    if (!onProgress) return;
-    const pending = (STEPS as readonly Step[]).filter((s) => !reports.has(s.id))
-      .map((s) => ({ id: s.id, probing: !answered.has(s.id), waitingFor: depsOf(s).filter((d) => !answered.has(d)) }));
-    // A listener's failure must not lose the sweep.
-    try { onProgress({ steps: settled, pending }); } catch { /* the final report still carries every step */ }
   };
   const probes = Promise.all(STEPS.map((s) => launched.get(s.id)!.then((p) => land(s.id, p))));
   const [, setup] = await Promise.all([probes, setupVerdictOf(env)]);
+  // The last landings go out before the report does.
+  tell();
   const shield = await shieldHealthOf(env).catch(() => null);
   const steps = STEPS.map((s) => reports.get(s.id)!);
   return {

@@ -21,8 +21,8 @@ const settings = { provider: 'claude', baseImage: 'ubuntu:24.04', family: null, 
 let host: SandboxHost;
 afterEach(() => host?.cleanup());
 
-/** A host whose podman sleeps; the probe's 10 s timeout is cut to `ms` so the test stays short. */
-function hungPodmanHost(ms = 400): SandboxHost {
+/** A host whose podman sleeps; the probe's 10 s timeout is cut to `ms` (long enough for the podman-free probes to land first, even on a loaded machine). */
+function hungPodmanHost(ms = 2000): SandboxHost {
   host = createSandboxHost({ inheritPath: false });
   host.writeBin('podman', '#!/bin/sh\nsleep 30\n');
   const run = host.ctx.run;
