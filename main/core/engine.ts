@@ -8,7 +8,7 @@ import type { HostContext } from './host/context.ts';
 import { configString, loadTerokConfig } from './host/config.ts';
 import { configBaseImageProblem } from './images/params.ts';
 import type { GateSettings } from './settings.ts';
-import { runSweep, type ReadinessReport } from './steps/readiness.ts';
+import { runSweep, type ReadinessReport, type SweepProgress } from './steps/readiness.ts';
 import { STEP_PAGES, type StepPage } from './steps/registry.ts';
 import { resolvePaths } from './host/paths.ts';
 import { authenticatableNames, knownEntries } from './roster/auth-map.ts';
@@ -38,8 +38,13 @@ export interface AppInfoData {
   home: string;
 }
 
+/** A sweep's progress for the face that asked for it, keyed by the id it chose (a stale sweep's events are told apart). */
+export type ProbeProgress = SweepProgress & { sweepId: string };
+
 export class Engine implements ModuleHost {
   readonly tasks = new TaskManager();
+
+  private readonly probeListeners = new Set<(e: ProbeProgress) => void>();
 
   readonly ctx: HostContext;
 
@@ -76,8 +81,15 @@ export class Engine implements ModuleHost {
     return this.tasks.redactResults(step, field);
   }
 
-  sweep(settings: GateSettings, signal?: AbortSignal): Promise<ReadinessReport> {
-    return runSweep(this.ctx, settings, signal);
+  /** With a `sweepId`, every probe's answer is also told to `onProbeProgress` listeners as it lands. */
+  sweep(settings: GateSettings, signal?: AbortSignal, sweepId?: string): Promise<ReadinessReport> {
+    const emit = sweepId === undefined ? undefined : (p: SweepProgress) => { for (const l of this.probeListeners) l({ sweepId, ...p }); };
+    return runSweep(this.ctx, settings, signal, emit);
+  }
+
+  onProbeProgress(listener: (e: ProbeProgress) => void): () => void {
+    this.probeListeners.add(listener);
+    return () => this.probeListeners.delete(listener);
   }
 
   dispose(): void {

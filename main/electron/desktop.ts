@@ -60,6 +60,7 @@ export function startDesktopApp(opts: DesktopOptions = {}): DesktopApp | null {
   log.write('info', `Terok Setup ${APP_VERSION} started (electron ${process.versions.electron ?? '?'})`);
   const events = new EventQueue();
   engine.tasks.subscribe((e) => { log.taskEvent(e); events.emit('task:event', e); });
+  engine.onProbeProgress((e) => events.emit('probe:progress', e));
 
   let win: BrowserWindow | null = null;
   // The dev server URL is honoured only in development: a packaged app never loads a page named by the environment.

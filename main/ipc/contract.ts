@@ -4,7 +4,7 @@
  * renderer and the test bridge all derive from this file (types only cross
  * into the renderer; nothing here imports node or electron).
  */
-import type { AppInfoData } from '../core/engine.ts';
+import type { AppInfoData, ProbeProgress } from '../core/engine.ts';
 import type { GateSettings } from '../core/settings.ts';
 import type { ReadinessReport } from '../core/steps/readiness.ts';
 import type { TaskEvent, UserAnswer } from '../core/tasks/task-manager.ts';
@@ -12,7 +12,8 @@ import type { RosterView } from '../core/roster/view.ts';
 
 // The types the renderer may use: it imports them from here, never from core.
 export type { GateSettings, PackageFamily } from '../core/settings.ts';
-export type { ReadinessReport, StepReport, StepReportOf, StepState, Verdict } from '../core/steps/readiness.ts';
+export type { PendingStep, ReadinessReport, StepReport, StepReportOf, StepState, Verdict } from '../core/steps/readiness.ts';
+export type { ProbeProgress } from '../core/engine.ts';
 export type { StepPage, StepId, FactsOf } from '../core/steps/registry.ts';
 export type { StepStatus, Explanation } from '../core/steps/descriptor.ts';
 export type { TaskEvent, TaskFailure, UserRequest, UserAnswer, SetupEvent } from '../core/tasks/task-manager.ts';
@@ -31,7 +32,8 @@ export type AppInfo = AppInfoData;
 /** Renderer → main requests (`invoke`). */
 export interface RequestMap {
   'app:info': { req: Record<string, never>; res: AppInfo };
-  'probe:sweep': { req: { settings: GateSettings }; res: ReadinessReport };
+  /** With a `sweepId` (the renderer's own), each probe's answer also arrives as a `probe:progress` event. */
+  'probe:sweep': { req: { settings: GateSettings; sweepId?: string }; res: ReadinessReport };
   'task:start': { req: { step: string; params: Record<string, unknown> }; res: { taskId: string } };
   'task:cancel': { req: { taskId: string }; res: { cancelled: boolean } };
   /** Answer a task's `needs-user` request (the answer may carry an API key: it is never recorded). */
@@ -58,6 +60,8 @@ export interface RequestMap {
 /** Main → renderer events. */
 export interface EventMap {
   'task:event': TaskEvent;
+  /** A probe of the sweep `sweepId` answered: the step reports that became final, and what is still out. */
+  'probe:progress': ProbeProgress;
   /** The window regained focus: pages re-probe. */
   'app:focus': Record<string, never>;
   /** Menu → Re-run setup: go to the first page and sweep again. */
@@ -95,7 +99,7 @@ export const API_METHODS = {
 } as const satisfies Record<string, RequestChannel>;
 
 export const REQUEST_CHANNELS = Object.values(API_METHODS) as RequestChannel[];
-export const EVENT_CHANNELS: readonly EventChannel[] = ['task:event', 'app:focus', 'app:rerun'];
+export const EVENT_CHANNELS: readonly EventChannel[] = ['task:event', 'probe:progress', 'app:focus', 'app:rerun'];
 
 type Methods = typeof API_METHODS;
 

@@ -52,7 +52,7 @@ const OPEN_DIALOGS = {
 export function createHandlers(engine: Engine, desktop: DesktopBridge): HandlerTable {
   return {
     'app:info': async () => engine.appInfo(),
-    'probe:sweep': async ({ settings }) => engine.sweep(settings),
+    'probe:sweep': async ({ settings, sweepId }) => engine.sweep(settings, undefined, sweepId),
     'task:start': async ({ step, params }) => ({ taskId: engine.tasks.start(step, params) }),
     'task:cancel': async ({ taskId }) => ({ cancelled: engine.tasks.cancel(taskId) }),
     'task:respond': async ({ taskId, requestId, answer }) => ({ accepted: engine.tasks.respond(taskId, requestId, answer) }),

@@ -23,6 +23,8 @@ export function validateSettings(value: unknown, where = 'settings'): GateSettin
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** The renderer's own name for one sweep, echoed in its progress events. */
+const SWEEP_ID = /^[A-Za-z0-9-]{1,64}$/;
 const TASK_STEP = /^[a-z][a-z0-9.:-]{0,63}$/;
 const plainObject = (where: string) => v.custom<Record<string, unknown>>((x) => typeof x === 'object' && x !== null && !Array.isArray(x), `${where} must be an object`);
 
@@ -46,7 +48,7 @@ const ANSWER = v.custom<UserAnswer>((a) => {
 const EMPTY = fieldsOf('payload', {}, { nullishIsEmpty: true });
 const SCHEMAS = {
   'app:info': EMPTY,
-  'probe:sweep': fieldsOf('payload', { settings: settingsSchema() }),
+  'probe:sweep': fieldsOf('payload', { settings: settingsSchema(), sweepId: v.optional(textField('payload.sweepId', { pattern: SWEEP_ID })) }),
   'task:start': fieldsOf('payload', { step: textField('payload.step', { pattern: TASK_STEP }), params: v.optional(plainObject('payload.params'), {}) }),
   'task:cancel': fieldsOf('payload', { taskId: textField('payload.taskId', { pattern: UUID }) }),
   'task:respond': fieldsOf('payload', { taskId: textField('payload.taskId', { pattern: UUID }), requestId: textField('payload.requestId', { pattern: UUID }), answer: ANSWER }),

@@ -119,7 +119,9 @@ export async function openWizard(ctx: HostContext, opts: OpenOptions = {}): Prom
   });
   await page.addInitScript(bridgeScript());
   const events = new EventQueue();
-  const unsubscribe = engine.tasks.subscribe((e) => events.emit('task:event', e));
+  const unsubscribeTasks = engine.tasks.subscribe((e) => events.emit('task:event', e));
+  const unsubscribeProbes = engine.onProbeProgress((e) => events.emit('probe:progress', e));
+  const unsubscribe = () => { unsubscribeTasks(); unsubscribeProbes(); };
   // Electron's webContents.send is cheap per message; a CDP evaluate is not, so the
   // bridge ships events in batches (order kept) — the page sees the same stream.
   let outbox: [string, unknown][] = [];

@@ -74,8 +74,29 @@ export function installCommand(family: DistroFamily, tools: string | readonly st
   return `${INSTALLERS[family]} ${pkgs.join(' ')}`;
 }
 
+/** Upgrading one installed package (Arch upgrades only as a whole system, so it syncs everything). */
+const UPGRADERS: Record<Exclude<DistroFamily, 'unknown'>, string> = {
+  debian: 'sudo apt-get install --only-upgrade',
+  fedora: 'sudo dnf upgrade',
+  opensuse: 'sudo zypper update',
+  arch: 'sudo pacman -Syu',
+};
+
+/** The upgrade command for an installed `tool` on `family`, or null when we cannot say. */
+export function upgradeCommand(family: DistroFamily, tool: string): string | null {
+  if (family === 'unknown') return null;
+  return `${UPGRADERS[family]} ${PACKAGES[family][tool] ?? tool}`;
+}
+
+const FAMILY_LABELS = { debian: 'Debian / Ubuntu', fedora: 'Fedora / RHEL', opensuse: 'openSUSE', arch: 'Arch Linux' } as const;
+const FAMILIES = Object.keys(FAMILY_LABELS) as (keyof typeof FAMILY_LABELS)[];
+
 /** Every family's command, for the "other distributions" list on the Podman page. */
 export function allInstallCommands(tool: string): { family: Exclude<DistroFamily, 'unknown'>; label: string; command: string }[] {
-  const labels = { debian: 'Debian / Ubuntu', fedora: 'Fedora / RHEL', opensuse: 'openSUSE', arch: 'Arch Linux' } as const;
-  return (Object.keys(labels) as (keyof typeof labels)[]).map((family) => ({ family, label: labels[family], command: installCommand(family, tool)! }));
+  return FAMILIES.map((family) => ({ family, label: FAMILY_LABELS[family], command: installCommand(family, tool)! }));
+}
+
+/** Every family's upgrade command, for the same list when the tool is installed but too old. */
+export function allUpgradeCommands(tool: string): { family: Exclude<DistroFamily, 'unknown'>; label: string; command: string }[] {
+  return FAMILIES.map((family) => ({ family, label: FAMILY_LABELS[family], command: upgradeCommand(family, tool)! }));
 }

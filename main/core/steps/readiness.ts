@@ -180,14 +180,62 @@ export function stepReport(step: Step, probed: Probed<unknown>, settings: GateSe
   } as StepReport;
 }
 
-export async function runSweep(ctx: HostContext, settings: GateSettings, signal?: AbortSignal): Promise<ReadinessReport> {
+/** A step whose report is not in yet: its own probe still runs, and/or it waits on a dependency's. */
+export interface PendingStep {
+  id: StepId;
+  /** Its own probe has not answered yet. */
+  probing: boolean;
+  /** Dependencies whose probes have not answered yet (its report needs their status). */
+  waitingFor: StepId[];
+}
+
+/**
+ * Probes answered during a sweep (those of one event-loop turn together).
+ * `steps` are the reports that became final with them (a step's report is final once its probe and its dependencies' have
+ * answered, so the sweep's report holds exactly these objects); `pending` is
+ * everything still out. The last progress of a sweep has `pending` empty.
+ */
+export interface SweepProgress {
+  steps: StepReport[];
+  pending: PendingStep[];
+}
+
+export async function runSweep(ctx: HostContext, settings: GateSettings, signal?: AbortSignal, onProgress?: (p: SweepProgress) => void): Promise<ReadinessReport> {
   const started = performance.now();
   const env = makeProbeEnv(ctx, settings, signal);
   const launched = launchProbes(env);
-  const [probed, setup] = await Promise.all([Promise.all(STEPS.map((s) => launched.get(s.id)!)), setupVerdictOf(env)]);
+  const answered = new Map<StepId, Probed<unknown>>();
+  const reports = new Map<StepId, StepReport>();
+  const statuses = new Map<StepId, StepStatus>();
+  const depsOf = (s: Step) => s.dependsOn as readonly StepId[];
+  // Landings in one turn of the event loop go out as one progress (the in-process probes land together).
+  let told: StepReport[] | null = null;
+  const tell = () => {
+    if (!told || !onProgress) return;
+    const steps = told;
+    told = null;
+    const pending = (STEPS as readonly Step[]).filter((s) => !reports.has(s.id))
+      .map((s) => ({ id: s.id, probing: !answered.has(s.id), waitingFor: depsOf(s).filter((d) => !answered.has(d)) }));
+    // A listener's failure must not lose the sweep.
+    try { onProgress({ steps, pending }); } catch { /* the final report still carries every step */ }
+  };
+  const land = (id: StepId, probed: Probed<unknown>) => {
+    answered.set(id, probed);
+    statuses.set(id, probed.status);
+    if (onProgress && !told) { told = []; setImmediate(tell); }
+    for (const s of STEPS as readonly Step[]) {
+      if (reports.has(s.id) || !answered.has(s.id) || !depsOf(s).every((d) => answered.has(d))) continue;
+      const r = stepReport(s, answered.get(s.id)!, settings, statuses);
+      reports.set(s.id, r);
+      told?.push(r);
+    }
+  };
+  const probes = Promise.all(STEPS.map((s) => launched.get(s.id)!.then((p) => land(s.id, p))));
+  const [, setup] = await Promise.all([probes, setupVerdictOf(env)]);
+  // The last landings go out before the report does.
+  tell();
   const shield = await shieldHealthOf(env).catch(() => null);
-  const statuses = new Map(STEPS.map((s, i) => [s.id, probed[i]!.status] as const));
-  const steps = STEPS.map((s, i) => stepReport(s as Step, probed[i]!, settings, statuses));
+  const steps = STEPS.map((s) => reports.get(s.id)!);
   return {
     settings,
     steps,

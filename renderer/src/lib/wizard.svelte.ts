@@ -3,12 +3,15 @@
  * truth every page, badge and summary reads), the pages and the current one.
  * Tasks live in the task store; "Fix everything" in the fix-all client.
  * Re-probing keeps the previous report on screen until the new one arrives,
- * so nothing jumps or flickers.
+ * so nothing jumps or flickers; each step's new report replaces its old one
+ * as soon as its probe lands (main's `probe:progress`), and the sweep's
+ * report, made of those very reports, replaces the whole.
  */
-import type { AppInfo, GateSettings, ReadinessReport, StepId, StepPage, StepReportOf, StepState, TaskParams, TaskStep } from '../../../main/ipc/contract.ts';
+import type { AppInfo, GateSettings, PendingStep, ProbeProgress, ReadinessReport, StepId, StepPage, StepReport, StepReportOf, StepState, TaskParams, TaskStep } from '../../../main/ipc/contract.ts';
 import { api, ApiError, unwrap } from './api.ts';
 import { FixAllClient } from './fix-all.svelte.ts';
 import { RECOVERY_KEY_STEPS, TASK_STEPS, TaskStore } from './tasks.svelte.ts';
+import type { TaskOutcome } from './task-view.svelte.ts';
 
 export type PageId = 'welcome' | StepId | 'summary';
 
@@ -32,6 +35,17 @@ export const RECOVERY_KEY_PAGES: readonly PageId[] = ['sandbox', 'vault'];
 
 /** Minimum gap between focus-triggered re-probes. */
 const FOCUS_REPROBE_MS = 1500;
+/** A probe still out after this long says so (page header, sidebar). */
+export const SLOW_PROBE_MS = 2000;
+/** Names this window's sweeps apart from an earlier window's (a reload). */
+const WINDOW_NONCE = Date.now().toString(36);
+
+/** The sweep in flight: its id, when it started, and what main says is still out (null: nothing landed yet, all out). */
+interface Probing {
+  id: string;
+  startedAt: number;
+  pending: PendingStep[] | null;
+}
 
 class Wizard {
   info = $state<AppInfo | null>(null);
@@ -58,6 +72,12 @@ class Wizard {
   readonly fixAll = new FixAllClient(this.tasks, { goTo: (id) => this.goTo(id) });
   private lastProbe = 0;
   private pendingRecheck = false;
+  probing = $state<Probing | null>(null);
+  /** First sweep only (no report yet): the step reports that landed so far. */
+  private landed = $state<StepReport[]>([]);
+  /** Ticks while a sweep runs, for the "still checking… 4 s" counters. */
+  now = $state(Date.now());
+  private sweepSeq = 0;
 
   /** Welcome, one page per step (from main's registry), Summary. */
   readonly pages: PageDef[] = $derived([WELCOME, ...(this.info?.steps ?? []).map((s) => ({ id: s.id, title: s.title, requirement: s.requirement, step: s })), SUMMARY]);
@@ -67,7 +87,23 @@ class Wizard {
   }
 
   step<Id extends StepId>(id: Id): StepReportOf<Id> | undefined {
-    return this.report?.steps.find((s) => s.id === id) as StepReportOf<Id> | undefined;
+    return (this.report?.steps ?? this.landed).find((s) => s.id === id) as StepReportOf<Id> | undefined;
+  }
+
+  /**
+   * A step whose probe (or a dependency's) is still out after SLOW_PROBE_MS:
+   * the sentence ("still checking podman… 4 s", "waiting for Podman… 4 s") and
+   * the sidebar's short form ("checking… 4 s", "waiting"); null otherwise.
+   */
+  slowProbe(id: PageId): { sentence: string; short: string } | null {
+    const p = this.probing;
+    if (!p || id === 'welcome' || id === 'summary' || this.now - p.startedAt < SLOW_PROBE_MS) return null;
+    const pending = p.pending ? p.pending.find((x) => x.id === id) : { id, probing: true, waitingFor: [] };
+    if (!pending) return null;
+    const secs = `${Math.floor((this.now - p.startedAt) / 1000)} s`;
+    const title = (x: StepId) => this.info?.steps.find((s) => s.id === x)?.title ?? x;
+    if (pending.probing) return { sentence: `still checking ${inSentence(title(pending.id))}… ${secs}`, short: `checking… ${secs}` };
+    return { sentence: `waiting for ${pending.waitingFor.map(title).join(', ')}… ${secs}`, short: 'waiting' };
   }
 
   /** A fix of this step is running right now (its own button, or "Fix everything" at it). */
@@ -95,17 +131,19 @@ class Wizard {
     if (this.fixing(id)) return 'working';
     if (this.isFinishing(id)) return 'checking';
     const s = this.step(id);
-    if (!s) return this.checking ? 'checking' : 'pending';
-    // Not set up, and its fix was tried in this session and failed: that is a failure, not "not set up yet".
-    return s.state === 'todo' && this.fixFailed(id) ? 'failed' : s.state;
+    if (!s) return this.checking || this.probing ? 'checking' : 'pending';
+    // Not set up, and its fix was tried in this session and failed: that is a failure, not "not set up yet"
+    // (one that stopped for an administrator's step is a warning, as its page says "Almost done").
+    if (s.state !== 'todo') return s.state;
+    const outcome = this.lastFixOutcome(id);
+    return outcome === 'failed' ? 'failed' : outcome === 'needs-admin' ? 'warning' : s.state;
   }
 
-  /** The newest task of this step's fix ended in failure (its typed outcome: a cancel is not a failure). */
-  fixFailed(id: StepId): boolean {
+  /** The typed outcome of the newest task of this step's fix (a cancel is not a failure). */
+  lastFixOutcome(id: StepId): TaskOutcome | null {
     const page = this.info?.steps.find((p) => p.id === id);
     const last = (page?.fixTasks ?? []).map((t) => this.tasks.get(t)).filter((t) => t !== undefined).sort((a, b) => b.startedAt - a.startedAt)[0];
-    if (!last) return false;
-    return last.outcome === 'failed' || last.outcome === 'needs-admin';
+    return last?.outcome ?? null;
   }
 
   /** The titles of the unmet steps this page waits for (main decides which; see StepReport.blockedBy). */
@@ -127,6 +165,7 @@ class Wizard {
       return;
     }
     api().on('task:event', (e) => this.tasks.push(e));
+    api().on('probe:progress', (e) => this.onProgress(e));
     api().on('app:focus', () => {
       if (Date.now() - this.lastProbe > FOCUS_REPROBE_MS) void this.recheck();
     });
@@ -143,13 +182,21 @@ class Wizard {
     if (this.checking) { this.pendingRecheck = true; return; }
     this.checking = true;
     this.lastProbe = Date.now();
+    const sweepId = `${WINDOW_NONCE}-${++this.sweepSeq}`;
+    this.probing = { id: sweepId, startedAt: Date.now(), pending: null };
+    this.now = Date.now();
+    const tick = setInterval(() => { this.now = Date.now(); }, 250);
     try {
-      this.report = await unwrap(api().sweep({ settings: $state.snapshot(this.settings) }));
+      this.report = await unwrap(api().sweep({ settings: $state.snapshot(this.settings), sweepId }));
       this.error = null;
       this.fetchUnsavedRecoveryKey();
     } catch (err) {
       this.error = messageOf(err);
     } finally {
+      // Events of this sweep still in transit are ignored from here on: the report holds them all.
+      clearInterval(tick);
+      this.probing = null;
+      this.landed = [];
       this.checking = false;
       // A sweep that started before a task ended is followed by another; only the last one settles the pages.
       if (!this.pendingRecheck) this.finishing = [];
@@ -220,6 +267,17 @@ class Wizard {
     for (const step of RECOVERY_KEY_STEPS) this.tasks.forgetResultField(step, 'generatedPassphrase');
   }
 
+  /** A probe of the sweep in flight landed; any other sweep's event (stale, or late) is ignored. */
+  private onProgress(e: ProbeProgress): void {
+    const p = this.probing;
+    if (!p || e.sweepId !== p.id) return;
+    this.probing = { ...p, pending: e.pending };
+    if (!e.steps.length) return;
+    const fresh = new Map(e.steps.map((s) => [s.id, s] as const));
+    if (this.report) this.report = { ...this.report, steps: this.report.steps.map((s) => fresh.get(s.id) ?? s) };
+    else this.landed = [...this.landed.filter((s) => !fresh.has(s.id)), ...e.steps];
+  }
+
   private onTaskEvents(events: readonly Parameters<TaskStore['push']>[0][]): void {
     let finished = false;
     for (const e of events) {
@@ -236,6 +294,11 @@ class Wizard {
     // One source of truth: after any task ends, the probes run again.
     if (finished) void this.recheck();
   }
+}
+
+/** A title inside a sentence: "Podman" → "podman", but "SSH key" stays. */
+function inSentence(title: string): string {
+  return /^[A-Z][a-z]/.test(title) ? title[0]!.toLowerCase() + title.slice(1) : title;
 }
 
 export function messageOf(err: unknown): string {

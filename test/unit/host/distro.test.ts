@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { allInstallCommands, classifyDistro, installCommand, parseOsRelease } from '../../../main/core/host/distro.ts';
+import { allInstallCommands, allUpgradeCommands, classifyDistro, installCommand, parseOsRelease, upgradeCommand } from '../../../main/core/host/distro.ts';
 
 test('os-release: quoted values, ID_LIKE chains and the families we give commands for', () => {
   const ubuntu = parseOsRelease('NAME="Ubuntu"\nID=ubuntu\nID_LIKE=debian\nPRETTY_NAME="Ubuntu 24.04 LTS"\n');
@@ -17,4 +17,13 @@ test('install commands name the right package per family, and nothing for an unk
   assert.equal(installCommand('arch', 'podman'), 'sudo pacman -S --needed podman');
   assert.equal(installCommand('unknown', 'podman'), null);
   assert.deepEqual(allInstallCommands('podman').map((c) => c.label), ['Debian / Ubuntu', 'Fedora / RHEL', 'openSUSE', 'Arch Linux']);
+});
+
+test('upgrade commands upgrade the installed package per family (Arch only as a whole system), and nothing for an unknown one', () => {
+  assert.equal(upgradeCommand('debian', 'podman'), 'sudo apt-get install --only-upgrade podman');
+  assert.equal(upgradeCommand('fedora', 'podman'), 'sudo dnf upgrade podman');
+  assert.equal(upgradeCommand('opensuse', 'ssh-keygen'), 'sudo zypper update openssh-clients');
+  assert.equal(upgradeCommand('arch', 'podman'), 'sudo pacman -Syu podman');
+  assert.equal(upgradeCommand('unknown', 'podman'), null);
+  assert.deepEqual(allUpgradeCommands('podman').map((c) => c.label), allInstallCommands('podman').map((c) => c.label));
 });

@@ -73,7 +73,7 @@ test('buildApi makes one frozen object: a function per method, bound to its chan
   await api.sweep({ settings: good });
   assert.deepEqual(calls, [['probe:sweep', { settings: good }]]);
   assert.throws(() => api.on('evil' as never, () => {}), /unknown event channel/);
-  assert.deepEqual([...EVENT_CHANNELS], ['task:event', 'app:focus', 'app:rerun']);
+  assert.deepEqual([...EVENT_CHANNELS], ['task:event', 'probe:progress', 'app:focus', 'app:rerun']);
 });
 
 test('shell:open-path opens only a file the Sandbox page names (a broken roster file), and the open-file dialog only for a known purpose', async () => {

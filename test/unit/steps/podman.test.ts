@@ -128,3 +128,92 @@ test('the probe asks podman for the client version with a 10 s timeout', async (
   await probeWith('echo 5.1.0', (r) => (file, args, opts) => { calls.push({ args, timeoutMs: opts.timeoutMs }); return r(file, args, opts); });
   assert.deepEqual(calls, [{ args: ['version', '--format', '{{.Client.Version}}'], timeoutMs: 10_000 }]);
 });
+
+// ---- the three unmet states get three different remedies (terok's lines above stay as they are) ----
+
+/** What the Podman page would show, flattened: every command and the headline. */
+const shown = (e: ReturnType<typeof podmanStep.explain>) => [e.headline, ...(e.commands ?? []).map((c) => `${c.label}: ${c.command}`)].join('\n');
+
+async function probedCapped(script: string) {
+  freshHost();
+  host.writeBin('podman', `#!/bin/sh\n${script}\n`);
+  const capped: Runner = (file, args, opts) => host.ctx.run(file, args, { ...opts, timeoutMs: 300 });
+  const out = await podmanStep.probe(makeProbeEnv({ ...host.ctx, run: capped }, settings));
+  return { ...out, explanation: podmanStep.explain(out, settings) };
+}
+
+test('a hung podman: the facts say it timed out; the page offers migrate, the pause process, disk space and a diagnostic — never an install', async () => {
+  const out = await probedCapped('sleep 30');
+  assert.equal(out.status, 'unresponsive');
+  assert.deepEqual(out.facts.noAnswer, { kind: 'timeout', exitCode: null, detail: 'podman did not finish within 0.3 s' });
+  const commands = (out.explanation.commands ?? []).map((c) => c.command);
+  assert.deepEqual(commands, ['podman system migrate', `pkill -u "$USER" -f 'catatonit -P'`, `df -h ${out.facts.storageDir}`, 'timeout 30 podman --log-level=debug info']);
+  assert.match(out.explanation.headline, /^Podman is installed but did not answer within 10 s when asked for its version\. .*does not need installing again/);
+  assert.ok(out.explanation.details?.some((d) => d.label === 'What happened' && /no answer within 10 s/.test(d.value)));
+  assert.doesNotMatch(shown(out.explanation), /\binstall\b|apt-get|dnf|zypper|pacman/i);
+  // terok's lines are untouched: the check line and its consequence.
+  assert.equal(out.result.message, 'found but not responding: podman did not finish within 0.3 s');
+  assert.deepEqual(podmanStep.unmet(settings).lines, ['      Install podman first: https://podman.io/docs/installation']);
+});
+
+test('a podman that exits with an error: told apart from a hang (exit code and stderr in the facts), same remedies', async () => {
+  const out = await probedCapped('echo "cannot open the container storage: database is locked" >&2; exit 125');
+  assert.equal(out.status, 'unresponsive');
+  assert.deepEqual(out.facts.noAnswer, { kind: 'exit', exitCode: 125, detail: 'cannot open the container storage: database is locked' });
+  assert.match(out.explanation.headline, /^Podman is installed but fails when asked for its version \(exit code 125\)\./);
+  assert.ok(out.explanation.details?.some((d) => d.label === 'Podman said' && d.value === 'cannot open the container storage: database is locked'));
+  assert.ok(out.explanation.commands?.some((c) => c.command === 'podman system migrate'));
+  assert.doesNotMatch(shown(out.explanation), /apt-get|dnf|zypper|pacman/);
+});
+
+test('the disk-space command names podman\'s storage as the user writes it (~/…), cut back to a folder that exists', async () => {
+  freshHost();
+  host.writeBin('podman', '#!/bin/sh\nexit 1\n');
+  const before = (await podmanStep.probe(makeProbeEnv(host.ctx, settings))).facts.storageDir;
+  assert.equal(before, '~', 'no storage yet: its nearest existing parent');
+  host.write('home/.local/share/containers/storage/.keep', '');
+  assert.equal((await podmanStep.probe(makeProbeEnv(host.ctx, settings))).facts.storageDir, '~/.local/share/containers/storage');
+});
+
+test('podman older than tested: the upgrade command for this distribution (and the others), never an install command', async () => {
+  const out = await probed('echo 3.4.4');
+  assert.equal(out.status, 'degraded');
+  assert.match(out.explanation.headline, /^Podman 3\.4\.4 is older than the tested 4\.3; expect problems\. Upgrade it with the command below/);
+  const commands = out.explanation.commands ?? [];
+  assert.equal(commands.filter((c) => !c.group).length, out.facts.upgradeCommand ? 1 : 0);
+  if (out.facts.upgradeCommand) assert.deepEqual(commands[0], { label: 'Upgrade command', command: out.facts.upgradeCommand });
+  assert.deepEqual(commands.filter((c) => c.group).map((c) => c.command), [
+    'sudo apt-get install --only-upgrade podman', 'sudo dnf upgrade podman', 'sudo zypper update podman', 'sudo pacman -Syu podman',
+  ]);
+  assert.doesNotMatch(shown(out.explanation), /install -y|pacman -S --needed|Install command/);
+  assert.equal(/backports/.test(out.explanation.headline), out.facts.family === 'debian', 'the backports note is for Debian / Ubuntu');
+});
+
+test('the backports note: on a Debian-family host the too-old headline names backports; elsewhere it does not', () => {
+  const base = { distro: 'X', installCommand: null, otherInstallCommands: [], upgradeCommand: null, otherUpgradeCommands: [], version: '3.4.4', unknownVersion: null, path: '/usr/bin/podman', noAnswer: null, storageDir: '~' };
+  const say = (family: 'debian' | 'fedora') => podmanStep.explain({ result: { name: 'podman', ok: true, message: '' }, status: 'degraded', facts: { ...base, family } }, settings).headline;
+  assert.match(say('debian'), /Debian 11, Ubuntu 22\.04\) the release's own podman stays older than 4\.3: install podman from backports, or upgrade the release\./);
+  assert.doesNotMatch(say('fedora'), /backports/);
+});
+
+test('a version that is not a version: upgrade, not install (podman is there)', async () => {
+  const out = await probed('echo weird');
+  assert.doesNotMatch(shown(out.explanation), /Install command|install -y/);
+  assert.ok(out.explanation.commands?.some((c) => c.command === 'podman version'));
+});
+
+test('not installed: the install command (as before), and no hang remedies', async () => {
+  freshHost();
+  const out = await podmanStep.probe(makeProbeEnv(host.ctx, settings));
+  const e = podmanStep.explain(out, settings);
+  assert.equal(out.status, 'missing');
+  assert.equal(out.facts.noAnswer, null);
+  assert.match(e.headline, /^Podman is not installed\./);
+  assert.ok(e.commands?.some((c) => c.command === 'sudo apt-get install -y podman'));
+  assert.doesNotMatch(shown(e), /system migrate|catatonit/);
+});
+
+test('a podman check that threw (no facts) is explained without a crash', () => {
+  const e = podmanStep.explain({ result: { name: 'podman', ok: false, message: 'check failed: boom' }, status: 'error', facts: {} as never }, settings);
+  assert.equal(e.headline, 'The podman check itself failed: check failed: boom. Press Check again.');
+});
