@@ -38,7 +38,7 @@ import { ensurePrimarySshKey, SSH_KEY_TYPES, type SshKeyInfo, type SshKeyType } 
 import { withWritableVault } from '../vault/vault-writer.ts';
 import { API_KEY_TOO_LONG, AuthInputError, checkCredentialSet, DEFAULT_CREDENTIAL_SET, MAX_API_KEY_LENGTH, storeApiKey, type AuthEnv, type StoredCredential } from './credentials.ts';
 import { canExtract } from './extract.ts';
-import { oauthCliCommand, openInTerminal, type CliRuntime, type OpenedTerminal } from './terminal.ts';
+import { oauthCliCommand, oauthManualCommand, openInTerminal, type CliRuntime, type OpenedTerminal } from './terminal.ts';
 import { shellQuote } from '../images/podman.ts';
 import { optStr, parseWith, quoteInput, taskParams, v } from '../validate.ts';
 
@@ -103,7 +103,7 @@ export function requireOAuthLogin(host: ModuleHost, agent: string): void {
 export async function openOAuthTerminal(host: ModuleHost, agent: string, credentialSet: string, rt?: CliRuntime): Promise<OpenedTerminal> {
   requireOAuthLogin(host, agent);
   const opts = rt ? { rt } : {};
-  return openInTerminal(host.ctx, oauthCliCommand(agent, credentialSet, { ...opts, keepOpen: true }), oauthCliCommand(agent, credentialSet, opts));
+  return openInTerminal(host.ctx, oauthCliCommand(agent, credentialSet, { ...opts, keepOpen: true }), oauthManualCommand(agent, credentialSet, rt));
 }
 
 async function oauthTerminalStep(host: ModuleHost, params: unknown, task: TaskContext, rt?: CliRuntime): Promise<OpenedTerminal> {
