@@ -4,6 +4,7 @@
  * their task steps on it), and answers "what is the state of this machine"
  * with one probe sweep.
  */
+import { PtySessions } from './auth/pty-session.ts';
 import type { HostContext } from './host/context.ts';
 import { configString, loadTerokConfig } from './host/config.ts';
 import { configBaseImageProblem } from './images/params.ts';
@@ -38,6 +39,8 @@ export interface AppInfoData {
 
 export class Engine implements ModuleHost {
   readonly tasks = new TaskManager();
+  /** The embedded sign-in terminals (node-pty is loaded on the first one). */
+  readonly terminals = new PtySessions();
 
   readonly ctx: HostContext;
 
@@ -80,5 +83,7 @@ export class Engine implements ModuleHost {
 
   dispose(): void {
     this.tasks.cancelAll();
+    // Normally closed (and their logins cleaned up) before this; what is left is hung up now.
+    this.terminals.hangUpAll();
   }
 }

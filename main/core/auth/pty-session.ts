@@ -18,6 +18,7 @@
  * handlers stay transport-agnostic.
  */
 import { randomUUID } from 'node:crypto';
+import { accessSync, constants } from 'node:fs';
 import { createRequire } from 'node:module';
 import { SetupError } from '../errors.ts';
 
@@ -72,6 +73,8 @@ interface Session {
   proc: PtyProcess;
   exited: Promise<void>;
   done: boolean;
+  hungUp?: boolean;
+  closing?: Promise<void>;
 }
 
 const clamp = (n: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, Math.floor(n)));
@@ -111,6 +114,10 @@ export class PtySessions {
     if (this.active >= PTY_LIMITS.maxSessions) throw new PtySessionError('pty-too-many', `${PTY_LIMITS.maxSessions} sign-in terminals are open already; close one first`);
     const [file, ...args] = command;
     if (!file) throw new TypeError('PtySessions.start: empty command');
+    // node-pty forks before exec: a missing program would only show as an instant exit.
+    try { accessSync(file, constants.X_OK); } catch {
+      throw new PtySessionError('pty-start-failed', `the sign-in terminal could not start ${file}: it does not exist or is not executable`);
+    }
     const cols = clamp(opts.cols, PTY_LIMITS.minCols, PTY_LIMITS.maxCols);
     const rows = clamp(opts.rows, PTY_LIMITS.minRows, PTY_LIMITS.maxRows);
     let proc: PtyProcess;
@@ -154,12 +161,19 @@ export class PtySessions {
   /**
    * Hang up: SIGHUP to the group, wait for the exit (the login removes its
    * container meanwhile), SIGKILL after the grace period. Resolves when the
-   * session has ended; false when it had ended already.
+   * session has ended; false when it had ended already. The hang-up is sent
+   * once per session: the CLI dies of a second one without cleaning up.
    */
   async close(id: string): Promise<boolean> {
     const s = this.sessions.get(id);
     if (!s || s.done) return false;
-    killGroup(s.proc.pid, 'SIGHUP');
+    s.closing ??= this.hangUp(s);
+    await s.closing;
+    return true;
+  }
+
+  private async hangUp(s: Session): Promise<void> {
+    if (!s.hungUp) { s.hungUp = true; killGroup(s.proc.pid, 'SIGHUP'); }
     let timer: NodeJS.Timeout | undefined;
     const forced = new Promise<void>((resolve) => {
       timer = setTimeout(() => {
@@ -171,7 +185,6 @@ export class PtySessions {
     await Promise.race([s.exited, forced]);
     clearTimeout(timer);
     await s.exited;
-    return true;
   }
 
   /** Close every session (app quit, engine disposed). */
@@ -179,9 +192,14 @@ export class PtySessions {
     await Promise.all([...this.sessions.keys()].map((id) => this.close(id)));
   }
 
-  /** Last resort when there is no time to wait (the process is exiting): SIGKILL every group now. */
-  killAllNow(): void {
-    for (const s of this.sessions.values()) killGroup(s.proc.pid, 'SIGKILL');
+  /**
+   * No time to wait (the engine is disposed, the process is exiting): hang
+   * every session up now; each login still stops its container on its own.
+   */
+  hangUpAll(): void {
+    for (const s of this.sessions.values()) {
+      if (!s.hungUp) { s.hungUp = true; killGroup(s.proc.pid, 'SIGHUP'); }
+    }
   }
 }
 
