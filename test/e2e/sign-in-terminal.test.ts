@@ -20,6 +20,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { resolvePaths } from '../../main/core/host/paths.ts';
 import { runCommand } from '../../main/core/host/process.ts';
+import { which } from '../../main/core/host/which.ts';
 import { l1AliasTag } from '../../main/core/images/tags.ts';
 import { CredentialDb } from '../../main/core/vault/credential-db.ts';
 import { acquireTestLock } from '../support/exclusive.ts';
@@ -87,8 +88,15 @@ function sandbox(): SandboxHost {
   // The login image is the L1 alias of config.yml's base image (the page passes no image); as real root only the named file is read.
   env.TEROK_CONFIG_FILE = host.write(path.join(host.home, '.config', 'terok', 'config.yml'), `image:\n  base_image: ${BASE}\n`);
   createVaultFixture(host);
+  // The CLI login runs as its own process with the sandbox's environment, whose HOME and XDG dirs would
+  // give rootless podman an empty store of its own: its podman is the real one, with this user's store.
+  const vars = ['HOME', 'XDG_RUNTIME_DIR', 'XDG_DATA_HOME', 'XDG_CONFIG_HOME'];
+  const keep = [...vars.filter((k) => !process.env[k]).map((k) => `-u ${k}`), ...vars.filter((k) => process.env[k]).map((k) => `${k}=${shq(process.env[k]!)}`)].join(' ');
+  host.writeBin('podman', `#!/bin/sh\nexec env ${keep} ${shq(which({ env: process.env }, 'podman')!)} "$@"\n`);
   return host;
 }
+
+const shq = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
 
 describe('sign in inside the app', { skip }, () => {
   before(async () => {
