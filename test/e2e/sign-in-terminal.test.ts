@@ -133,9 +133,17 @@ describe('sign in inside the app', { skip }, () => {
       await s.page.getByRole('button', { name: 'Copied' }).waitFor();
       assert.equal(s.desktop.clipboard.at(-1), URL_SHOWN);
 
-      // Typed into xterm: keystrokes go to the login through the pty.
+      // The code is pasted with Ctrl+V, as a user does: the page itself never reads the clipboard (the app
+      // grants it no permission); Chromium's own paste gives xterm the text. Only this test's setup may
+      // write the browser's clipboard, to have something to paste.
+      await s.page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(s.page.url()).origin });
+      await s.page.evaluate((code) => navigator.clipboard.writeText(code), CODE.slice(0, -2));
+      await s.page.context().clearPermissions();
       await s.page.getByTestId('sign-in-terminal').locator('textarea').focus();
-      await s.page.keyboard.type(CODE);
+      await s.page.keyboard.press('Control+V');
+      await waitForScreen(s.page, new RegExp(`> ${CODE.slice(0, -2)}$`, 'm'));
+      // Typed: keystrokes go to the login through the pty too.
+      await s.page.keyboard.type(CODE.slice(-2));
       await s.page.keyboard.press('Enter');
       await waitForScreen(s.page, /Login successful\./);
       await s.page.getByTestId('sign-in-terminal').and(s.page.locator('[data-state="ended"]')).waitFor({ timeout: 60_000 });
