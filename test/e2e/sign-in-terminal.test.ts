@@ -177,6 +177,10 @@ describe('sign in inside the app', { skip }, () => {
       await s.page.getByRole('button', { name: 'Sign in here' }).click();
       await waitForScreen(s.page, /Paste code here if prompted > $/m);
       assert.equal(await containerRunning('host-auth-claude'), true, 'the login container runs while the terminal waits');
+      // No keyboard trap: Tab leaves the terminal.
+      await s.page.getByTestId('sign-in-terminal').locator('textarea').focus();
+      await s.page.keyboard.press('Tab');
+      assert.equal(await s.page.evaluate(() => Boolean(document.activeElement?.closest('.xterm'))), false, 'Tab moved focus out of the terminal');
       await s.page.getByRole('button', { name: 'Stop sign-in' }).click();
       // The panel closes once main has hung the login up and the login has removed its container.
       await s.page.getByTestId('sign-in-terminal').waitFor({ state: 'detached', timeout: 30_000 });
