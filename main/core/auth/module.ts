@@ -23,6 +23,12 @@
  *   hand; a terminal that does not start → `terminal-failed`; an agent without
  *   an OAuth login → `invalid-params`.
  *
+ * The embedded terminal (the Credentials page's "Sign in here") is not a
+ * task: `startLoginTerminal` runs the same CLI login in a pty session
+ * (pty-session.ts) whose output goes to the page only (IPC `login:*`).
+ * The command a person would type for the same login, for how the app is
+ * installed, is terminal.ts `oauthManualCommand` everywhere it is shown.
+ *
  * Params come from the renderer and are checked here. Failures carry their
  * error's code (`invalid-params`, `vault-locked`, `vault-no-passphrase`,
  * `vault-unavailable`, `after-store`, `no-terminal`, `terminal-failed`) and a
