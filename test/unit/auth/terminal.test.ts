@@ -8,7 +8,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { OAUTH_TERMINAL_STEP } from '../../../main/core/auth/module.ts';
+import { OAUTH_TERMINAL_STEP, startLoginTerminal } from '../../../main/core/auth/module.ts';
+import { PtySessions } from '../../../main/core/auth/pty-session.ts';
 import { cliInvocation, currentRuntime, findTerminal, oauthCliCommand, oauthManualCommand } from '../../../main/core/auth/terminal.ts';
 import { runCommand } from '../../../main/core/host/process.ts';
 import { createAuthHarness, type AuthHarness } from '../../support/auth-harness.ts';
@@ -201,5 +202,29 @@ test('oauthManualCommand: the one command a person types, for each way the app i
     assert.deepEqual(oauthCliCommand('claude', 'default', { rt }).slice(-5), ['auth', 'claude', '--oauth', '--credential-set', 'default']);
   } finally {
     rmSync(bare, { recursive: true, force: true });
+  }
+});
+
+test('startLoginTerminal: the embedded terminal runs the CLI login words in a pty with the host environment; agents without OAuth are refused first', async () => {
+  const h = createAuthHarness();
+  const sessions = new PtySessions();
+  try {
+    const output: string[] = [];
+    sessions.subscribe((e) => { if (e.type === 'data') output.push(e.data); });
+    // A stand-in "node" that prints what it was started with, and where.
+    const fakeNode = h.host.writeBin('fake-node', '#!/bin/sh\necho "argv: $*"\necho "home: $HOME term: $TERM"\n');
+    const rt = { execPath: fakeNode, electron: false, packaged: false, appRoot: REPO };
+    const started = startLoginTerminal(h.engine, sessions, { agent: 'claude', credentialSet: 'default', cols: 90, rows: 20 }, rt);
+    assert.equal(started.command, 'npm run cli -- auth claude --oauth --credential-set default');
+    const t0 = Date.now();
+    while (!/term: /.test(output.join(''))) { assert.ok(Date.now() - t0 < 5000, output.join('')); await new Promise((r) => setTimeout(r, 20)); }
+    const text = output.join('');
+    assert.match(text, new RegExp(`argv: ${path.join(REPO, 'main', 'cli', 'index.ts').replaceAll('.', '\\.')} auth claude --oauth --credential-set default\\r?\\n`));
+    assert.match(text, new RegExp(`home: ${h.host.home} term: xterm-256color`));
+    assert.throws(() => startLoginTerminal(h.engine, sessions, { agent: 'sonar', credentialSet: 'default', cols: 90, rows: 20 }, rt), /has no OAuth login; store an API key for it instead/);
+    assert.throws(() => startLoginTerminal(h.engine, sessions, { agent: 'claude', credentialSet: '../x', cols: 90, rows: 20 }, rt), /not a valid credential set name/);
+  } finally {
+    await sessions.closeAll();
+    h.cleanup();
   }
 });
