@@ -19,6 +19,8 @@ export interface CliStreams {
   readLine(prompt: string): Promise<string | null>;
   /** Reads all of stdin (for --api-key-stdin and similar); never echoed. */
   readAll?(): Promise<string>;
+  /** Reads one line from the terminal without echoing it (a passphrase); null on EOF. */
+  readSecret?(prompt: string): Promise<string | null>;
 }
 
 /** Thrown for bad arguments: printed with a pointer to --help, exit 2. */

@@ -4,6 +4,7 @@
  * 2 usage error.
  */
 import { createInterface } from 'node:readline';
+import { Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { Engine, APP_VERSION } from '../core/engine.ts';
 import { hostContextFromProcess } from '../core/host/context.ts';
@@ -79,6 +80,16 @@ export function processStreams(): CliStreams {
         const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: Boolean(process.stdin.isTTY) });
         let answered = false;
         rl.question(prompt, (answer) => { answered = true; rl.close(); resolve(answer); });
+        rl.on('close', () => { if (!answered) { process.stdout.write('\n'); resolve(null); } });
+      }),
+    readSecret: (prompt) =>
+      new Promise((resolve) => {
+        // The prompt is written once; what is typed after it is not echoed.
+        process.stdout.write(prompt);
+        const muted = new Writable({ write: (_chunk, _enc, done) => done() });
+        const rl = createInterface({ input: process.stdin, output: muted, terminal: Boolean(process.stdin.isTTY) });
+        let answered = false;
+        rl.question('', (answer) => { answered = true; rl.close(); process.stdout.write('\n'); resolve(answer); });
         rl.on('close', () => { if (!answered) { process.stdout.write('\n'); resolve(null); } });
       }),
     readAll: async () => {

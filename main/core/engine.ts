@@ -35,6 +35,8 @@ export interface AppInfoData {
   taskSteps: string[];
   /** Every step in page order (sidebar, pages, Welcome's list). */
   steps: readonly StepPage[];
+  /** The user's home, so pages show paths as `~/…` (homeToTilde). */
+  home: string;
 }
 
 export class Engine implements ModuleHost {
@@ -65,7 +67,7 @@ export class Engine implements ModuleHost {
     const paths = resolvePaths(this.ctx);
     return {
       name: APP_NAME, version: APP_VERSION, platform: process.platform, defaults: this.defaultSettings(),
-      agents: knownEntries(paths), authenticatable: authenticatableNames(paths), taskSteps: this.tasks.stepNames(), steps: STEP_PAGES,
+      agents: knownEntries(paths), authenticatable: authenticatableNames(paths), taskSteps: this.tasks.stepNames(), steps: STEP_PAGES, home: this.ctx.home,
     };
   }
 

@@ -12,6 +12,7 @@ import type { BUILD_PARAMS, SIDECAR_PARAMS } from './images/params.ts';
 import type { InstallResult } from './sandbox/install.ts';
 import type { INSTALL_PARAMS, NO_PARAMS, UNINSTALL_PARAMS } from './sandbox/module.ts';
 import type { UninstallResult } from './sandbox/uninstall.ts';
+import type { UnlockOutcome, UnlockTier } from './vault/unlock.ts';
 import type { FIX_ALL_PARAMS, FIX_ONE_PARAMS, FixAllResult, FixOneResult } from './steps/fix-all.ts';
 import type { v } from './validate.ts';
 
@@ -24,6 +25,7 @@ export interface TaskStepMap {
   'sandbox.uninstall': { params: In<typeof UNINSTALL_PARAMS>; result: UninstallResult };
   'vault.acknowledge-recovery': { params: In<typeof NO_PARAMS>; result: { marker: string } };
   'vault.recovery-key': { params: In<typeof NO_PARAMS>; result: { generatedPassphrase: string | null } };
+  'vault.unlock': { params: { recoveryKey: string; tier?: UnlockTier | null }; result: UnlockOutcome };
   'terok.install': { params: In<typeof NO_PARAMS>; result: { command: string } };
   'images.build': { params: In<typeof BUILD_PARAMS>; result: BuildResult };
   'images.build-sidecar': { params: In<typeof SIDECAR_PARAMS>; result: SidecarResult };
@@ -38,7 +40,7 @@ export type TaskResult<S extends TaskStep> = TaskStepMap[S]['result'];
 
 /** The same names at run time (a test checks the engine registers exactly these). */
 export const TASK_STEP_NAMES = [
-  'setup.fix-all', 'setup.fix', 'sandbox.install', 'sandbox.uninstall', 'vault.acknowledge-recovery', 'vault.recovery-key', 'terok.install',
+  'setup.fix-all', 'setup.fix', 'sandbox.install', 'sandbox.uninstall', 'vault.acknowledge-recovery', 'vault.recovery-key', 'vault.unlock', 'terok.install',
   'images.build', 'images.build-sidecar', 'ssh.generate', 'credentials.api-key', 'credentials.oauth-terminal',
 ] as const satisfies readonly TaskStep[];
 

@@ -22,6 +22,8 @@ export type { RosterView } from '../core/roster/view.ts';
 export type { PtyEvent } from '../core/auth/pty-session.ts';
 export type { SetupVerdictReport } from '../core/sandbox/setup-stamp.ts';
 export type { TaskStep, TaskStepMap, TaskParams, TaskResult } from '../core/task-steps.ts';
+/** The one value from core the renderer uses (pure): paths shown as `~/…`, as in the report. */
+export { homeToTilde } from '../core/host/tilde.ts';
 
 /** What the Welcome page needs to start: defaults, the agent list, the task steps this build offers. */
 export type AppInfo = AppInfoData;

@@ -1,5 +1,5 @@
 /**
- * "Fix everything for me" on a fresh machine with terok installed (fixture;
+ * "Set up everything" on a fresh machine with terok installed (fixture;
  * PyPI is unreachable): the real sandbox install and the real SSH-key step
  * run in order from the Welcome page; the image build step is replaced by a
  * local busybox build tagged as the images probe expects (the real build
@@ -35,7 +35,7 @@ describe('fix everything', { skip: !rendererBuilt() && 'renderer not built' }, (
     const s = await openWizard(host.ctx, { steps: { 'images.build': localBuild } });
     try {
       await s.page.getByTestId('page-status').filter({ hasText: 'need attention' }).waitFor();
-      await s.page.getByRole('button', { name: 'Fix everything for me' }).click();
+      await s.page.getByRole('button', { name: 'Set up everything' }).click();
       // The one-time recovery key holds the flow until it is saved.
       await s.page.getByRole('heading', { name: 'Your vault recovery key' }).waitFor({ timeout: 60_000 });
       await s.page.waitForTimeout(500);

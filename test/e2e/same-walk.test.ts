@@ -1,6 +1,6 @@
 /**
  * One orchestrator, two faces: `terok-setup run --yes` and the wizard's
- * "Fix everything for me" both start `setup.fix-all`, so on two identical
+ * "Set up everything" both start `setup.fix-all`, so on two identical
  * fresh hosts they must produce the same walk — the same setup events, the
  * same sub-tasks in the same order with the same outcomes.
  *
@@ -164,7 +164,7 @@ describe('the same walk from both faces', { skip: !rendererBuilt() && 'renderer 
       let wizard: Walk;
       try {
         await s.page.getByTestId('page-status').filter({ hasText: 'need attention' }).waitFor();
-        await s.page.getByRole('button', { name: 'Fix everything for me' }).click();
+        await s.page.getByRole('button', { name: 'Set up everything' }).click();
         await s.page.getByRole('heading', { name: 'Your vault recovery key' }).waitFor({ timeout: 60_000 });
         await s.page.getByRole('button', { name: 'I have saved it' }).click();
         await s.page.getByRole('heading', { name: 'Credentials' }).waitFor({ timeout: 120_000 });

@@ -58,16 +58,16 @@ function withConfig(host: SandboxHost): SandboxHost {
 describe('the generic step page', { skip: !rendererBuilt() && 'renderer not built' }, () => {
   after(async () => { await removeImages([ALIAS]); await closeBrowser(); });
 
-  test('Git missing: the Git page shows the report\'s headline, the copyable install command and a warning mark', async () => {
+  test('Git missing: the Git page shows the report\'s headline, the copyable install command and a neutral "not set up yet" mark', async () => {
     // Only the sandbox's bin on PATH: podman (the real one) but no git.
     const host = createSandboxHost({ inheritPath: false });
     realPodman(host);
     const s = await openWizard(host.ctx);
     try {
-      await waitForMark(s.page, 'git', 'warning');
+      await waitForMark(s.page, 'git', 'not set up yet');
       const git = reportOf(await sweep(s), 'git')!;
       assert.equal(git.status, 'missing');
-      assert.equal(git.state, 'warning');
+      assert.equal(git.state, 'todo');
       const install = git.explanation.commands?.[0];
       assert.ok(install, 'the report has an install command for this distribution');
 
@@ -83,7 +83,7 @@ describe('the generic step page', { skip: !rendererBuilt() && 'renderer not buil
       assert.deepEqual(s.desktop.clipboard, [install.command]);
       // Git has no fix: the copy button is the body's only button.
       assert.equal(await s.page.locator('section.page .body button').count(), 1);
-      assert.equal(await mark(s.page, 'git').getAttribute('aria-label'), 'warning');
+      assert.equal(await mark(s.page, 'git').getAttribute('aria-label'), 'not set up yet');
       await shot(s, 'git');
     } finally {
       await s.close();
@@ -115,8 +115,9 @@ describe('the generic step page', { skip: !rendererBuilt() && 'renderer not buil
       assert.equal(await text(s.page, s.page.getByTestId('page-status')), 'vault: locked');
       assert.equal(await text(s.page, notice(s.page)), vault.explanation.headline);
       assert.match(vault.explanation.headline, /^The vault is locked/);
-      assert.equal(await text(s.page, s.page.getByLabel('Unlock the vault', { exact: true })), 'terok-sandbox vault unlock');
-      await s.page.getByText(paths.credentialDb, { exact: true }).waitFor();
+      assert.equal(await text(s.page, s.page.getByLabel('Or unlock it in a terminal', { exact: true })), 'terok-sandbox vault unlock');
+      // Shown under ~ (the report's fact keeps the real path).
+      await s.page.getByText(paths.credentialDb.replace(locked.home, '~'), { exact: true }).waitFor();
       await shot(s, 'vault');
 
       const u = await openWizard(unlocked.ctx);
@@ -129,7 +130,8 @@ describe('the generic step page', { skip: !rendererBuilt() && 'renderer not buil
       assert.equal(await text(u.page, u.page.getByTestId('page-status')), 'vault: unlocked (kernel-keyring)');
       assert.equal(await text(u.page, notice(u.page)), 'The vault is unlocked.');
       assert.equal(await text(u.page, notice(u.page)), open.explanation.headline);
-      assert.equal(await u.page.getByLabel('Unlock the vault', { exact: true }).count(), 0, 'no unlock command on an open vault');
+      assert.equal(await u.page.getByLabel('Or unlock it in a terminal', { exact: true }).count(), 0, 'no unlock command on an open vault');
+      assert.equal(await u.page.getByRole('region', { name: 'Unlock with your recovery key' }).count(), 0, 'no unlock form on an open vault');
     } finally {
       for (const s of sessions) await s.close();
       locked.cleanup();
@@ -161,7 +163,7 @@ describe('the generic step page', { skip: !rendererBuilt() && 'renderer not buil
     createVaultFixture(host); // an open vault without keys
     const s = await openWizard(host.ctx);
     try {
-      await waitForMark(s.page, 'ssh', 'skipped');
+      await waitForMark(s.page, 'ssh', 'not set up yet');
       await s.page.locator('nav [data-page="ssh"]').click();
       await s.page.getByRole('heading', { name: 'SSH key' }).waitFor();
       assert.equal(await text(s.page, s.page.getByTestId('page-status')), "ssh key: none registered for 'standalone'");
@@ -209,7 +211,7 @@ describe('the generic step page', { skip: !rendererBuilt() && 'renderer not buil
     const host = withConfig(createSandboxHost());
     const s = await openWizard(host.ctx, { steps: { 'images.build': held } });
     try {
-      await waitForMark(s.page, 'images', 'failed');
+      await waitForMark(s.page, 'images', 'not set up yet');
       await s.page.locator('nav [data-page="images"]').click();
       await s.page.getByRole('button', { name: 'Build images' }).click();
       await running;

@@ -1,7 +1,8 @@
 /**
  * Re-running setup after a terok upgrade: install with one fixture version,
  * "upgrade" the fixture's terok-sandbox, and the wizard shows which package
- * moved, offers Re-run setup, and is ready again afterwards — with the same
+ * moved, says the services need a refresh (not that they are gone), offers
+ * Refresh sandbox services, and is ready again afterwards — with the same
  * vault (no new passphrase). keyctl is the one stand-in (always failing).
  */
 import assert from 'node:assert/strict';
@@ -12,12 +13,31 @@ import { pendingKeyFile } from '../../main/core/vault/recovery-key.ts';
 import { createSandboxHost } from '../support/host.ts';
 import { createTerokFixture } from '../support/terok-fixture.ts';
 import { failingKeyctl, install } from '../support/sandbox-install.ts';
+import type { Page } from 'playwright-core';
 import { closeBrowser, openWizard, rendererBuilt } from './harness.ts';
+
+/** The Sandbox page and Summary after an upgrade: "needs refresh", the Refresh button, what is redone and kept (ends on Summary). */
+async function expectRefreshWording(page: Page): Promise<void> {
+  await page.locator('nav [data-page="sandbox"]').click();
+  await page.getByTestId('page-status').filter({ hasText: 'Needs refresh after the terok upgrade' }).waitFor();
+  assert.equal(await page.getByTestId('setup-banner').getByRole('button').count(), 0, 'one Refresh button on the Sandbox page: its own');
+  const body = page.locator('section.page .body');
+  await body.getByRole('button', { name: 'Refresh sandbox services' }).waitFor();
+  assert.equal(
+    (await page.getByTestId('fix-note').textContent())?.trim(),
+    'Refreshing redoes the firewall hooks, the supervisor wrapper, the setup record and the routes. It keeps your vault, credentials, SSH keys and images.',
+  );
+  assert.equal(await body.getByText('The sandbox services are not installed').count(), 0);
+  assert.equal(await body.locator('[role="alert"]').count(), 0, 'a refresh is not an alarm');
+  await page.locator('nav [data-page="summary"]').click();
+  assert.equal((await page.getByTestId('verdict-reasons').locator('li').filter({ hasText: 'Sandbox services' }).textContent())?.trim(), 'Sandbox services: Needs refresh after the terok upgrade');
+  assert.equal(await page.locator('section.page [role="alert"]').count(), 0);
+}
 
 describe('re-run after an upgrade', { skip: !rendererBuilt() && 'renderer not built' }, () => {
   after(async () => { await closeBrowser(); });
 
-  test('the banner names the upgraded package; Re-run setup brings the stamp up to date, shows the still unsaved key again (no new one), and "I have saved it" retires it', async () => {
+  test('the banner names the upgraded package; Refresh sandbox services brings the stamp up to date, shows the still unsaved key again (no new one), and "I have saved it" retires it', async () => {
     const host = createSandboxHost({ env: { NO_COLOR: '1' } });
     const fixture = createTerokFixture(host);
     failingKeyctl(host);
@@ -30,9 +50,12 @@ describe('re-run after an upgrade', { skip: !rendererBuilt() && 'renderer not bu
       const banner = s.page.getByTestId('setup-banner');
       await banner.getByText('terok was updated').waitFor();
       assert.match(await banner.textContent() ?? '', /terok-sandbox 0\.5\.0a23 → 0\.5\.0a24/);
-      assert.equal(await s.page.locator('nav [data-page="sandbox"] [role="img"]').getAttribute('aria-label'), 'failed');
+      assert.match(await banner.textContent() ?? '', /keeps your vault, credentials, SSH keys and images/);
+      // Needs a refresh, which is not a failure: amber, not red.
+      assert.equal(await s.page.locator('nav [data-page="sandbox"] [role="img"]').getAttribute('aria-label'), 'warning');
+      await expectRefreshWording(s.page);
 
-      await banner.getByRole('button', { name: 'Re-run setup' }).click();
+      await banner.getByRole('button', { name: 'Refresh sandbox services' }).click();
       await s.page.getByText('Setup finished.').waitFor({ timeout: 60_000 });
       await banner.waitFor({ state: 'detached' });
       // The first install's key was never confirmed: it comes back — the same key, not a second one.
@@ -44,6 +67,34 @@ describe('re-run after an upgrade', { skip: !rendererBuilt() && 'renderer not bu
       assert.equal(existsSync(paths.recoveryMarker), true);
       assert.equal(existsSync(pendingKeyFile(paths)), false, 'the pending copy is deleted');
       assert.equal(JSON.parse(readFileSync(paths.setupStamp, 'utf8')).packages['terok-sandbox'], '0.5.0a24');
+      await s.page.getByTestId('page-status').filter({ hasText: 'Shield ready, setup current.' }).waitFor();
+    } finally {
+      await s.close();
+      host.cleanup();
+    }
+  });
+
+  test('new shield hooks after an upgrade: terok\'s line says "missing: shield hooks", the wizard says "needs refresh" with what is kept, and its Refresh button brings it back', async () => {
+    const host = createSandboxHost({ env: { NO_COLOR: '1' } });
+    const fixture = createTerokFixture(host);
+    failingKeyctl(host);
+    const first = await install(host, { passphraseTier: 'kernel-keyring' });
+    assert.equal(first.exitCode, 0);
+    fixture.setBundleVersion(13);
+    fixture.setVersion('terok-shield', '0.8.0a11');
+    const s = await openWizard(host.ctx);
+    try {
+      await s.page.getByTestId('setup-banner').getByText('terok was updated').waitFor();
+      const sandbox = (await s.engine.sweep(s.engine.defaultSettings())).steps.find((x) => x.id === 'sandbox')!;
+      assert.deepEqual(sandbox.result, { name: 'sandbox services', ok: false, message: 'missing: shield hooks' }, "terok's line is unchanged");
+      assert.equal(sandbox.status, 'outdated');
+      await expectRefreshWording(s.page);
+      assert.equal(await s.page.getByText('missing: shield hooks').count(), 0, "the wizard's pages say what it means instead");
+      assert.equal(await s.page.getByText('not installed').count(), 0);
+      assert.equal(await s.page.getByRole('button', { name: 'Install sandbox services' }).count(), 0);
+
+      await s.page.getByRole('button', { name: 'Refresh sandbox services' }).first().click();
+      await s.page.getByText('Setup finished.').waitFor({ timeout: 60_000 });
       await s.page.getByTestId('page-status').filter({ hasText: 'Shield ready, setup current.' }).waitFor();
     } finally {
       await s.close();

@@ -9,5 +9,6 @@ import { routesCommand } from './routes.ts';
 import { agentsCommand } from './agents.ts';
 import { authCommand } from './auth.ts';
 import { sshKeyCommand } from './ssh-key.ts';
+import { unlockCommand } from './unlock.ts';
 
-export const COMMANDS: readonly CliCommand[] = [checkCommand, runCommand, buildCommand, installCommand, uninstallCommand, routesCommand, agentsCommand, sshKeyCommand, authCommand];
+export const COMMANDS: readonly CliCommand[] = [checkCommand, runCommand, buildCommand, installCommand, uninstallCommand, routesCommand, agentsCommand, unlockCommand, sshKeyCommand, authCommand];

@@ -5,6 +5,7 @@
  * value we know of become `[redacted]`. Defensive by design — the engine
  * already keeps secrets out of events; this is the second fence.
  */
+import { homeToTilde } from '../host/tilde.ts';
 
 /** Prefixes of API keys and tokens we know: Anthropic, OpenAI, GitHub, GitLab. */
 export const SECRET_PREFIXES = ['sk-ant-', 'sk-', 'gho_', 'ghp_', 'ghs_', 'glpat-'] as const;
@@ -50,13 +51,11 @@ export interface RedactorOptions {
 
 export function createRedactor(opts: RedactorOptions = {}): Redactor {
   const secrets = [...new Set(opts.secrets ?? [])].filter((s) => s.length >= MIN_SECRET_LENGTH).sort((a, b) => b.length - a.length);
-  const home = opts.home && opts.home !== '/' ? opts.home.replace(/\/+$/, '') : null;
-  const homePattern = home ? new RegExp(`${escapeRegExp(home)}(?=/|$|[^A-Za-z0-9._-])`, 'g') : null;
+  const tilde = homeToTilde(opts.home);
   return (text) => {
     let out = text;
     for (const secret of secrets) out = out.split(secret).join(REDACTED);
     out = out.replace(TOKEN_PATTERN, REDACTED);
-    if (homePattern) out = out.replace(homePattern, '~');
-    return out;
+    return tilde(out);
   };
 }

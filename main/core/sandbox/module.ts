@@ -7,6 +7,7 @@
  *   sandbox.uninstall          { noShield? }                           → UninstallResult
  *   vault.acknowledge-recovery {}                                      → { marker }  (drops the pending copy)
  *   vault.recovery-key         {}                                      → { generatedPassphrase }  (the pending, unsaved key)
+ *   vault.unlock               { recoveryKey, tier? }                  → UnlockOutcome  (the key is checked, never echoed)
  *   terok.install              {}                                      → { command }  (pipx, live output)
  *
  * Params arrive from the renderer, so they are validated here, strictly.
@@ -22,10 +23,11 @@ import { vaultRoutesStep } from '../roster/vault-routes.ts';
 import { TaskError, type TaskContext } from '../tasks/task-manager.ts';
 import { tierValidationError, type ProvisionableTier } from '../vault/provisioning.ts';
 import { confirmRecoveryKey, pendingKey } from '../vault/recovery-key.ts';
+import { UNLOCK_TIERS, unlockParamsError, unlockVault, type UnlockOutcome, type UnlockTier } from '../vault/unlock.ts';
 import { ensureSandboxReady, type InstallOptions, type VaultRoutesStep } from './install.ts';
 import { uninstallSandbox, type UninstallOptions } from './uninstall.ts';
 import { terokInstallPlan } from './terok-runtime.ts';
-import { optBool, optStr, parseWith, taskParams } from '../validate.ts';
+import { optBool, optStr, parseWith, taskParams, v } from '../validate.ts';
 import { InvalidParamsError } from '../errors.ts';
 import type { TaskStep } from '../task-steps.ts';
 
@@ -37,6 +39,16 @@ export interface SandboxModuleDeps {
 export const INSTALL_PARAMS = taskParams({ noShield: optBool('noShield'), noVault: optBool('noVault'), passphraseTier: optStr('passphraseTier') });
 export const UNINSTALL_PARAMS = taskParams({ noShield: optBool('noShield') });
 export const NO_PARAMS = taskParams({});
+/** The messages never name the key's value: this field holds a secret. */
+export const UNLOCK_PARAMS = v.pipe(
+  taskParams({ recoveryKey: v.optional(v.unknown()), tier: v.optional(v.nullable(v.picklist(UNLOCK_TIERS, `tier must be one of: ${UNLOCK_TIERS.join(', ')}`))) }),
+  v.check((p) => unlockParamsError(p.recoveryKey, p.tier) === null, (issue) => unlockParamsError((issue.input as { recoveryKey?: unknown }).recoveryKey, (issue.input as { tier?: unknown }).tier) ?? 'invalid unlock request'),
+);
+
+export function parseUnlockParams(raw: unknown): { recoveryKey: string; tier?: UnlockTier } {
+  const p = parseWith(UNLOCK_PARAMS, raw);
+  return { recoveryKey: p.recoveryKey as string, ...(p.tier ? { tier: p.tier } : {}) };
+}
 
 export function parseInstallParams(raw: unknown): InstallOptions {
   const p = parseWith(INSTALL_PARAMS, raw);
@@ -67,6 +79,14 @@ export function register(host: ModuleHost, deps: SandboxModuleDeps = { vaultRout
     // Once saved, no history fetch may replay the key.
     for (const step of RECOVERY_KEY_STEPS) host.redactResults(step, 'generatedPassphrase');
     return { marker };
+  });
+  // The recovery key is checked before the vault is touched; it is never logged and never in the result.
+  host.register('vault.unlock', async (raw, task): Promise<UnlockOutcome> => {
+    const request = parseUnlockParams(raw);
+    const config = loadTerokConfig(host.ctx);
+    const outcome = await unlockVault(host.ctx, resolvePaths(host.ctx, config), config, request, task.signal);
+    for (const line of outcome.lines) task.log(line);
+    return outcome;
   });
   // A key minted by an interrupted run, still not confirmed: handed over again to be shown and saved.
   host.register('vault.recovery-key', async (raw) => {

@@ -10,6 +10,7 @@ import { effectiveRoster } from '../roster/auth-map.ts';
 import type { VaultProblem } from '../vault/vault-access.ts';
 import { defineStep, type Probed } from './descriptor.ts';
 import { closedVaultHeadline, vaultProblemStatus, vaultSnapshotOf } from './probe-env.ts';
+import { vaultPrerequisite } from './vault.ts';
 
 export interface CredentialsFacts {
   provider: string;
@@ -75,7 +76,7 @@ export const credentialsStep = defineStep({
     ];
     if (!facts.auth) return { headline: `${facts.provider} signs in through the tools it runs; there is nothing to store for it here.`, details };
     if (status === 'ok') return { headline: `A ${facts.credentialType === 'oauth' ? 'login' : 'key'} for ${facts.credentialProvider} is stored.`, details };
-    if (facts.vaultProblem) return { headline: closedVaultHeadline(facts.vaultProblem, 'credentials cannot be read or stored'), details };
+    if (facts.vaultProblem) return { headline: closedVaultHeadline(facts.vaultProblem, 'credentials cannot be read or stored'), details, prerequisite: vaultPrerequisite(facts.vaultProblem) };
     return { headline: `Without credentials, ${facts.provider} will prompt for login on first turn.`, details };
   },
   fix: {

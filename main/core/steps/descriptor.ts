@@ -47,11 +47,20 @@ export interface Probed<F> {
 /** How a step reads on its page and in the report — composed in core, so every face says the same. */
 export interface Explanation {
   headline: string;
+  /** One short line for the Summary's list when terok's line would mislead (default: see StepReport.summary). */
+  summary?: string;
+  /** What the fix will redo and what it keeps, shown beside its button. */
+  fixNote?: string;
   details?: { label: string; value: string }[];
   /** Commands the user can copy (install hints, manual fixes); a `group` folds them under that heading. */
   commands?: { label: string; command: string; group?: string }[];
   /** Documentation to open in the browser (https, allow-listed hosts). */
   links?: { label: string; url: string }[];
+  /**
+   * Another step must be put right before this one's action can work (the vault is locked, not set up …):
+   * faces disable the action, the headline says why, and this links to that step's page.
+   */
+  prerequisite?: { step: string; label: string };
 }
 
 /** One task the fix starts, with params derived from settings and facts. */

@@ -16,7 +16,7 @@ export const gitStep = defineStep({
   // In terok a failed podman stops the gate before git is looked at.
   dependsOn: ['podman'],
   cost: 'files',
-  about: "Terok's git gate uses the git on this computer to mirror your repositories, so agents can push through it.",
+  about: "Terok's Git gate uses Git on this computer to mirror your repositories, so agents can push through it.",
   checkName: () => 'git',
   async probe({ ctx }): Promise<Probed<GitFacts>> {
     const bin = which(ctx, 'git');
@@ -28,8 +28,10 @@ export const gitStep = defineStep({
   explain({ status, facts }) {
     if (status === 'ok') return { headline: 'Git is installed.', details: [{ label: 'Found at', value: facts.path ?? '' }] };
     return {
-      headline: 'Git is not installed. This does not block terok; install it to enable the git gate.',
-      commands: facts.installCommand ? [{ label: 'Install git', command: facts.installCommand }] : [],
+      headline: 'Git is not installed. This does not block terok; install it to enable the Git gate.',
+      // terok's line says "not found on PATH"; the wizard's list says it plainly.
+      summary: 'Not installed (recommended for the Git gate)',
+      commands: facts.installCommand ? [{ label: 'Install Git', command: facts.installCommand }] : [],
     };
   },
 });

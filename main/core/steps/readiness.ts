@@ -22,8 +22,17 @@ export const EXIT_NOT_READY = 3;
 export const EXIT_DOWNGRADE = 4;
 export type ReadinessExit = typeof EXIT_READY | typeof EXIT_NOT_READY | typeof EXIT_DOWNGRADE;
 
-/** What the sidebar shows for a step. */
-export type StepState = 'ok' | 'warning' | 'failed' | 'skipped' | 'blocked';
+/**
+ * What the sidebar shows for a step:
+ *   ok      — in place
+ *   todo    — not set up yet (never attempted, or its home not created): neutral, not a failure
+ *   warning — in place with a caveat, locked, or needing a refresh (after a terok upgrade)
+ *   failed  — broken: installed but not answering, or the check itself failed
+ *   blocked — waits for an unmet dependency
+ * A fix that was tried and failed is the renderer's to mark (it saw the task end).
+ */
+export const STEP_STATES = ['ok', 'todo', 'warning', 'failed', 'blocked'] as const;
+export type StepState = (typeof STEP_STATES)[number];
 
 export interface StepReportOf<Id extends StepId> {
   id: Id;
@@ -38,6 +47,8 @@ export interface StepReportOf<Id extends StepId> {
   blockedBy: StepId[];
   facts: FactsOf<Id>;
   explanation: Explanation;
+  /** The wizard's one line for this step in a list (Summary): "Not set up yet" when never done, else terok's message. */
+  summary: string;
   /** Lines terok prints when this step stays unmet (empty when met). */
   consequence: string[];
   manualCommand: string | null;
@@ -56,8 +67,10 @@ export function reportOf<Id extends StepId>(report: Pick<ReadinessReport, 'steps
 
 export interface Verdict {
   ready: boolean;
-  /** Short reasons for "not ready", in step order. */
+  /** Short reasons for "not ready", in step order (terok's words). */
   reasons: string[];
+  /** The steps those reasons belong to (a stale setup stamp is the sandbox step's), for pages to link and word themselves. */
+  unmet: StepId[];
   /** Shield bypass is on: ready, but with unrestricted network. */
   bypass: boolean;
 }
@@ -75,19 +88,21 @@ export interface ReadinessReport {
   warnings: string[];
 }
 
+export const NOT_SET_UP = 'Not set up yet';
+
 /**
- * The state a step shows: blocked by an unmet dependency, else from its status
- * and requirement. An optional step is "skipped" while it is simply not done
- * yet (missing, or its home not created); locked, broken or outdated is a
- * warning, since the user skipped nothing.
+ * The state a step shows: blocked by an unmet dependency, else from its status.
+ * Never attempted is "todo" whatever the requirement; red "failed" is kept for
+ * what is broken, and never for an informational step.
  */
-export function stateOf(step: Step, status: StepStatus, blocked: boolean): StepState {
+export function stateOf(step: Pick<Step, 'requirement'>, status: StepStatus, blocked: boolean): StepState {
   if (blocked) return 'blocked';
-  if (status === 'ok') return 'ok';
-  if (status === 'degraded') return 'warning';
-  if (step.requirement === 'info') return 'warning';
-  if (step.requirement === 'optional') return status === 'missing' || status === 'not-set-up' ? 'skipped' : 'warning';
-  return 'failed';
+  switch (status) {
+    case 'ok': return 'ok';
+    case 'missing': case 'not-set-up': return 'todo';
+    case 'degraded': case 'outdated': case 'locked': return 'warning';
+    case 'unresponsive': case 'error': return step.requirement === 'info' ? 'warning' : 'failed';
+  }
 }
 
 /**
@@ -97,16 +112,21 @@ export function stateOf(step: Step, status: StepStatus, blocked: boolean): StepS
  */
 export function verdictOf(results: ReadonlyMap<StepId, CheckResult>, setup: Pick<SetupVerdictReport, 'verdict' | 'message'> | null, bypass: boolean): Verdict {
   const reasons: string[] = [];
+  const unmet: StepId[] = [];
   for (const step of STEPS) {
     const r = results.get(step.id);
     if (step.gate !== 'terok-preflight' || step.requirement !== 'required' || !r || r.ok) continue;
     if ((step as Step).stopsEverything) {
-      return { ready: false, reasons: [`${r.name}: ${r.message}`], bypass };
+      return { ready: false, reasons: [`${r.name}: ${r.message}`], unmet: [step.id], bypass };
     }
     reasons.push(`${r.name}: ${r.message}`);
+    unmet.push(step.id);
   }
-  if (setup && setup.verdict !== 'ok') reasons.push(`setup stamp: ${setup.message}`);
-  return { ready: reasons.length === 0, reasons, bypass };
+  if (setup && setup.verdict !== 'ok') {
+    reasons.push(`setup stamp: ${setup.message}`);
+    unmet.push('sandbox');
+  }
+  return { ready: reasons.length === 0, reasons, unmet: STEPS.map((s) => s.id).filter((id) => unmet.includes(id)), bypass };
 }
 
 /** terok's script contract: 0 ready, 4 downgrade (outranks every other reason), else 3. */
@@ -138,6 +158,8 @@ export function blockedBy(step: Step, statuses: ReadonlyMap<StepId, StepStatus>)
 export function stepReport(step: Step, probed: Probed<unknown>, settings: GateSettings, statuses: ReadonlyMap<StepId, StepStatus>): StepReport {
   const blockers = blockedBy(step, statuses);
   const again = step.fix?.again?.call(settings);
+  const state = stateOf(step, probed.status, blockers.length > 0);
+  const explanation = step.explain(probed, settings);
   // The descriptor's probe produced these facts for this id; the union cannot see that through the erased `Step`.
   return {
     id: step.id,
@@ -146,10 +168,11 @@ export function stepReport(step: Step, probed: Probed<unknown>, settings: GateSe
     gate: step.gate,
     result: probed.result,
     status: probed.status,
-    state: stateOf(step, probed.status, blockers.length > 0),
+    state,
     blockedBy: blockers,
     facts: probed.facts,
-    explanation: step.explain(probed, settings),
+    explanation,
+    summary: explanation.summary ?? (state === 'todo' ? NOT_SET_UP : probed.result.message),
     consequence: probed.result.ok ? [] : step.unmet(settings).lines.map((l) => l.trim()),
     manualCommand: step.manualCommand?.(settings) ?? null,
     offer: step.fix?.offer(settings) ?? null,

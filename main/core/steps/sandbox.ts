@@ -9,13 +9,16 @@ import { checkHostTools, type HostTool } from '../sandbox/prerequisites.ts';
 import type { SetupVerdictReport } from '../sandbox/setup-stamp.ts';
 import { terokInstallPlan, type TerokInstallPlan } from '../sandbox/terok-runtime.ts';
 import { tierChoices, type TierChoice } from '../vault/provisioning.ts';
-import { defineStep, type FixCall, type Probed, type StepStatus } from './descriptor.ts';
+import type { VaultProblem } from '../vault/vault-access.ts';
+import { defineStep, type Explanation, type FixCall, type Probed, type StepStatus } from './descriptor.ts';
 import { setupVerdictOf, shieldHealthOf, terokRuntimeOf, vaultFileExists, vaultSnapshotOf, type ProbeEnv } from './probe-env.ts';
 
 export interface VaultPlan {
   provisioned: boolean;
   source: string | null;
   reason: string | null;
+  /** The DB exists but does not open (no tier holds its passphrase, or the one found does not fit). */
+  locked: boolean;
   /** No tier holds a passphrase, no DB exists and systemd-creds is unavailable: the user picks a tier. */
   needsChoice: boolean;
   choices: TierChoice[];
@@ -38,6 +41,8 @@ export interface SandboxFacts {
   containersConf: string;
 }
 
+const LOCKED: ReadonlySet<VaultProblem> = new Set(['no-passphrase', 'broken-tier', 'wrong-passphrase']);
+
 async function vaultPlan(env: ProbeEnv): Promise<VaultPlan> {
   const snapshot = await vaultSnapshotOf(env);
   const provisioned = snapshot.status !== 'unavailable' || vaultFileExists(env);
@@ -47,6 +52,7 @@ async function vaultPlan(env: ProbeEnv): Promise<VaultPlan> {
     provisioned,
     source: snapshot.status === 'unavailable' ? null : snapshot.source,
     reason: snapshot.status === 'unavailable' ? snapshot.reason : null,
+    locked: snapshot.status === 'unavailable' && LOCKED.has(snapshot.problem),
     needsChoice: !provisioned && !automatic,
     choices: choices.filter((c) => c.tier !== 'systemd-creds'),
   };
@@ -61,10 +67,38 @@ function planContainersConf(env: ProbeEnv): { warning: string | null; error: str
 }
 
 function statusOf(health: string, setup: SetupVerdictReport['verdict']): StepStatus {
-  if (health === 'setup-needed') return 'missing';
+  // Hooks gone while a setup record from an older terok exists: the upgrade moved them, it did not wipe the setup.
+  if (health === 'setup-needed') return setup === 'stale_after_update' ? 'outdated' : 'missing';
   if (health === 'stale-hooks') return 'outdated';
   if (setup === 'first_run') return 'not-set-up';
   return setup === 'ok' ? 'ok' : 'outdated';
+}
+
+/** What "Refresh sandbox services" redoes and what it leaves alone (terok-executor setup is idempotent). */
+export const REFRESH_NOTE = 'Refreshing redoes the firewall hooks, the supervisor wrapper, the setup record and the routes. It keeps your vault, credentials, SSH keys and images.';
+export const NEEDS_REFRESH = 'Needs refresh after the terok upgrade';
+
+function outdatedExplanation(facts: SandboxFacts): { headline: string; summary: string; fixNote?: string } {
+  if (facts.setup === 'stale_after_downgrade') {
+    return { headline: 'terok was downgraded since the last setup: it refuses to run against files set up by a newer release. The note at the top says what to do.', summary: 'terok was downgraded since the last setup' };
+  }
+  if (facts.setup === 'stamp_corrupt') {
+    return { headline: 'The setup record is unreadable. Refresh the sandbox services to write it again.', summary: 'Needs refresh: the setup record is unreadable', fixNote: REFRESH_NOTE };
+  }
+  const what = facts.health === 'stale-hooks' ? 'the installed firewall hooks are from the previous version'
+    : facts.health === 'setup-needed' ? 'the firewall hooks are not where the new version looks for them'
+      : 'the setup record is from the previous version';
+  return { headline: `${NEEDS_REFRESH}: ${what}. Nothing of yours was lost.`, summary: NEEDS_REFRESH, fixNote: REFRESH_NOTE };
+}
+
+function servicesExplanation(status: StepStatus, facts: SandboxFacts): Explanation {
+  const bypass = facts.health === 'bypass';
+  switch (status) {
+    case 'ok': return { headline: bypass ? 'The firewall is bypassed by configuration: containers have unrestricted network.' : 'Shield ready, setup current.' };
+    case 'not-set-up': return { headline: 'The firewall hooks are in place, but setup has not finished on this machine yet.' };
+    case 'outdated': return outdatedExplanation(facts);
+    default: return { headline: 'Not set up yet: the firewall hooks and the credential vault are installed in one step.' };
+  }
 }
 
 export const sandboxStep = defineStep({
@@ -101,14 +135,15 @@ export const sandboxStep = defineStep({
   },
   unmet: () => ({ stream: 'stderr', lines: ['      Run: terok-executor setup'] }),
   manualCommand: () => 'terok-executor setup',
-  explain({ status, facts }) {
-    const bypass = facts.health === 'bypass';
-    switch (status) {
-      case 'ok': return { headline: bypass ? 'The firewall is bypassed by configuration: containers have unrestricted network.' : 'Shield ready, setup current.' };
-      case 'not-set-up': return { headline: 'The firewall hooks are in place, but setup has not finished on this machine yet.' };
-      case 'outdated': return { headline: facts.health === 'stale-hooks' ? 'The installed firewall hooks are from a different terok version and must be refreshed.' : 'terok changed since the last setup; run the setup again so the new version\'s hooks and settings are in place.' };
-      default: return { headline: 'The sandbox services are not installed.' };
-    }
+  explain(probed) {
+    const { status, facts } = probed;
+    const base = servicesExplanation(status, facts);
+    if (!facts.vault.locked) return base;
+    // Never "ready" over a locked vault without saying so; an install stops at a locked vault, so it says that too.
+    const locked = status === 'ok'
+      ? ' The vault is locked, though: SSH keys and agent credentials cannot be used until you unlock it.'
+      : ' The vault is locked, and installing stops there until it is unlocked: unlock it first.';
+    return { ...base, headline: base.headline + locked, prerequisite: { step: 'vault', label: 'Unlock the vault' } };
   },
   fix: {
     offer: () => 'Install shield hooks now?',

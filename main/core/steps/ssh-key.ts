@@ -4,6 +4,7 @@ import { publicLineOf } from '../vault/ssh-keys.ts';
 import type { VaultProblem } from '../vault/vault-access.ts';
 import { defineStep, type Probed } from './descriptor.ts';
 import { closedVaultHeadline, vaultProblemStatus, vaultSnapshotOf } from './probe-env.ts';
+import { vaultPrerequisite } from './vault.ts';
 
 export interface SshKeyFacts {
   scope: string;
@@ -21,7 +22,7 @@ export const sshKeyStep = defineStep({
   gate: 'terok-preflight',
   dependsOn: ['podman'],
   cost: 'key-derivation',
-  about: "Terok's git gate signs pushes with an SSH key that stays in the encrypted vault on this computer.",
+  about: "Terok's Git gate signs pushes with an SSH key that stays in the encrypted vault on this computer.",
   checkName: () => 'ssh key',
   async probe(env): Promise<Probed<SshKeyFacts>> {
     const scope = DEFAULT_SSH_SCOPE;
@@ -49,7 +50,7 @@ export const sshKeyStep = defineStep({
       const commands = facts.keys.map((k) => ({ label: `Public key line (${k.keyType})`, command: k.publicLine }));
       return { headline: 'Your gate key is in the vault. Register its public line as a deploy key where you push.', details: keys, commands };
     }
-    if (facts.vaultProblem) return { headline: closedVaultHeadline(facts.vaultProblem, 'keys cannot be read') };
+    if (facts.vaultProblem) return { headline: closedVaultHeadline(facts.vaultProblem, 'keys cannot be read or generated'), prerequisite: vaultPrerequisite(facts.vaultProblem) };
     return { headline: "Without a gate SSH key, git push via the gate won't work." };
   },
   fix: {

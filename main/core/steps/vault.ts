@@ -10,7 +10,8 @@
  * "degraded", with the chmod commands. A wizard-only check: terok's gate
  * never prints it.
  */
-import { RECOVERY_ACK_COMMAND, RECOVERY_REVEAL_COMMAND } from '../vault/provisioning.ts';
+import { RECOVERY_ACK_COMMAND, RECOVERY_REVEAL_COMMAND, type TierChoice } from '../vault/provisioning.ts';
+import { unlockChoices } from '../vault/unlock.ts';
 import { pendingKey, recoveryConfirmed } from '../vault/recovery-key.ts';
 import { checkSecretModes, formatMode, shellWord, type LooseMode } from '../vault/secret-modes.ts';
 import type { VaultProblem } from '../vault/vault-access.ts';
@@ -43,6 +44,8 @@ export interface VaultFacts {
    * and keeps the pending copy until confirmed) or unconfirmed (no marker, no copy); null otherwise.
    */
   recovery: 'saved' | 'unsaved' | 'unconfirmed' | null;
+  /** Only when the recovery key can open it here (locked, or a wrong key in the kernel keyring): where unlock can keep the key (terok's default first). */
+  unlockTiers?: TierChoice[];
 }
 
 /** The vault line's message (the wizard's and `check --json`'s; terok's gate never prints it). */
@@ -67,6 +70,15 @@ function stateOf(problem: VaultProblem, dbEmpty: boolean): Exclude<VaultState, '
 }
 
 const UNLOCK = { label: 'Unlock the vault', command: 'terok-sandbox vault unlock' };
+/** Where the page offers its own unlock form, terok's command is the terminal alternative. */
+const UNLOCK_IN_TERMINAL = { label: 'Or unlock it in a terminal', command: UNLOCK.command };
+
+/** Where a step that needs the open vault sends the user, by why the vault is closed. */
+export function vaultPrerequisite(problem: VaultProblem): NonNullable<Explanation['prerequisite']> {
+  if (problem === 'not-set-up' || problem === 'plaintext') return { step: 'sandbox', label: 'Set up the sandbox services' };
+  if (problem === 'no-passphrase') return { step: 'vault', label: 'Unlock the vault' };
+  return { step: 'vault', label: 'See what is wrong with the vault' };
+}
 const STATUS = { label: "See terok's view of the vault", command: 'terok-sandbox vault status' };
 
 const RECOVERY_WORDS = { saved: 'saved (confirmed)', unsaved: 'not saved yet', unconfirmed: 'never confirmed as saved' } as const;
@@ -83,7 +95,7 @@ function closedExplanation(state: Exclude<VaultState, 'unlocked'>, facts: VaultF
     case 'locked':
       return {
         headline: 'The vault is locked: its database exists, but no keyring holds its passphrase (this happens after a reboot on the kernel-keyring tier). Unlock it with your recovery key.',
-        commands: [UNLOCK],
+        commands: [UNLOCK_IN_TERMINAL],
       };
     case 'broken-tier':
       return {
@@ -148,10 +160,13 @@ export const vaultStep = defineStep({
       return { result: { name: 'vault', ok: true, message }, status, facts: { ...base, state: 'unlocked', source: read.source, reason: null, recovery } };
     }
     const state = stateOf(read.problem, dbEmpty);
+    // Unlock can help where no durable tier is in the way: nothing holds the key, or the kernel keyring holds a wrong one.
+    const unlockable = state === 'locked' || (state === 'wrong-passphrase' && read.source === 'kernel-keyring');
+    const unlockTiers = unlockable ? await unlockChoices(env.ctx, env.signal) : null;
     return {
       result: { name: 'vault', ok: false, message: MESSAGES[state] },
       status: vaultProblemStatus(read.problem),
-      facts: { ...base, state, source: read.source, reason: read.reason, recovery: null },
+      facts: { ...base, state, source: read.source, reason: read.reason, recovery: null, ...(unlockTiers ? { unlockTiers } : {}) },
     };
   },
   unmet: () => ({ stream: 'stdout', lines: ['      Without an open vault, SSH keys and credentials cannot be used.'] }),

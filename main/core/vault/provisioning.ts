@@ -111,7 +111,7 @@ export function persistUseKeyring(ctx: Pick<HostContext, 'env' | 'home'>): strin
 const KEYCTL_MISSING = 'keyctl is not installed (package keyutils)';
 
 /** Why `tier` cannot take a passphrase here (checked before one is minted), or null. */
-async function tierUnusable(ctx: HostContext, tier: ProvisionableTier, signal?: AbortSignal): Promise<ProvisioningError | null> {
+export async function tierUnusable(ctx: HostContext, tier: ProvisionableTier, signal?: AbortSignal): Promise<ProvisioningError | null> {
   if (tier === 'systemd-creds') {
     const avail = await systemdCredsAvailability(ctx, signal);
     return avail.available ? null : new ProvisioningError(`${SYSTEMD_CREDS_UNAVAILABLE}: ${avail.reason}`);
@@ -152,16 +152,21 @@ async function storeInKernelKeyring(ctx: HostContext, paths: TerokPaths, passphr
   return 'session-file';
 }
 
-export async function storeInTier(ctx: HostContext, paths: TerokPaths, tier: ProvisionableTier, passphrase: string, signal?: AbortSignal): Promise<void> {
+/** Where a stored passphrase landed: the tier, or the kernel tier's session-file fallback. */
+export type StoredIn = 'systemd-creds' | 'keyring' | 'kernel-keyring' | 'session-file';
+
+export async function storeInTier(ctx: HostContext, paths: TerokPaths, tier: ProvisionableTier, passphrase: string, signal?: AbortSignal): Promise<StoredIn> {
   const unusable = await tierUnusable(ctx, tier, signal);
   if (unusable) throw unusable;
   if (tier === 'systemd-creds') {
     await sealWithSystemdCreds(ctx, paths, passphrase, signal);
-  } else if (tier === 'keyring') {
-    await storeInKeyring(ctx, passphrase, signal);
-  } else {
-    await storeInKernelKeyring(ctx, paths, passphrase, signal);
+    return 'systemd-creds';
   }
+  if (tier === 'keyring') {
+    await storeInKeyring(ctx, passphrase, signal);
+    return 'keyring';
+  }
+  return (await storeInKernelKeyring(ctx, paths, passphrase, signal)) === 'keyring' ? 'kernel-keyring' : 'session-file';
 }
 
 // ---- the credentials phase -------------------------------------------------------
@@ -258,7 +263,7 @@ export async function ensureCredentials(ctx: HostContext, paths: TerokPaths, con
         const pass = await obtainPassphrase(ctx, paths, null, opts);
         return { source: pass.source, dbPath, db: 'opened', backup: null, generatedPassphrase: pass.value, recovery: 'unsaved', detail: `passphrase source: ${pass.source}; recovery key not yet saved — shown again` };
       }
-      throw new ProvisioningError(`${dbPath} is encrypted, but no passphrase tier holds its passphrase (the vault is locked). Unlock it with your recovery key (terok-sandbox vault unlock), then re-run setup.`);
+      throw new ProvisioningError(`${dbPath} is encrypted, but no passphrase tier holds its passphrase (the vault is locked). Unlock it with your recovery key (the Vault page of Terok Setup, terok-setup unlock, or terok-sandbox vault unlock), then re-run setup.`);
     }
     CredentialDb.open(dbPath, existing.value).close();
     if (opts.tier && opts.tier !== existing.source) await storeInTier(ctx, paths, opts.tier, existing.value, opts.signal);

@@ -23,7 +23,7 @@ export class VaultWriteError extends SetupError {
   }
 }
 
-export const UNLOCK_HINT = 'run `terok-sandbox vault unlock` (or the Sandbox services step of Terok Setup) to provide the vault passphrase for this session';
+export const UNLOCK_HINT = 'run `terok-sandbox vault unlock` (or `terok-setup unlock`, or the Vault page of Terok Setup) to provide the vault passphrase for this session';
 
 function asVaultWriteError(err: unknown, dbPath: string): unknown {
   if (err instanceof VaultWriteError) return err;

@@ -19,6 +19,7 @@ export const TASK_STEPS = {
   sandboxUninstall: 'sandbox.uninstall',
   acknowledgeRecovery: 'vault.acknowledge-recovery',
   recoveryKey: 'vault.recovery-key',
+  vaultUnlock: 'vault.unlock',
   terokInstall: 'terok.install',
 } as const satisfies Record<string, TaskStep>;
 

@@ -24,8 +24,8 @@ export interface PageDef {
 const WELCOME: PageDef = { id: 'welcome', title: 'Welcome', requirement: null, step: null };
 const SUMMARY: PageDef = { id: 'summary', title: 'Summary', requirement: null, step: null };
 
-/** A step's state in the sidebar, plus the wizard's own moments. */
-export type SidebarState = StepState | 'pending' | 'checking' | 'working';
+/** A step's state in the sidebar, plus the wizard's own moments ('skipped': the user chose "Skip for now"). */
+export type SidebarState = StepState | 'skipped' | 'pending' | 'checking' | 'working';
 
 /** Minimum gap between focus-triggered re-probes. */
 const FOCUS_REPROBE_MS = 1500;
@@ -68,12 +68,24 @@ class Wizard {
     if (id === 'welcome') return this.report ? 'ok' : 'pending';
     if (id === 'summary') {
       if (!this.report) return this.checking ? 'checking' : 'pending';
-      return this.report.verdict.ready ? 'ok' : 'failed';
+      if (this.report.verdict.ready) return 'ok';
+      // Not ready is red only when something failed; a first run is simply not set up yet.
+      return this.report.steps.some((s) => this.sidebarState(s.id) === 'failed') ? 'failed' : 'todo';
     }
     if (this.fixing(id)) return 'working';
     const s = this.step(id);
     if (!s) return this.checking ? 'checking' : 'pending';
-    return s.state;
+    // Not set up, and its fix was tried in this session and failed: that is a failure, not "not set up yet".
+    return s.state === 'todo' && this.fixFailed(id) ? 'failed' : s.state;
+  }
+
+  /** The newest task of this step's fix ended in failure (a failed task, or a setup that exited non-zero). */
+  fixFailed(id: StepId): boolean {
+    const page = this.info?.steps.find((p) => p.id === id);
+    const last = (page?.fixTasks ?? []).map((t) => this.tasks.get(t)).filter((t) => t !== undefined).sort((a, b) => b.startedAt - a.startedAt)[0];
+    if (!last) return false;
+    const exitCode = (last.result as { exitCode?: unknown } | null)?.exitCode;
+    return last.state === 'failed' || (last.state === 'done' && typeof exitCode === 'number' && exitCode !== 0);
   }
 
   /** The titles of the unmet steps this page waits for (main decides which; see StepReport.blockedBy). */

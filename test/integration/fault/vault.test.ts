@@ -175,9 +175,10 @@ test('locked (DB there, no tier holds its passphrase): "locked" with the unlock 
   const r = await check();
   assert.deepEqual([r.code, r.vault.status, r.vault.result.message], [0, 'locked', 'locked']);
   assert.match(r.vault.explanation.headline, /^The vault is locked: its database exists, but no keyring holds its passphrase/);
-  assert.deepEqual(r.vault.explanation.commands, [{ label: 'Unlock the vault', command: 'terok-sandbox vault unlock' }]);
+  assert.deepEqual(r.vault.explanation.commands, [{ label: 'Or unlock it in a terminal', command: 'terok-sandbox vault unlock' }]);
   assert.deepEqual([r.ssh.status, r.credentials.status], ['locked', 'locked']);
-  assert.equal(r.ssh.explanation.headline, 'The vault is locked (no keyring holds its passphrase), so keys cannot be read. Unlock it first (Vault page).');
+  assert.equal(r.ssh.explanation.headline, 'The vault is locked (no keyring holds its passphrase), so keys cannot be read or generated. Unlock it first (Vault page).');
+  assert.deepEqual([r.ssh.explanation.prerequisite, r.credentials.explanation.prerequisite], [{ step: 'vault', label: 'Unlock the vault' }, { step: 'vault', label: 'Unlock the vault' }]);
   await bothUnavailable();
   nothingLost(snap);
   stillOpens(db);

@@ -38,6 +38,6 @@ test('a full sweep on a ready sandboxed host is ready', async () => {
   writeStampFixture(host);
   createVaultFixture(host, { credentials: [{ set: 'default', provider: 'anthropic', data: { type: 'api_key', key: 'x' } }], sshKeyScope: 'standalone' });
   const report = await runSweep(host.ctx, settings);
-  assert.deepEqual(report.verdict, { ready: true, reasons: [], bypass: false });
+  assert.deepEqual(report.verdict, { ready: true, reasons: [], unmet: [], bypass: false });
   host.cleanup();
 });

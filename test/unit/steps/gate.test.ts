@@ -205,11 +205,11 @@ test('sweep: podman failing marks every later step blocked and names podman as t
   for (const s of report.steps) assert.deepEqual(s.blockedBy, s.state === 'blocked' ? ['podman'] : [], s.id);
 });
 
-test('sweep: optional failures are "skipped", informational ones "warning", required ones "failed"', async () => {
+test('sweep: what was never set up is "todo" whatever its requirement (not "failed", not "skipped")', async () => {
   machine(['git', 'ssh', 'sandbox']);
   const report = await runSweep(host.ctx, settings);
   const state = Object.fromEntries(report.steps.map((s) => [s.id, s.state]));
-  assert.deepEqual(state, { podman: 'ok', git: 'warning', sandbox: 'failed', vault: 'ok', images: 'ok', ssh: 'skipped', credentials: 'ok' });
+  assert.deepEqual(state, { podman: 'ok', git: 'todo', sandbox: 'todo', vault: 'ok', images: 'ok', ssh: 'todo', credentials: 'ok' });
   assert.deepEqual(report.verdict.reasons, ['sandbox services: missing: shield hooks', 'setup stamp: Setup has not run on this machine yet.']);
 });
 
@@ -220,7 +220,7 @@ test('sweep: every probe passing is still not ready without a current setup stam
   const report = await runSweep(host.ctx, settings);
   assert.ok(report.steps.every((s) => s.result.ok));
   assert.equal(report.setup.verdict, 'first_run');
-  assert.deepEqual(report.verdict, { ready: false, reasons: ['setup stamp: Setup has not run on this machine yet.'], bypass: false });
+  assert.deepEqual(report.verdict, { ready: false, reasons: ['setup stamp: Setup has not run on this machine yet.'], unmet: ['sandbox'], bypass: false });
 });
 
 test('sweep: podman older than 4.3 shows as a warning but does not block', async () => {
@@ -231,11 +231,12 @@ test('sweep: podman older than 4.3 shows as a warning but does not block', async
   assert.equal(report.verdict.ready, true);
 });
 
-test('sweep: hooks installed but no current stamp → the sandbox step is "failed" for every view, its probe line unchanged', async () => {
+test('sweep: hooks installed but no current stamp → the sandbox step is "todo" (not set up yet) for every view, its probe line unchanged', async () => {
   machine();
   const { rmSync } = await import('node:fs');
   rmSync(`${host.home}/.local/share/terok/setup.stamp`);
   const sandbox = (await runSweep(host.ctx, settings)).steps.find((s) => s.id === 'sandbox')!;
   assert.deepEqual(sandbox.result, { name: 'sandbox services', ok: true, message: 'shield ready' });
-  assert.equal(sandbox.state, 'failed');
+  assert.equal(sandbox.state, 'todo');
+  assert.equal(sandbox.summary, 'Not set up yet');
 });

@@ -101,7 +101,7 @@ function sandboxFacts(): SandboxFacts {
     terok: { via: null, packages: {}, error: null, install: { argv: ['pipx', 'install', 'terok'], display: 'pipx install terok', prerequisite: null } },
     containersConfPlan: { warning: null, error: null },
     vault: {
-      provisioned: false, source: null, reason: null, needsChoice: true,
+      provisioned: false, source: null, reason: null, locked: false, needsChoice: true,
       choices: [
         { tier: 'keyring', available: false, reason: 'no session bus', description: 'login keyring' },
         { tier: 'kernel-keyring', available: true, description: 'RAM-only cache' },

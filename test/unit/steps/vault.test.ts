@@ -236,7 +236,7 @@ test('a locked vault is explained with the `terok-sandbox vault unlock` command;
   host = createSandboxHost({ inheritPath: false });
   lockedVault();
   const locked = vaultStep.explain(await probe(), settings);
-  assert.deepEqual(locked.commands, [{ label: 'Unlock the vault', command: 'terok-sandbox vault unlock' }]);
+  assert.deepEqual(locked.commands, [{ label: 'Or unlock it in a terminal', command: 'terok-sandbox vault unlock' }]);
   // The page names the database; the resolver's internal reason (which repeats the path) stays out.
   assert.ok(locked.details?.some((d) => d.label === 'Database'));
   assert.ok(!locked.details?.some((d) => d.label === 'Why'));
@@ -291,4 +291,35 @@ test('`terok-setup check --json` lists the vault step with its state', async () 
   assert.equal(vault.status, 'locked');
   assert.deepEqual(vault.result, { name: 'vault', ok: false, message: 'locked' });
   assert.equal(report.verdict.ready, true);
+});
+
+test('over a locked vault, Sandbox is never plain "ready": its headline says the vault is locked and links to the Vault page; terok\'s lines are unchanged', async () => {
+  const cli = captureStreams();
+  await main(['check', '--json'], cli.io, readyHostWithLockedVault());
+  const report = JSON.parse(cli.out()) as ReadinessReport;
+  const sandbox = report.steps.find((s) => s.id === 'sandbox')!;
+  assert.deepEqual(sandbox.result, { name: 'sandbox services', ok: true, message: 'shield ready' });
+  assert.equal(sandbox.status, 'ok');
+  assert.equal(sandbox.explanation.headline, 'Shield ready, setup current. The vault is locked, though: SSH keys and agent credentials cannot be used until you unlock it.');
+  assert.deepEqual(sandbox.explanation.prerequisite, { step: 'vault', label: 'Unlock the vault' });
+  for (const id of ['ssh', 'credentials'] as const) {
+    const s = report.steps.find((x) => x.id === id)!;
+    assert.equal(s.result.message, 'credential database unavailable');
+    assert.deepEqual(s.explanation.prerequisite, { step: 'vault', label: 'Unlock the vault' }, id);
+  }
+});
+
+test('no vault yet: SSH key and Credentials point at the Sandbox page (which sets the vault up), Sandbox says nothing about a lock', async () => {
+  host = createSandboxHost({ inheritPath: false });
+  const engine = new Engine(host.ctx);
+  registerSetupModules(engine);
+  const cli = captureStreams();
+  await main(['check', '--json'], cli.io, engine);
+  const report = JSON.parse(cli.out()) as ReadinessReport;
+  for (const id of ['ssh', 'credentials'] as const) {
+    assert.deepEqual(report.steps.find((x) => x.id === id)!.explanation.prerequisite, { step: 'sandbox', label: 'Set up the sandbox services' }, id);
+  }
+  const sandbox = report.steps.find((s) => s.id === 'sandbox')!;
+  assert.equal(sandbox.explanation.prerequisite, undefined);
+  assert.doesNotMatch(sandbox.explanation.headline, /locked/);
 });
