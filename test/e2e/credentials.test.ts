@@ -18,8 +18,9 @@ const GH_TOKEN = 'ghp_e2eFixtureToken0123456789abcdefABCD';
 /** Choose the agent being prepared on Welcome, as a user does. */
 async function prepare(s: WizardSession, agent: string): Promise<void> {
   await s.page.locator('nav [data-page="welcome"]').click();
-  const advanced = s.page.getByText('Advanced', { exact: true });
-  if (await advanced.count()) await advanced.first().click();
+  // The agent setting sits under Welcome's "Advanced" disclosure.
+  const advanced = s.page.getByTestId('advanced');
+  if (!(await advanced.evaluate((d) => (d as HTMLDetailsElement).open))) await advanced.locator('> summary').click();
   await s.page.getByLabel('Agent to prepare').selectOption(agent);
   await s.page.getByRole('button', { name: 'Apply and check' }).click();
 }
