@@ -4,6 +4,7 @@
  * their task steps on it), and answers "what is the state of this machine"
  * with one probe sweep.
  */
+import { PtySessions } from './auth/pty-session.ts';
 import type { HostContext } from './host/context.ts';
 import { configString, loadTerokConfig } from './host/config.ts';
 import { configBaseImageProblem } from './images/params.ts';
@@ -43,6 +44,8 @@ export type ProbeProgress = SweepProgress & { sweepId: string };
 
 export class Engine implements ModuleHost {
   readonly tasks = new TaskManager();
+  /** The embedded sign-in terminals (node-pty is loaded on the first one). */
+  readonly terminals = new PtySessions();
 
   private readonly probeListeners = new Set<(e: ProbeProgress) => void>();
 
@@ -94,5 +97,7 @@ export class Engine implements ModuleHost {
 
   dispose(): void {
     this.tasks.cancelAll();
+    // Normally closed (and their logins cleaned up) before this; what is left is hung up now.
+    this.terminals.hangUpAll();
   }
 }

@@ -61,6 +61,8 @@ export function startDesktopApp(opts: DesktopOptions = {}): DesktopApp | null {
   const events = new EventQueue();
   engine.tasks.subscribe((e) => { log.taskEvent(e); events.emit('task:event', e); });
   engine.onProbeProgress((e) => events.emit('probe:progress', e));
+  // Sign-in terminal output goes to the window only: it may hold a login URL or a token, so never to the log.
+  engine.terminals.subscribe((e) => events.emit('login:output', e));
 
   let win: BrowserWindow | null = null;
   // The dev server URL is honoured only in development: a packaged app never loads a page named by the environment.
@@ -158,6 +160,13 @@ export function startDesktopApp(opts: DesktopOptions = {}): DesktopApp | null {
     createWindow();
   });
   app.on('window-all-closed', () => app.quit());
+  // An open sign-in terminal is hung up first, and the quit waits while its login stops and removes its container.
+  app.on('will-quit', (event) => {
+    if (!engine.terminals.active) return;
+    event.preventDefault();
+    log.write('info', 'closing the sign-in terminal before quitting');
+    void engine.terminals.closeAll().finally(() => app.quit());
+  });
   app.on('before-quit', () => { log.write('info', 'quitting'); engine.dispose(); });
   return { engine, events, log, window: () => win, copyReport };
 }

@@ -9,6 +9,7 @@ import type { GateSettings } from '../core/settings.ts';
 import type { ReadinessReport } from '../core/steps/readiness.ts';
 import type { TaskEvent, UserAnswer } from '../core/tasks/task-manager.ts';
 import type { RosterView } from '../core/roster/view.ts';
+import type { PtyEvent } from '../core/auth/pty-session.ts';
 
 // The types the renderer may use: it imports them from here, never from core.
 export type { GateSettings, PackageFamily } from '../core/settings.ts';
@@ -19,6 +20,7 @@ export type { StepStatus, Explanation } from '../core/steps/descriptor.ts';
 export type { TaskEvent, TaskFailure, UserRequest, UserAnswer, SetupEvent } from '../core/tasks/task-manager.ts';
 export type { StageUpdate } from '../core/tasks/stages.ts';
 export type { RosterView } from '../core/roster/view.ts';
+export type { PtyEvent } from '../core/auth/pty-session.ts';
 export type { SetupVerdictReport } from '../core/sandbox/setup-stamp.ts';
 export type { TaskStep, TaskStepMap, TaskParams, TaskResult } from '../core/task-steps.ts';
 /** The command that shows the recovery key again (the wizard's card names the one the install log names). */
@@ -55,6 +57,13 @@ export interface RequestMap {
   'roster:view': { req: Record<string, never>; res: RosterView };
   /** "Copy report": a fresh sweep, versions, paths and the last failure as redacted Markdown. */
   'app:report': { req: { settings?: GateSettings }; res: { markdown: string } };
+  /** Start an agent's OAuth sign-in in an embedded terminal (main picks the command: the CLI login); `command` is what a person would type. */
+  'login:start': { req: { agent: string; credentialSet: string; cols: number; rows: number }; res: { sessionId: string; command: string } };
+  /** Keystrokes or a paste for a sign-in terminal (never logged). */
+  'login:input': { req: { sessionId: string; data: string }; res: { written: true } };
+  'login:resize': { req: { sessionId: string; cols: number; rows: number }; res: { resized: true } };
+  /** Hang up the sign-in terminal: its login container is stopped; resolves once it has ended. */
+  'login:close': { req: { sessionId: string }; res: { closed: boolean } };
 }
 
 /** Main → renderer events. */
@@ -66,6 +75,8 @@ export interface EventMap {
   'app:focus': Record<string, never>;
   /** Menu → Re-run setup: go to the first page and sweep again. */
   'app:rerun': Record<string, never>;
+  /** What a sign-in terminal printed (may hold a login URL or token: shown, never logged), then its exit. */
+  'login:output': PtyEvent;
 }
 
 export type RequestChannel = keyof RequestMap;
@@ -96,10 +107,14 @@ export const API_METHODS = {
   report: 'app:report',
   chooseFile: 'dialog:open-file',
   openPath: 'shell:open-path',
+  startLogin: 'login:start',
+  loginInput: 'login:input',
+  resizeLogin: 'login:resize',
+  closeLogin: 'login:close',
 } as const satisfies Record<string, RequestChannel>;
 
 export const REQUEST_CHANNELS = Object.values(API_METHODS) as RequestChannel[];
-export const EVENT_CHANNELS: readonly EventChannel[] = ['task:event', 'probe:progress', 'app:focus', 'app:rerun'];
+export const EVENT_CHANNELS: readonly EventChannel[] = ['task:event', 'probe:progress', 'app:focus', 'app:rerun', 'login:output'];
 
 type Methods = typeof API_METHODS;
 

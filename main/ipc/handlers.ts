@@ -3,6 +3,7 @@
  * Transport-agnostic — Electron's ipcMain binds it in the app, the browser
  * tests bind the very same table to a loopback bridge.
  */
+import { startLoginTerminal } from '../core/auth/module.ts';
 import type { Engine } from '../core/engine.ts';
 import { failureOf } from '../core/errors.ts';
 import { loadTerokConfig } from '../core/host/config.ts';
@@ -80,6 +81,10 @@ export function createHandlers(engine: Engine, desktop: DesktopBridge): HandlerT
       if (!choice) return { path: null };
       return { path: saveUnsavedRecoveryKey(engine.ctx, choice.path, { replaceConfirmed: choice.replaceConfirmed }) };
     },
+    'login:start': async (req) => startLoginTerminal(engine, engine.terminals, req),
+    'login:input': async ({ sessionId, data }) => { engine.terminals.write(sessionId, data); return { written: true }; },
+    'login:resize': async ({ sessionId, cols, rows }) => { engine.terminals.resize(sessionId, cols, rows); return { resized: true }; },
+    'login:close': async ({ sessionId }) => ({ closed: await engine.terminals.close(sessionId) }),
     'shell:open-external': async ({ url }) => {
       if (!isAllowedExternalUrl(url)) throw new ValidationError(`links to ${url} are not opened by Terok Setup`);
       await desktop.openExternal(url);

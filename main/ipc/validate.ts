@@ -5,7 +5,8 @@
  * with a message that names the field; an API key is never named.
  */
 import { SetupError } from '../core/errors.ts';
-import { fieldsOf, MAX_STRING, settingsSchema, textField, type GateSettings } from '../core/settings.ts';
+import { PTY_LIMITS } from '../core/auth/pty-session.ts';
+import { fieldsOf, MAX_STRING, NAME_PATTERN, settingsSchema, textField, type GateSettings } from '../core/settings.ts';
 import type { UserAnswer } from '../core/tasks/task-manager.ts';
 import { parseWith, v } from '../core/validate.ts';
 import type { Req, RequestChannel } from './contract.ts';
@@ -44,6 +45,11 @@ const ANSWER = v.custom<UserAnswer>((a) => {
   return typeof kind === 'string' && Object.hasOwn(ANSWER_OF, kind) && v.is(ANSWER_OF[kind as UserAnswer['kind']], a);
 }, NOT_AN_ANSWER);
 
+const size = (where: string, min: number, max: number) => v.pipe(v.number(`${where} must be a number`), v.integer(`${where} must be a whole number`), v.minValue(min, `${where} must be at least ${min}`), v.maxValue(max, `${where} must be at most ${max}`));
+const SESSION = { sessionId: textField('payload.sessionId', { pattern: UUID }) };
+const COLS = size('payload.cols', PTY_LIMITS.minCols, PTY_LIMITS.maxCols);
+const ROWS = size('payload.rows', PTY_LIMITS.minRows, PTY_LIMITS.maxRows);
+
 /** Channels without arguments take `{}` or nothing. */
 const EMPTY = fieldsOf('payload', {}, { nullishIsEmpty: true });
 const SCHEMAS = {
@@ -59,6 +65,11 @@ const SCHEMAS = {
   'shell:open-external': fieldsOf('payload', { url: textField('payload.url', { max: 2048 }) }),
   'dialog:open-file': fieldsOf('payload', { purpose: v.picklist(['image-archive'], 'payload.purpose must be image-archive') }),
   'shell:open-path': fieldsOf('payload', { path: textField('payload.path', { max: 4096 }) }),
+  'login:start': fieldsOf('payload', { agent: textField('payload.agent', { pattern: NAME_PATTERN }), credentialSet: textField('payload.credentialSet', { pattern: NAME_PATTERN }), cols: COLS, rows: ROWS }),
+  // What the user types or pastes; the message never repeats it.
+  'login:input': fieldsOf('payload', { ...SESSION, data: v.pipe(v.string('payload.data must be a string'), v.maxLength(PTY_LIMITS.maxWrite, `payload.data is too long (at most ${PTY_LIMITS.maxWrite} characters at once)`)) }),
+  'login:resize': fieldsOf('payload', { ...SESSION, cols: COLS, rows: ROWS }),
+  'login:close': fieldsOf('payload', SESSION),
 } satisfies { [C in RequestChannel]: v.GenericSchema<unknown, Req<C>> };
 
 export const validators = Object.fromEntries(

@@ -121,7 +121,8 @@ export async function openWizard(ctx: HostContext, opts: OpenOptions = {}): Prom
   const events = new EventQueue();
   const unsubscribeTasks = engine.tasks.subscribe((e) => events.emit('task:event', e));
   const unsubscribeProbes = engine.onProbeProgress((e) => events.emit('probe:progress', e));
-  const unsubscribe = () => { unsubscribeTasks(); unsubscribeProbes(); };
+  const unsubscribeLogins = engine.terminals.subscribe((e) => events.emit('login:output', e));
+  const unsubscribe = () => { unsubscribeTasks(); unsubscribeProbes(); unsubscribeLogins(); };
   // Electron's webContents.send is cheap per message; a CDP evaluate is not, so the
   // bridge ships events in batches (order kept) — the page sees the same stream.
   let outbox: [string, unknown][] = [];
@@ -147,6 +148,7 @@ export async function openWizard(ctx: HostContext, opts: OpenOptions = {}): Prom
     requests,
     focus: async () => { await page.evaluate(() => (window as unknown as { __terokEmit(c: string, p: unknown): void }).__terokEmit('app:focus', {})); },
     close: async () => {
+      await engine.terminals.closeAll();
       unsubscribe();
       engine.dispose();
       await context.close();

@@ -1,9 +1,8 @@
 import { parseArgs } from 'node:util';
 import { authEnvOf } from '../../core/auth/module.ts';
 import { AfterStoreError, AuthInputError, checkCredentialSet, DEFAULT_CREDENTIAL_SET, storeApiKey, type AuthEnv } from '../../core/auth/credentials.ts';
-import { canExtract } from '../../core/auth/extract.ts';
 import { INTERRUPTED_MESSAGE, LoginFlowError, runOAuthLogin, STOPPED_MESSAGE, writeVaultConfigAfterLogin } from '../../core/auth/login-flow.ts';
-import { OAuthUnavailableError } from '../../core/auth/oauth.ts';
+import { hasOAuthLogin, OAuthUnavailableError } from '../../core/auth/oauth.ts';
 import { ImageBuildError } from '../../core/images/errors.ts';
 import { normaliseBaseImage } from '../../core/images/tags.ts';
 import { effectiveRoster } from '../../core/roster/auth-map.ts';
@@ -59,9 +58,9 @@ type Method = 'oauth' | 'device' | 'api_key';
 const METHOD_LABELS: Record<Method, string> = { oauth: 'OAuth login', device: 'OAuth login — device code', api_key: 'API key' };
 
 /** §6.4 method list: OAuth (when the entry has a login we can capture), device code, API key. */
-export function authMethods(roster: Pick<Roster, 'agents'>, provider: AuthProvider): Method[] {
+export function authMethods(roster: Pick<Roster, 'agents' | 'authProviders'>, provider: AuthProvider): Method[] {
   const methods: Method[] = [];
-  const oauth = provider.modes.includes('oauth') && Boolean(roster.agents.get(provider.name)?.spec.auth?.command) && canExtract(provider);
+  const oauth = hasOAuthLogin(roster, provider.name);
   if (oauth) methods.push('oauth');
   if (oauth && provider.deviceAuth) methods.push('device');
   if (provider.modes.includes('api_key')) methods.push('api_key');

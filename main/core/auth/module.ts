@@ -23,6 +23,12 @@
  *   hand; a terminal that does not start → `terminal-failed`; an agent without
  *   an OAuth login → `invalid-params`.
  *
+ * The embedded terminal (the Credentials page's "Sign in here") is not a
+ * task: `startLoginTerminal` runs the same CLI login in a pty session
+ * (pty-session.ts) whose output goes to the page only (IPC `login:*`).
+ * The command a person would type for the same login, for how the app is
+ * installed, is terminal.ts `oauthManualCommand` everywhere it is shown.
+ *
  * Params come from the renderer and are checked here. Failures carry their
  * error's code (`invalid-params`, `vault-locked`, `vault-no-passphrase`,
  * `vault-unavailable`, `after-store`, `no-terminal`, `terminal-failed`) and a
@@ -37,9 +43,10 @@ import type { TaskContext } from '../tasks/task-manager.ts';
 import { ensurePrimarySshKey, SSH_KEY_TYPES, type SshKeyInfo, type SshKeyType } from '../vault/ssh-keys.ts';
 import { withWritableVault } from '../vault/vault-writer.ts';
 import { API_KEY_TOO_LONG, AuthInputError, checkCredentialSet, DEFAULT_CREDENTIAL_SET, MAX_API_KEY_LENGTH, storeApiKey, type AuthEnv, type StoredCredential } from './credentials.ts';
-import { canExtract } from './extract.ts';
-import { oauthCliCommand, openInTerminal, type CliRuntime, type OpenedTerminal } from './terminal.ts';
+import { hasOAuthLogin } from './oauth.ts';
+import { oauthCliCommand, oauthManualCommand, openInTerminal, type CliRuntime, type OpenedTerminal } from './terminal.ts';
 import { shellQuote } from '../images/podman.ts';
+import type { PtySessions } from './pty-session.ts';
 import { optStr, parseWith, quoteInput, taskParams, v } from '../validate.ts';
 
 export const SSH_STEP = 'ssh.generate';
@@ -93,8 +100,7 @@ export function requireOAuthLogin(host: ModuleHost, agent: string): void {
   const roster = effectiveRoster(paths);
   const provider = roster.authProviders.get(agent);
   if (!provider) throw new AuthInputError(`Unknown auth provider: ${quoteInput(agent, { bare: true })}. Available: ${[...roster.authProviders.keys()].join(', ')}`);
-  const hasCommand = Boolean(roster.agents.get(agent)?.spec.auth?.command);
-  if (!provider.modes.includes('oauth') || !hasCommand || !canExtract(provider)) {
+  if (!hasOAuthLogin(roster, agent)) {
     throw new AuthInputError(`${provider.label} has no OAuth login; store an API key for it instead`);
   }
 }
@@ -103,7 +109,25 @@ export function requireOAuthLogin(host: ModuleHost, agent: string): void {
 export async function openOAuthTerminal(host: ModuleHost, agent: string, credentialSet: string, rt?: CliRuntime): Promise<OpenedTerminal> {
   requireOAuthLogin(host, agent);
   const opts = rt ? { rt } : {};
-  return openInTerminal(host.ctx, oauthCliCommand(agent, credentialSet, { ...opts, keepOpen: true }), oauthCliCommand(agent, credentialSet, opts));
+  return openInTerminal(host.ctx, oauthCliCommand(agent, credentialSet, { ...opts, keepOpen: true }), oauthManualCommand(agent, credentialSet, rt));
+}
+
+/**
+ * The OAuth login in an embedded terminal (the wizard's Credentials page):
+ * the same CLI login the external terminal runs, in a pty of `sessions`.
+ * Returns the session and the command a person would type for the same login.
+ */
+export function startLoginTerminal(
+  host: ModuleHost, sessions: PtySessions,
+  req: { agent: string; credentialSet: string; cols: number; rows: number }, rt?: CliRuntime,
+): { sessionId: string; command: string } {
+  const credentialSet = checkCredentialSet(req.credentialSet);
+  requireOAuthLogin(host, req.agent);
+  const env = Object.fromEntries(Object.entries(host.ctx.env).filter((e): e is [string, string] => typeof e[1] === 'string'));
+  const { sessionId } = sessions.start(oauthCliCommand(req.agent, credentialSet, rt ? { rt } : {}), {
+    cols: req.cols, rows: req.rows, cwd: host.ctx.home, env: { ...env, TERM: 'xterm-256color' },
+  });
+  return { sessionId, command: oauthManualCommand(req.agent, credentialSet, rt) };
 }
 
 async function oauthTerminalStep(host: ModuleHost, params: unknown, task: TaskContext, rt?: CliRuntime): Promise<OpenedTerminal> {

@@ -3,10 +3,10 @@
  * exact podman command line and banner, and the capture of what the login
  * left in its temp mount. Running it is login-flow.ts.
  */
-import type { AgentEntry, AuthProvider } from '../roster/model.ts';
+import type { AgentEntry, AuthProvider, Roster } from '../roster/model.ts';
 import { shellSplit } from '../vault/passphrase.ts';
 import { storeCapturedCredential, type AuthEnv, type StoredCredential } from './credentials.ts';
-import { extractCredential } from './extract.ts';
+import { canExtract, extractCredential } from './extract.ts';
 import { SetupError } from '../errors.ts';
 
 export class OAuthUnavailableError extends SetupError {
@@ -32,6 +32,12 @@ export interface OAuthLoginRequest {
    * or test runs still feed the login its stdin.
    */
   tty?: boolean;
+}
+
+/** Whether `name` has an OAuth login the app can run and capture (the roster's mode, its login command, a known login file). */
+export function hasOAuthLogin(roster: Pick<Roster, 'agents' | 'authProviders'>, name: string): boolean {
+  const provider = roster.authProviders.get(name);
+  return Boolean(provider && provider.modes.includes('oauth') && roster.agents.get(name)?.spec.auth?.command && canExtract(provider));
 }
 
 export const authContainerName = (name: string, projectId: string | null) => `${projectId ?? 'host'}-auth-${name}`;

@@ -106,9 +106,34 @@ export function cliInvocation(rt: CliRuntime = currentRuntime()): string[] {
   return [rt.execPath, existsSync(source) ? source : path.join(rt.appRoot, 'out', 'main', 'cli.js')];
 }
 
+/** The CLI arguments of one OAuth login (after the program): the one place they are composed. */
+export function oauthCliArgs(agent: string, credentialSet: string, opts: { keepOpen?: boolean } = {}): string[] {
+  return ['auth', agent, '--oauth', '--credential-set', credentialSet, ...(opts.keepOpen ? ['--keep-open'] : [])];
+}
+
 /** The CLI words for one OAuth login; `keepOpen` waits for Enter at the end so the window does not vanish. */
 export function oauthCliCommand(agent: string, credentialSet: string, opts: { keepOpen?: boolean; rt?: CliRuntime } = {}): string[] {
-  return [...cliInvocation(opts.rt), 'auth', agent, '--oauth', '--credential-set', credentialSet, ...(opts.keepOpen ? ['--keep-open'] : [])];
+  return [...cliInvocation(opts.rt), ...oauthCliArgs(agent, credentialSet, opts)];
+}
+
+/**
+ * The sign-in command a person types, for how this app is installed:
+ * `terok-setup …` when the deb/rpm command is on PATH, the launcher beside
+ * the app binary (tar.gz, AppImage) by its path, `npm run cli -- …` in a
+ * development checkout — never the internal words (`node main/cli/index.ts`,
+ * Electron's CLI-mode switches) the app itself starts.
+ */
+export function oauthManualCommand(agent: string, credentialSet: string, rt: CliRuntime = currentRuntime()): string {
+  const args = oauthCliArgs(agent, credentialSet);
+  const words = cliInvocation(rt);
+  if (rt.electron && rt.packaged) {
+    const system = rt.systemLauncher ?? SYSTEM_LAUNCHER;
+    if (words.length === 1) return shellQuote([words[0] === system ? 'terok-setup' : words[0]!, ...args]);
+    // No launcher anywhere: the app binary's own CLI mode is the only way in.
+    return shellQuote([...words, ...args]);
+  }
+  if (existsSync(path.join(rt.appRoot, 'main', 'cli', 'index.ts'))) return `npm run cli -- ${shellQuote(args)}`;
+  return shellQuote([...words, ...args]);
 }
 
 export class NoTerminalError extends SetupError {
@@ -122,8 +147,8 @@ export class NoTerminalError extends SetupError {
 }
 
 export class TerminalStartError extends SetupError {
-  constructor(message: string) {
-    super('terminal-failed', message);
+  constructor(message: string, manualCommand: string) {
+    super('terminal-failed', message, { detail: manualCommand });
   }
 }
 
@@ -141,16 +166,16 @@ export const TERMINAL_START_TIMEOUT_MS = 10_000;
  * Start `command` in a new terminal window, detached (it outlives this
  * process and its task), and return once the terminal process has started.
  */
-export async function openInTerminal(ctx: Pick<HostContext, 'env'>, command: string[], manualCommand: string[] = command): Promise<OpenedTerminal> {
+export async function openInTerminal(ctx: Pick<HostContext, 'env'>, command: string[], manualCommand: string = shellQuote(command)): Promise<OpenedTerminal> {
   const term = findTerminal(ctx);
-  if (!term) throw new NoTerminalError(shellQuote(manualCommand));
+  if (!term) throw new NoTerminalError(manualCommand);
   const child = spawn(term.path, [...term.flag, ...command], { detached: true, stdio: 'ignore', env: { ...ctx.env } as NodeJS.ProcessEnv });
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new TerminalStartError(`${term.name} did not start within ${TERMINAL_START_TIMEOUT_MS / 1000} s; run this in a terminal yourself:\n${shellQuote(manualCommand)}`)), TERMINAL_START_TIMEOUT_MS);
+    const timer = setTimeout(() => reject(new TerminalStartError(`${term.name} did not start within ${TERMINAL_START_TIMEOUT_MS / 1000} s; run this in a terminal yourself:\n${manualCommand}`, manualCommand)), TERMINAL_START_TIMEOUT_MS);
     child.once('spawn', () => { clearTimeout(timer); resolve(); });
     child.once('error', (err) => {
       clearTimeout(timer);
-      reject(new TerminalStartError(`could not start ${term.path}: ${err.message}; run this in a terminal yourself:\n${shellQuote(manualCommand)}`));
+      reject(new TerminalStartError(`could not start ${term.path}: ${err.message}; run this in a terminal yourself:\n${manualCommand}`, manualCommand));
     });
   });
   child.unref();

@@ -4,6 +4,8 @@
  * at the prompt (terok's `_fix_credentials`, API-key method only: an OAuth
  * login needs a terminal and a container, which the wizard's page offers).
  */
+import { hasOAuthLogin } from '../auth/oauth.ts';
+import { oauthManualCommand } from '../auth/terminal.ts';
 import { effectiveRoster } from '../roster/auth-map.ts';
 import type { VaultProblem } from '../vault/vault-access.ts';
 import { defineStep, type Probed } from './descriptor.ts';
@@ -16,7 +18,14 @@ export interface CredentialsFacts {
   credentialSet: string;
   dbPath: string;
   /** How this agent signs in (null: the roster has nothing to authenticate for it). */
-  auth: { label: string; modes: string[]; apiKeyHint: string | null } | null;
+  auth: {
+    label: string;
+    modes: string[];
+    /** The roster's "where to get a key" line (agent yaml `auth.api_key_hint`). */
+    apiKeyHint: string | null;
+    /** The sign-in command to type for this install (null: no OAuth login the app can run). */
+    loginCommand: string | null;
+  } | null;
   credentialType: string | null;
   /** Why the vault could not be read (null when it was). */
   vaultProblem?: VaultProblem | null;
@@ -40,7 +49,10 @@ export const credentialsStep = defineStep({
     const facts: CredentialsFacts = {
       provider, credentialSet, dbPath: env.paths.credentialDb,
       credentialProvider: entry?.credentialProvider ?? provider,
-      auth: entry ? { label: entry.label, modes: [...entry.modes], apiKeyHint: roster.agents.get(provider)?.spec.auth?.api_key_hint ?? null } : null,
+      auth: entry ? {
+        label: entry.label, modes: [...entry.modes], apiKeyHint: roster.agents.get(provider)?.spec.auth?.api_key_hint ?? null,
+        loginCommand: hasOAuthLogin(roster, provider) ? oauthManualCommand(provider, credentialSet) : null,
+      } : null,
       credentialType: null, vaultProblem: null, reason: null,
     };
     const read = await vaultSnapshotOf(env);
@@ -74,7 +86,7 @@ export const credentialsStep = defineStep({
     plan(s, facts) {
       if (!facts.auth) return { unfixable: [`  ${s.provider} has nothing to authenticate.`] };
       if (!facts.auth.modes.includes('api_key')) {
-        return { unfixable: [`  ${facts.auth.label} logs in with OAuth only; use the Credentials page of Terok Setup, or run in a terminal: terok-setup auth ${s.provider} --oauth`] };
+        return { unfixable: [`  ${facts.auth.label} logs in with OAuth only; use the Credentials page of Terok Setup${facts.auth.loginCommand ? `, or run in a terminal: ${facts.auth.loginCommand}` : ''}`] };
       }
       return {
         ask: { kind: 'credential', agent: s.provider, label: facts.auth.label, hint: facts.auth.apiKeyHint, oauth: facts.auth.modes.includes('oauth') },

@@ -8,8 +8,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { OAUTH_TERMINAL_STEP } from '../../../main/core/auth/module.ts';
-import { cliInvocation, currentRuntime, findTerminal, oauthCliCommand } from '../../../main/core/auth/terminal.ts';
+import { OAUTH_TERMINAL_STEP, startLoginTerminal } from '../../../main/core/auth/module.ts';
+import { PtySessions } from '../../../main/core/auth/pty-session.ts';
+import { cliInvocation, currentRuntime, findTerminal, oauthCliCommand, oauthManualCommand } from '../../../main/core/auth/terminal.ts';
 import { runCommand } from '../../../main/core/host/process.ts';
 import { createAuthHarness, type AuthHarness } from '../../support/auth-harness.ts';
 import { createSandboxHost } from '../../support/host.ts';
@@ -119,7 +120,8 @@ test('oauth-terminal step: no terminal → clear failure carrying the exact comm
     const { outcome } = await h.runStep(OAUTH_TERMINAL_STEP, { agent: 'claude' });
     assert.equal(outcome.type, 'failed');
     if (outcome.type !== 'failed') return;
-    const manual = oauthCliCommand('claude', 'default').map((w) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(w) ? w : `'${w}'`)).join(' ');
+    // This checkout runs from source: the command a developer types, not the internal `node main/cli/index.ts`.
+    const manual = 'npm run cli -- auth claude --oauth --credential-set default';
     assert.equal(outcome.error.code, 'no-terminal');
     assert.equal(outcome.error.detail, manual);
     assert.match(outcome.error.message, /^No terminal emulator found \(looked for x-terminal-emulator, gnome-terminal, konsole, xfce4-terminal, kitty, alacritty, xterm on PATH\)\. Open a terminal yourself and run:\n/);
@@ -170,6 +172,59 @@ test('oauth-terminal step: a terminal that cannot be executed fails with the man
       assert.match(outcome.error.message, /^could not start .*alacritty: .*; run this in a terminal yourself:\n.* auth claude --oauth --credential-set default$/s);
     }
   } finally {
+    h.cleanup();
+  }
+});
+
+test('oauthManualCommand: the one command a person types, for each way the app is installed, always with --oauth', () => {
+  const bare = mkdtempSync(path.join(os.tmpdir(), 'terok-app-'));
+  try {
+    const app = path.join(bare, 'Terok Setup', 'terok-setup-app');
+    const systemLauncher = path.join(bare, 'usr-bin', 'terok-setup');
+    const rt = { execPath: app, electron: true, packaged: true, appRoot: path.join(bare, 'Terok Setup', 'resources', 'app.asar'), systemLauncher };
+    // Packaged without any launcher: the binary's CLI mode, quoted (the path has a space).
+    assert.equal(oauthManualCommand('claude', 'default', rt), `'${app}' --ozone-platform=headless --disable-gpu --no-sandbox --terok-cli -- auth claude --oauth --credential-set default`);
+    // tar.gz / AppImage: the launcher beside the binary, by its path.
+    mkdirSync(path.dirname(app), { recursive: true });
+    writeFileSync(path.join(path.dirname(app), 'terok-setup'), '#!/bin/sh\n', { mode: 0o755 });
+    assert.equal(oauthManualCommand('gh', 'work', rt), `'${path.join(bare, 'Terok Setup', 'terok-setup')}' auth gh --oauth --credential-set work`);
+    // deb/rpm: the command on PATH, by its name.
+    mkdirSync(path.dirname(systemLauncher));
+    writeFileSync(systemLauncher, '#!/bin/sh\n', { mode: 0o755 });
+    assert.equal(oauthManualCommand('claude', 'default', rt), 'terok-setup auth claude --oauth --credential-set default');
+    // Development checkout (Node or Electron): npm's script, never node_modules/…/node main/cli/index.ts.
+    for (const dev of [{ execPath: '/repo/node_modules/node/bin/node', electron: false, packaged: false, appRoot: REPO }, { execPath: '/x/electron', electron: true, packaged: false, appRoot: REPO }]) {
+      const cmd = oauthManualCommand('claude', 'default', dev);
+      assert.equal(cmd, 'npm run cli -- auth claude --oauth --credential-set default');
+      assert.doesNotMatch(cmd, /node_modules|main\/cli\/index\.ts/);
+    }
+    // The words the app starts carry the same arguments.
+    assert.deepEqual(oauthCliCommand('claude', 'default', { rt }).slice(-5), ['auth', 'claude', '--oauth', '--credential-set', 'default']);
+  } finally {
+    rmSync(bare, { recursive: true, force: true });
+  }
+});
+
+test('startLoginTerminal: the embedded terminal runs the CLI login words in a pty with the host environment; agents without OAuth are refused first', async () => {
+  const h = createAuthHarness();
+  const sessions = new PtySessions();
+  try {
+    const output: string[] = [];
+    sessions.subscribe((e) => { if (e.type === 'data') output.push(e.data); });
+    // A stand-in "node" that prints what it was started with, and where.
+    const fakeNode = h.host.writeBin('fake-node', '#!/bin/sh\necho "argv: $*"\necho "home: $HOME term: $TERM"\n');
+    const rt = { execPath: fakeNode, electron: false, packaged: false, appRoot: REPO };
+    const started = startLoginTerminal(h.engine, sessions, { agent: 'claude', credentialSet: 'default', cols: 90, rows: 20 }, rt);
+    assert.equal(started.command, 'npm run cli -- auth claude --oauth --credential-set default');
+    const t0 = Date.now();
+    while (!/term: /.test(output.join(''))) { assert.ok(Date.now() - t0 < 5000, output.join('')); await new Promise((r) => setTimeout(r, 20)); }
+    const text = output.join('');
+    assert.match(text, new RegExp(`argv: ${path.join(REPO, 'main', 'cli', 'index.ts').replaceAll('.', '\\.')} auth claude --oauth --credential-set default\\r?\\n`));
+    assert.match(text, new RegExp(`home: ${h.host.home} term: xterm-256color`));
+    assert.throws(() => startLoginTerminal(h.engine, sessions, { agent: 'sonar', credentialSet: 'default', cols: 90, rows: 20 }, rt), /has no OAuth login; store an API key for it instead/);
+    assert.throws(() => startLoginTerminal(h.engine, sessions, { agent: 'claude', credentialSet: '../x', cols: 90, rows: 20 }, rt), /not a valid credential set name/);
+  } finally {
+    await sessions.closeAll();
     h.cleanup();
   }
 });

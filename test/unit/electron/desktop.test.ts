@@ -83,7 +83,7 @@ function fakeElectron() {
     setLock: (granted: boolean) => { lockGranted = granted; },
     setDialogAnswer: (n: number) => { dialogAnswer = n; },
     ready: async () => { ready(); await readyPromise; await new Promise((r) => setImmediate(r)); },
-    emitApp: (ev: string) => { for (const l of appListeners.get(ev) ?? []) l(); },
+    emitApp: (ev: string, ...args: unknown[]) => { for (const l of appListeners.get(ev) ?? []) l(...args); },
     menuItem: (id: string) => menu.flatMap((m) => (m.submenu as MenuItemConstructorOptions[] | undefined) ?? []).find((i) => i.id === id),
     clipboard: () => clipboardText,
   };
@@ -188,5 +188,41 @@ test('closing with an unsaved recovery key asks first; only "Close anyway" lets 
   win.emitContents('will-prevent-unload', event);
   assert.equal(prevented, 1, 'Close anyway: the beforeunload veto is overridden');
   assert.ok(fake.calls.includes('dialog Stay and save it|Close anyway'));
+  host.cleanup();
+});
+
+test('quitting with a sign-in terminal open waits for its login to hang up and end; its output reaches the window, never the log', async () => {
+  const host = createSandboxHost();
+  installFakePodman(host);
+  const engine = new Engine(host.ctx);
+  const desktop = startDesktopApp({ engine, rendererUrl: () => 'file:///app/index.html' })!;
+  await fake.ready();
+  const win = fake.windows.at(-1)!;
+  win.emitContents('did-finish-load');
+  fake.sent.length = 0;
+  // A real pty whose program, like the CLI login, cleans up when it is hung up.
+  const { sessionId } = engine.terminals.start(['/bin/sh', '-c', "trap 'echo stopping-login-SECRET; sleep 0.2; exit 0' HUP; echo url-SECRET-token; while :; do sleep 0.1; done"], { cols: 80, rows: 24, cwd: host.home, env: { PATH: '/usr/bin:/bin' } });
+  const start = Date.now();
+  while (!fake.sent.some(([c, p]) => c === 'login:output' && JSON.stringify(p).includes('url-SECRET-token'))) {
+    assert.ok(Date.now() - start < 5000, 'the output reached the window');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  fake.calls.length = 0;
+  let prevented = false;
+  fake.emitApp('will-quit', { preventDefault: () => { prevented = true; } });
+  assert.equal(prevented, true, 'the quit waits');
+  while (!fake.calls.includes('quit')) {
+    assert.ok(Date.now() - start < 10_000, 'then quits');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  assert.equal(engine.terminals.active, 0);
+  const ended = fake.sent.filter(([c, p]) => c === 'login:output' && (p as { sessionId: string }).sessionId === sessionId);
+  assert.match(ended.map(([, p]) => (p as { data?: string }).data ?? '').join(''), /stopping-login-SECRET/, 'it cleaned up before the quit went on');
+  assert.equal((ended.at(-1)![1] as { type: string }).type, 'exit');
+  // With nothing open, the quit goes ahead at once.
+  prevented = false;
+  fake.emitApp('will-quit', { preventDefault: () => { prevented = true; } });
+  assert.equal(prevented, false);
+  assert.ok(!readFileSync(desktop.log.file, 'utf8').includes('SECRET'), 'no terminal output in the log');
   host.cleanup();
 });

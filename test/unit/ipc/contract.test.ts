@@ -73,7 +73,7 @@ test('buildApi makes one frozen object: a function per method, bound to its chan
   await api.sweep({ settings: good });
   assert.deepEqual(calls, [['probe:sweep', { settings: good }]]);
   assert.throws(() => api.on('evil' as never, () => {}), /unknown event channel/);
-  assert.deepEqual([...EVENT_CHANNELS], ['task:event', 'probe:progress', 'app:focus', 'app:rerun']);
+  assert.deepEqual([...EVENT_CHANNELS], ['task:event', 'probe:progress', 'app:focus', 'app:rerun', 'login:output']);
 });
 
 test('shell:open-path opens only a file the Sandbox page names (a broken roster file), and the open-file dialog only for a known purpose', async () => {
@@ -97,6 +97,33 @@ test('shell:open-path opens only a file the Sandbox page names (a broken roster 
     assert.deepEqual(desktop.dialogs, ['Import a container image']);
   } finally {
     clearRosterCache();
+    host.cleanup();
+  }
+});
+
+test('sign-in terminal channels: session ids are UUIDs, sizes and input are bounded, the command is main\'s choice', async () => {
+  const sid = '0b7c6c1e-3f1a-4c55-9d55-2f1c8c1d2e3f';
+  assert.deepEqual(validators['login:start']({ agent: 'claude', credentialSet: 'default', cols: 80, rows: 24 }), { agent: 'claude', credentialSet: 'default', cols: 80, rows: 24 });
+  // No way to name a program: unknown fields are refused.
+  assert.throws(() => validators['login:start']({ agent: 'claude', credentialSet: 'default', cols: 80, rows: 24, command: ['/bin/sh'] }), /unknown field 'command'/);
+  assert.throws(() => validators['login:start']({ agent: '../claude', credentialSet: 'default', cols: 80, rows: 24 }), /payload.agent has an invalid value/);
+  assert.throws(() => validators['login:start']({ agent: 'claude', credentialSet: 'default', cols: 80.5, rows: 24 }), /payload.cols must be a whole number/);
+  assert.throws(() => validators['login:resize']({ sessionId: sid, cols: 10_000, rows: 24 }), /payload.cols must be at most 500/);
+  assert.throws(() => validators['login:resize']({ sessionId: sid, cols: 80, rows: 0 }), /payload.rows must be at least 5/);
+  assert.throws(() => validators['login:input']({ sessionId: 'x', data: 'a' }), /payload.sessionId has an invalid value/);
+  const secret = 'pasted-code-'.repeat(2000);
+  assert.throws(() => validators['login:input']({ sessionId: sid, data: secret }), (err: Error) => /payload.data is too long/.test(err.message) && !err.message.includes('pasted-code'));
+  assert.deepEqual(validators['login:close']({ sessionId: sid }), { sessionId: sid });
+
+  const host = createSandboxHost();
+  try {
+    const table = createHandlers(new Engine(host.ctx), NO_DESKTOP);
+    assert.deepEqual(await dispatch(table, 'login:input', { sessionId: sid, data: 'x' }), { ok: false, error: { code: 'pty-unknown-session', message: 'that sign-in terminal has already closed' } });
+    assert.deepEqual(await dispatch(table, 'login:close', { sessionId: sid }), { ok: true, value: { closed: false } });
+    const refused = await dispatch(table, 'login:start', { agent: 'nosuchagent', credentialSet: 'default', cols: 80, rows: 24 });
+    assert.equal(refused.ok, false);
+    assert.match(!refused.ok ? refused.error.message : '', /Unknown auth provider: nosuchagent/);
+  } finally {
     host.cleanup();
   }
 });

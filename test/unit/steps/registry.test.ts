@@ -116,7 +116,7 @@ function sandboxFacts(): SandboxFacts {
 
 const credentialFacts = (modes: string[] | null): CredentialsFacts => ({
   provider: 'claude', credentialProvider: 'anthropic', credentialSet: 'default', dbPath: '/x/credentials.db',
-  auth: modes ? { label: 'Claude', modes, apiKeyHint: null } : null, credentialType: null, reason: null,
+  auth: modes ? { label: 'Claude', modes, apiKeyHint: null, loginCommand: modes.includes('oauth') ? 'terok-setup auth claude --oauth --credential-set default' : null } : null, credentialType: null, reason: null,
 });
 
 /** Every call a plan can produce, following an `ask` with each answer it may get. */
