@@ -44,7 +44,7 @@ describe('fix everything', { skip: !rendererBuilt() && 'renderer not built' }, (
       assert.deepEqual(s.requests.filter((r) => r.channel === 'task:start').map((r) => (r.payload as { step: string }).step), ['setup.fix-all']);
       assert.deepEqual(s.engine.tasks.list().map((t) => t.step), ['setup.fix-all', 'sandbox.install']);
       // It says so, on the card and on Welcome, and that it goes on after the confirmation.
-      const paused = /^Fix everything is paused until you save the vault recovery key\. It goes on when you press “I have saved it”\.$/;
+      const paused = /^Set up everything is paused until you save the vault recovery key\. It goes on when you press “I have saved it”\.$/;
       assert.match(await s.page.getByTestId('fix-all-paused').textContent() ?? '', paused);
       await s.page.locator('nav [data-page="welcome"]').click();
       await s.page.getByRole('dialog', { name: 'Your recovery key is not saved yet' }).getByRole('button', { name: 'Leave anyway' }).click();
@@ -53,7 +53,7 @@ describe('fix everything', { skip: !rendererBuilt() && 'renderer not built' }, (
       await s.page.getByRole('button', { name: 'I have saved it' }).click();
       await s.page.getByRole('heading', { name: 'Credentials' }).waitFor({ timeout: 120_000 });
       assert.equal(await s.page.getByTestId('fix-all-paused').count(), 0);
-      await s.page.getByText('Fix everything is waiting for you.').waitFor();
+      await s.page.getByText('Set up everything is waiting for you.').waitFor();
       assert.deepEqual(s.engine.tasks.list().map((t) => t.step), ['setup.fix-all', 'sandbox.install', 'vault.acknowledge-recovery', 'images.build', 'ssh.generate']);
       // The sidebar follows the re-check that each finished fix starts (it may land just after the walk asks).
       for (const id of ['sandbox', 'images', 'ssh']) {

@@ -54,9 +54,9 @@ export class FixAllClient {
   /** What the walk is paused on, in the user's words (null while it works or has ended). */
   get waitingText(): string | null {
     switch (this.waitingFor?.kind) {
-      case 'recovery-key': return 'Fix everything is paused until you save the vault recovery key. It goes on when you press “I have saved it”.';
-      case 'credential': return 'Fix everything is paused until you add a credential (or skip it) on the Credentials page.';
-      case 'confirm': return 'Fix everything is waiting for your answer.';
+      case 'recovery-key': return 'Set up everything is paused until you save the vault recovery key. It goes on when you press “I have saved it”.';
+      case 'credential': return 'Set up everything is paused until you add a credential (or skip it) on the Credentials page.';
+      case 'confirm': return 'Set up everything is waiting for your answer.';
       default: return null;
     }
   }

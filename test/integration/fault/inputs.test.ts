@@ -280,7 +280,7 @@ test('a garbage podman version: terok\'s line stays "ok", the step is degraded (
   assert.equal(json.code, 0);
   const podman = (JSON.parse(json.out) as ReadinessReport).steps.find((s) => s.id === 'podman')!;
   assert.deepEqual([podman.status, podman.state, podman.result.message], ['degraded', 'warning', 'ok']);
-  assert.equal(podman.explanation.headline, "Podman is installed, version unknown: asked for its version, podman printed 'podman-remote is confused today', which is not a version number. Terok goes on as if it were current; if containers misbehave, reinstall or upgrade podman.");
+  assert.equal(podman.explanation.headline, "Podman is installed, version unknown: asked for its version, podman printed 'podman-remote is confused today', which is not a version number. Terok goes on as if it were current; if containers misbehave, upgrade podman.");
   nothingLost(before);
 });
 
