@@ -19,6 +19,7 @@ import { SetupError } from '../errors.ts';
 import { CredentialDb, inspectDbFile, NotADbError, PlaintextDbError, WrongPassphraseError } from './credential-db.ts';
 import { BrokenTierError, resolvePassphrase, sessionDigest, type TierName } from './passphrase.ts';
 import { storeInTier, tierChoices, tierUnusable, type StoredIn, type TierChoice } from './provisioning.ts';
+import { confirmRecoveryKey, recoveryConfirmed } from './recovery-key.ts';
 
 export type UnlockTier = 'kernel-keyring' | 'keyring';
 export const UNLOCK_TIERS: readonly UnlockTier[] = ['kernel-keyring', 'keyring'];
@@ -82,6 +83,8 @@ export interface UnlockOutcome {
   dbPath: string;
   /** What terok's `vault unlock` prints for the same outcome (no secret in them). */
   lines: string[];
+  /** The key was typed and opened the DB, so the user has it: its "saved" marker was written (if it was missing). */
+  recoveryConfirmed: boolean;
 }
 
 function successLines(storedIn: StoredIn, paths: TerokPaths): string[] {
@@ -140,5 +143,20 @@ export async function unlockVault(
   signal?.throwIfAborted();
 
   const storedIn = await storeInTier(ctx, paths, tier, key, signal);
-  return { tier, storedIn, dbPath, lines: successLines(storedIn, paths) };
+  return { tier, storedIn, dbPath, lines: successLines(storedIn, paths), recoveryConfirmed: confirmHeldKey(paths) };
+}
+
+/**
+ * Whoever just unlocked with the recovery key holds it: the wizard stops
+ * asking them to save it (terok's marker; a pending copy goes). A marker
+ * that cannot be written leaves the unlock done and the reminder in place.
+ */
+function confirmHeldKey(paths: TerokPaths): boolean {
+  if (recoveryConfirmed(paths)) return true;
+  try {
+    confirmRecoveryKey(paths);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -53,6 +53,10 @@ test('the right recovery key: cached in the kernel keyring under terok\'s descri
 
   const after = await probeVault();
   assert.deepEqual([after.status, after.facts.state, after.facts.source], ['ok', 'unlocked', 'kernel-keyring']);
+  // They typed the key, so they have it: no "never confirmed as saved" right after.
+  assert.equal(out.recoveryConfirmed, true);
+  assert.equal(existsSync(paths().recoveryMarker), true);
+  assert.equal(after.facts.recovery, 'saved');
 });
 
 test('a wrong key says so, stores nothing anywhere, and the vault stays locked', KEYRING_SKIP, async () => {
@@ -66,6 +70,7 @@ test('a wrong key says so, stores nothing anywhere, and the vault stays locked',
   assert.doesNotMatch(`${err.message} ${err.hint}`, new RegExp(wrong));
   assert.equal(ring.read(kernelKeyDescription(paths().credentialDb)), null);
   assert.equal(existsSync(sessionFile()), false);
+  assert.equal(existsSync(paths().recoveryMarker), false, 'a wrong key confirms nothing');
   assert.equal((await probeVault()).facts.state, 'locked');
 });
 
