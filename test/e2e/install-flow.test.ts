@@ -54,7 +54,7 @@ describe('sandbox install from the wizard', { skip: !rendererBuilt() && 'rendere
       assert.ok(!(await s.page.content()).includes(key), 'gone from the page');
 
       // One source of truth: the probes ran again and agree.
-      await s.page.getByTestId('page-status').filter({ hasText: 'Shield ready, setup current.' }).waitFor();
+      await s.page.getByTestId('page-status').filter({ hasText: 'sandbox services: shield ready' }).waitFor();
       assert.equal(await s.page.locator('nav [data-page="sandbox"] [role="img"]').getAttribute('aria-label'), 'ok');
       assert.match(readFileSync(paths.containersConf, 'utf8'), /hooks_dir = \[.*terok\/shield\/hooks.*terok\/sandbox\/hooks/);
       assert.ok(existsSync(paths.setupStamp));

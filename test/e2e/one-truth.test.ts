@@ -64,7 +64,7 @@ describe('one truth on screen', { skip: !rendererBuilt() && 'renderer not built 
         tick();
       });
       await s.page.getByRole('button', { name: 'Install sandbox services' }).click();
-      await s.page.getByTestId('page-status').filter({ hasText: 'Shield ready, setup current.' }).waitFor({ timeout: 60_000 });
+      await s.page.getByTestId('page-status').filter({ hasText: 'sandbox services: shield ready' }).waitFor({ timeout: 60_000 });
       await s.page.waitForTimeout(300);
       const frames = await s.page.evaluate(() => (window as unknown as { __frames: Frame[] }).__frames);
       const after = frames.filter((f) => f.finished || f.card !== null);
@@ -220,7 +220,6 @@ describe('one truth on screen', { skip: !rendererBuilt() && 'renderer not built 
         .map((e) => e.textContent?.trim()).filter(Boolean));
       assert.ok(visible.includes(key), 'the key is on the sheet');
       assert.ok(visible.every((t) => /recovery key|passphrase|terok vault unlock|^[A-Za-z0-9_-]{43}$/.test(t!)), `only the sheet prints: ${JSON.stringify(visible)}`);
-      await s.page.screenshot({ path: '/tmp/h13-truth-print.png' });
     } finally {
       await s.close();
       host.cleanup();

@@ -73,7 +73,7 @@ describe('the generic step page', { skip: !rendererBuilt() && 'renderer not buil
 
       await s.page.locator('nav [data-page="git"]').click();
       await s.page.getByRole('heading', { name: 'Git' }).waitFor();
-      assert.equal(await text(s.page, s.page.getByTestId('page-status')), `${git.result.name}: ${git.result.message}`);
+      assert.equal(await text(s.page, s.page.getByTestId('page-status')), `${git.result.name}: ${git.explanation.summary ?? git.result.message}`);
       assert.equal(await notice(s.page).count(), 1);
       assert.equal(await text(s.page, notice(s.page)), git.explanation.headline);
       assert.equal(await text(s.page, s.page.getByLabel(install.label, { exact: true })), install.command);

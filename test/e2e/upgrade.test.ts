@@ -70,7 +70,7 @@ describe('re-run after an upgrade', { skip: !rendererBuilt() && 'renderer not bu
       assert.equal(existsSync(paths.recoveryMarker), true);
       assert.equal(existsSync(pendingKeyFile(paths)), false, 'the pending copy is deleted');
       assert.equal(JSON.parse(readFileSync(paths.setupStamp, 'utf8')).packages['terok-sandbox'], '0.5.0a24');
-      await s.page.getByTestId('page-status').filter({ hasText: 'Shield ready, setup current.' }).waitFor();
+      await s.page.getByTestId('page-status').filter({ hasText: 'sandbox services: shield ready' }).waitFor();
     } finally {
       await s.close();
       host.cleanup();
@@ -98,7 +98,7 @@ describe('re-run after an upgrade', { skip: !rendererBuilt() && 'renderer not bu
 
       await s.page.getByRole('button', { name: 'Refresh sandbox services' }).first().click();
       await s.page.getByText('Setup finished.').waitFor({ timeout: 60_000 });
-      await s.page.getByTestId('page-status').filter({ hasText: 'Shield ready, setup current.' }).waitFor();
+      await s.page.getByTestId('page-status').filter({ hasText: 'sandbox services: shield ready' }).waitFor();
     } finally {
       await s.close();
       host.cleanup();

@@ -147,6 +147,17 @@ class Wizard {
   }
 
   /** The titles of the unmet steps this page waits for (main decides which; see StepReport.blockedBy). */
+  /**
+   * A step page's header: terok's line (what `check` prints), or the step's own short words where that line
+   * would mislead (terok's "missing: shield hooks" after an upgrade); while blocked, what it waits for.
+   */
+  statusLine(id: StepId): string | null {
+    const s = this.step(id);
+    if (!s) return null;
+    if (s.state === 'blocked') return `Not checked yet: ${this.blockers(id).join(', ')} must work first.`;
+    return `${s.result.name}: ${s.explanation.summary ?? s.result.message}`;
+  }
+
   blockers(id: PageId): string[] {
     if (id === 'welcome' || id === 'summary') return [];
     return (this.step(id)?.blockedBy ?? []).map((d) => this.info?.steps.find((s) => s.id === d)?.title ?? d);
