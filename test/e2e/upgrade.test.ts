@@ -33,7 +33,7 @@ async function expectRefreshWording(page: Page): Promise<void> {
   await page.getByRole('region', { name: 'Your vault recovery key' }).waitFor();
   await page.locator('nav [data-page="summary"]').click();
   await page.getByRole('dialog', { name: 'Your recovery key is not saved yet' }).getByRole('button', { name: 'Leave anyway' }).click();
-  assert.equal((await page.getByTestId('verdict-reasons').locator('li').filter({ hasText: 'Sandbox services' }).textContent())?.trim(), 'Sandbox services: Needs refresh after the terok upgrade');
+  assert.match(await page.getByRole('region', { name: 'Left to do' }).locator('li[data-step="sandbox"]').innerText(), /Needs refresh after the terok upgrade/);
   assert.equal(await page.locator('section.page [role="alert"]').count(), 0);
 }
 

@@ -55,7 +55,7 @@ describe('wizard in Chromium', { skip: !rendererBuilt() && 'renderer not built (
       await s.page.locator('nav [data-page="summary"]').click();
       await s.page.getByTestId('verdict').filter({ hasText: 'Not ready' }).waitFor();
       // The wizard's words for what was never set up; terok's line ("missing: shield hooks") stays the CLI's.
-      assert.equal((await s.page.getByTestId('verdict-reasons').textContent())?.trim(), 'Sandbox services: Not set up yet');
+      assert.match(await s.page.getByRole('region', { name: 'Left to do' }).locator('li[data-step="sandbox"]').innerText(), /Not set up yet/);
       assert.equal(await s.page.locator('nav [data-page="sandbox"] [role="img"]').getAttribute('aria-label'), 'not set up yet');
       assert.equal(await s.page.locator('nav [data-page="ssh"] [role="img"]').getAttribute('aria-label'), 'not set up yet');
 
@@ -77,13 +77,13 @@ describe('wizard in Chromium', { skip: !rendererBuilt() && 'renderer not built (
     const s = await openWizard(host.ctx);
     try {
       await s.page.locator('nav [data-page="sandbox"]').click();
-      await s.page.getByTestId('page-status').filter({ hasText: 'Not set up yet: the firewall hooks' }).waitFor();
+      await s.page.getByTestId('page-status').filter({ hasText: 'sandbox services: missing: shield hooks' }).waitFor();
       const sweepsBefore = s.requests.filter((r) => r.channel === 'probe:sweep').length;
       installShieldHooksFixture(host);
       writeStampFixture(host);
       await new Promise((r) => setTimeout(r, 1600)); // focus re-probes are rate-limited
       await s.focus();
-      await s.page.getByTestId('page-status').filter({ hasText: 'Shield ready, setup current.' }).waitFor();
+      await s.page.getByTestId('page-status').filter({ hasText: 'sandbox services: shield ready' }).waitFor();
       assert.ok(s.requests.filter((r) => r.channel === 'probe:sweep').length > sweepsBefore);
     } finally {
       await s.close();
