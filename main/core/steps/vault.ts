@@ -201,6 +201,8 @@ export const vaultStep = defineStep({
     }
     const closed = closedExplanation(facts.state, facts);
     const commands = [...(closed.commands ?? []), ...chmods];
-    return { headline: closed.headline, details, ...(commands.length ? { commands } : {}) };
+    // Not set up (or a legacy file): the Sandbox page's install creates or encrypts it — link there.
+    const setUp = facts.state === 'not-set-up' || facts.state === 'empty' || facts.state === 'plaintext' ? { prerequisite: vaultPrerequisite('not-set-up') } : {};
+    return { headline: closed.headline, details, ...(commands.length ? { commands } : {}), ...setUp };
   },
 });
