@@ -11,6 +11,7 @@ import { CommandError } from '../host/process.ts';
 import { isWellFormedPodmanVersion, MIN_PODMAN_VERSION, olderThanMinimum, parsePodmanVersion } from '../host/podman-version.ts';
 import { which } from '../host/which.ts';
 import { quoteInput } from '../validate.ts';
+import { shellWord } from '../vault/secret-modes.ts';
 import { defineStep, type Probed } from './descriptor.ts';
 
 export const PODMAN_TIMEOUT_MS = 10_000;
@@ -60,6 +61,12 @@ function storageDirOf(ctx: HostContext): string {
   while (!existsSync(dir) && path.dirname(dir) !== dir) dir = path.dirname(dir);
   const rel = path.relative(ctx.home, dir);
   return rel === '' ? '~' : !rel.startsWith('..') && !path.isAbsolute(rel) ? `~/${rel}` : dir;
+}
+
+/** A shown path as one shell word; a leading `~/` stays unquoted so the shell still expands it. */
+function shellPath(p: string): string {
+  if (p === '~') return p;
+  return p.startsWith('~/') ? `~/${shellWord(p.slice(2))}` : shellWord(p);
 }
 
 function noAnswerOf(err: unknown): PodmanNoAnswer {
@@ -169,7 +176,7 @@ function notResponding(facts: PodmanFacts, found: Detail) {
     commands: [
       { label: 'Reset podman\'s state (fixes most hangs after a podman upgrade or a reboot)', command: 'podman system migrate' },
       { label: 'Stop a stale pause process (podman starts a fresh one)', command: "pkill -u \"$USER\" -f 'catatonit -P'" },
-      { label: 'Check free disk space where podman keeps images', command: `df -h ${facts.storageDir}` },
+      { label: 'Check free disk space where podman keeps images', command: `df -h ${shellPath(facts.storageDir)}` },
       { label: 'See where podman gets stuck (gives up after 30 s; include the output when asking for help)', command: 'timeout 30 podman --log-level=debug info' },
     ],
     links: [{ label: 'Podman troubleshooting guide', url: 'https://github.com/containers/podman/blob/main/troubleshooting.md' }],

@@ -5,6 +5,7 @@
  * made to report 3.4.4, fail with "socket missing" or hang on demand.
  */
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import { afterEach, test } from 'node:test';
 import { podmanStep } from '../../../main/core/steps/podman.ts';
 import { isWellFormedPodmanVersion } from '../../../main/core/host/podman-version.ts';
@@ -173,6 +174,19 @@ test('the disk-space command names podman\'s storage as the user writes it (~/â€
   assert.equal(before, '~', 'no storage yet: its nearest existing parent');
   host.write('home/.local/share/containers/storage/.keep', '');
   assert.equal((await podmanStep.probe(makeProbeEnv(host.ctx, settings))).facts.storageDir, '~/.local/share/containers/storage');
+});
+
+test('the disk-space command stays one shell word for a storage path with spaces, inside or outside home', async () => {
+  freshHost();
+  host.writeBin('podman', '#!/bin/sh\nexit 1\n');
+  const dfOf = async (dataHome: string) => {
+    const ctx = { ...host.ctx, env: { ...host.ctx.env, XDG_DATA_HOME: dataHome } };
+    return podmanStep.explain(await podmanStep.probe(makeProbeEnv(ctx, settings)), settings).commands?.find((c) => c.command.startsWith('df -h'))?.command;
+  };
+  host.write('home/my data/containers/storage/.keep', '');
+  assert.equal(await dfOf(path.join(host.ctx.home, 'my data')), "df -h ~/'my data/containers/storage'");
+  const outside = path.dirname(path.dirname(path.dirname(host.write("outside it's/containers/storage/.keep", ''))));
+  assert.equal(await dfOf(outside), `df -h '${outside.replace(/'/g, "'\\''")}/containers/storage'`);
 });
 
 test('podman older than tested: the upgrade command for this distribution (and the others), never an install command', async () => {
