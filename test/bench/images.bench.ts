@@ -10,10 +10,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { hostContextFromProcess } from '../../main/core/host/context.ts';
 import { runCommand, type Runner } from '../../main/core/host/process.ts';
 import { buildImages, type BuildDeps } from '../../main/core/images/build.ts';
 import { imagesStep } from '../../main/core/steps/images.ts';
-import type { ProbeEnv } from '../../main/core/steps/probe-env.ts';
+import { makeProbeEnv } from '../../main/core/steps/probe-env.ts';
 import { fixtureRoster, fixtureTemplates } from '../support/images-fixtures.ts';
 import { buildBusyboxBase, podmanUsable, removeTestImages } from '../support/podman-base.ts';
 
@@ -31,7 +32,8 @@ const tmpRoot = mkdtempSync(path.join(os.tmpdir(), 'terok-images-bench-'));
 let builds = 0;
 const counting: Runner = (file, args, opts) => { if (args[0] === 'build') builds++; return runCommand(file, args, opts); };
 const deps: BuildDeps = { ctx: { env: process.env, run: counting }, roster: fixtureRoster(), templates: fixtureTemplates(runId), tmpRoot };
-const probeEnv = { ctx: { env: process.env, run: runCommand }, settings: { baseImage: base } } as unknown as ProbeEnv;
+// A real probe env (config.yml and paths read as the probes read them), on this process's host.
+const probeEnv = makeProbeEnv(hostContextFromProcess(), { provider: 'claude', baseImage: base, family: 'deb', credentialSet: 'default', mountsDir: null });
 const tags = new Set<string>([base]);
 
 try {
