@@ -27,6 +27,8 @@ export type { TaskStep, TaskStepMap, TaskParams, TaskResult } from '../core/task
 export { RECOVERY_REVEAL_COMMAND } from '../core/vault/recovery-commands.ts';
 /** The one value from core the renderer uses (pure): paths shown as `~/…`, as in the report. */
 export { homeToTilde } from '../core/host/tilde.ts';
+/** Whether a step's status counts as in place (the verdict's rule; pure). */
+export { isMet } from '../core/steps/descriptor.ts';
 
 /** What the Welcome page needs to start: defaults, the agent list, the task steps this build offers. */
 export type AppInfo = AppInfoData;

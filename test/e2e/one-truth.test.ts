@@ -32,6 +32,15 @@ async function install(s: WizardSession): Promise<void> {
   await s.page.getByRole('button', { name: 'Install sandbox services' }).click();
 }
 
+/** Install, then the recovery key card it shows, and the key on it. */
+async function installedKeyCard(s: WizardSession) {
+  await install(s);
+  const card = s.page.getByRole('region', { name: 'Your vault recovery key' });
+  await card.waitFor({ timeout: 60_000 });
+  const key = (await card.getByLabel('Recovery key', { exact: true }).textContent())?.trim() ?? '';
+  return { card, key };
+}
+
 interface Frame { icon: string | null; headline: string; finished: boolean; card: number | null; head: string }
 
 describe('one truth on screen', { skip: !rendererBuilt() && 'renderer not built (run npm run build)' }, () => {
@@ -147,10 +156,7 @@ describe('one truth on screen', { skip: !rendererBuilt() && 'renderer not built 
     const { host } = installHost();
     const s = await openWizard(host.ctx);
     try {
-      await install(s);
-      const card = s.page.getByRole('region', { name: 'Your vault recovery key' });
-      await card.waitFor({ timeout: 60_000 });
-      const key = (await card.getByLabel('Recovery key', { exact: true }).textContent())?.trim() ?? '';
+      const { card, key } = await installedKeyCard(s);
       assert.match(key, /^[A-Za-z0-9_-]{43}$/);
       assert.match(await card.textContent() ?? '', /Until you press I have saved it, Terok Setup keeps a copy on this computer and shows this card again\..*terok-sandbox vault passphrase reveal/s);
 
@@ -206,10 +212,7 @@ describe('one truth on screen', { skip: !rendererBuilt() && 'renderer not built 
     const { host } = installHost();
     const s = await openWizard(host.ctx);
     try {
-      await install(s);
-      const card = s.page.getByRole('region', { name: 'Your vault recovery key' });
-      await card.waitFor({ timeout: 60_000 });
-      const key = (await card.getByLabel('Recovery key', { exact: true }).textContent())?.trim() ?? '';
+      const { card, key } = await installedKeyCard(s);
       // Chromium headless prints nothing: count the call, then read the print layout.
       await s.page.evaluate(() => { const w = window as unknown as { __prints: number }; w.__prints = 0; window.print = () => { w.__prints++; }; });
       await card.getByRole('button', { name: 'Print…' }).click();

@@ -11,7 +11,7 @@ import type { AppInfo, GateSettings, PendingStep, ProbeProgress, ReadinessReport
 import { api, ApiError, unwrap } from './api.ts';
 import { FixAllClient } from './fix-all.svelte.ts';
 import { RECOVERY_KEY_STEPS, TASK_STEPS, TaskStore } from './tasks.svelte.ts';
-import type { TaskOutcome } from './task-view.svelte.ts';
+import type { TaskOutcome, TaskView } from './task-view.svelte.ts';
 
 export type PageId = 'welcome' | StepId | 'summary';
 
@@ -139,14 +139,17 @@ class Wizard {
     return outcome === 'failed' ? 'failed' : outcome === 'needs-admin' ? 'warning' : s.state;
   }
 
-  /** The typed outcome of the newest task of this step's fix (a cancel is not a failure). */
-  lastFixOutcome(id: StepId): TaskOutcome | null {
+  /** The newest task this step's fix (or "run again") started: its page shows its log. */
+  lastFixTask(id: StepId): TaskView | undefined {
     const page = this.info?.steps.find((p) => p.id === id);
-    const last = (page?.fixTasks ?? []).map((t) => this.tasks.get(t)).filter((t) => t !== undefined).sort((a, b) => b.startedAt - a.startedAt)[0];
-    return last?.outcome ?? null;
+    return (page?.fixTasks ?? []).map((t) => this.tasks.get(t)).filter((t) => t !== undefined).sort((a, b) => b.startedAt - a.startedAt)[0];
   }
 
-  /** The titles of the unmet steps this page waits for (main decides which; see StepReport.blockedBy). */
+  /** The typed outcome of the newest task of this step's fix (a cancel is not a failure). */
+  lastFixOutcome(id: StepId): TaskOutcome | null {
+    return this.lastFixTask(id)?.outcome ?? null;
+  }
+
   /**
    * A step page's header: terok's line (what `check` prints), or the step's own short words where that line
    * would mislead (terok's "missing: shield hooks" after an upgrade); while blocked, what it waits for.
@@ -158,6 +161,7 @@ class Wizard {
     return `${s.result.name}: ${s.explanation.summary ?? s.result.message}`;
   }
 
+  /** The titles of the unmet steps this page waits for (main decides which; see StepReport.blockedBy). */
   blockers(id: PageId): string[] {
     if (id === 'welcome' || id === 'summary') return [];
     return (this.step(id)?.blockedBy ?? []).map((d) => this.info?.steps.find((s) => s.id === d)?.title ?? d);
