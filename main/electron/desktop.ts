@@ -4,25 +4,25 @@
  * thin — everything that decides anything lives in `core` (the engine) or
  * `ipc` (the contract); this file only wires them to Electron.
  */
-import { app, BrowserWindow, clipboard, dialog, ipcMain, Menu, session, shell } from 'electron';
+import { app, BrowserWindow, clipboard, dialog, ipcMain, Menu, protocol, session, shell } from 'electron';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { APP_VERSION, Engine } from '../core/engine.ts';
 import { hostContextFromProcess } from '../core/host/context.ts';
 import { registerSetupModules } from '../core/modules.ts';
 import { buildReport, createRedactor, secretsFromEnv } from '../core/report/index.ts';
 import { createHandlers, isAllowedExternalUrl } from '../ipc/handlers.ts';
 import { AppLog } from './app-log.ts';
+import { APP_ENTRY_URL, APP_SCHEME, APP_SCHEME_PRIVILEGES, createAppProtocolHandler } from './app-protocol.ts';
 import { appDirs } from './app-dirs.ts';
 import { bindRequests, EventQueue } from './ipc-bridge.ts';
 import { menuTemplate } from './menu.ts';
-import { CONTENT_SECURITY_POLICY, hardenWebContents, SECURE_WEB_PREFERENCES } from './security.ts';
+import { CONTENT_SECURITY_POLICY, denyAllPermissions, hardenWebContents, SECURE_WEB_PREFERENCES } from './security.ts';
 import { captureWindowState, loadWindowState, MIN_WINDOW_SIZE, saveWindowState } from './window-state.ts';
 
 export interface DesktopOptions {
   engine?: Engine;
-  /** Where the renderer is served from (dev server or the built files). */
-  rendererUrl?: () => string;
+  /** The built renderer folder app:// serves (tests point it elsewhere). */
+  rendererDir?: string;
 }
 
 export interface DesktopApp {
@@ -53,6 +53,8 @@ export function startDesktopApp(opts: DesktopOptions = {}): DesktopApp | null {
     app.quit();
     return null;
   }
+  // Only possible before 'ready': the scheme the page is served from (app-protocol.ts).
+  protocol.registerSchemesAsPrivileged([APP_SCHEME_PRIVILEGES]);
   const engine = opts.engine ?? new Engine(hostContextFromProcess());
   if (!opts.engine) registerSetupModules(engine);
   const dirs = appDirs(engine.ctx.env, engine.ctx.home);
@@ -67,7 +69,8 @@ export function startDesktopApp(opts: DesktopOptions = {}): DesktopApp | null {
   let win: BrowserWindow | null = null;
   // The dev server URL is honoured only in development: a packaged app never loads a page named by the environment.
   const devUrl = app.isPackaged ? undefined : process.env.ELECTRON_RENDERER_URL;
-  const rendererUrl = opts.rendererUrl ?? (() => devUrl ?? pathToFileURL(path.join(import.meta.dirname, '../renderer/index.html')).href);
+  const rendererUrl = () => devUrl ?? APP_ENTRY_URL;
+  const rendererDir = opts.rendererDir ?? path.join(import.meta.dirname, '../renderer');
   const openExternal = async (url: string): Promise<void> => {
     if (isAllowedExternalUrl(url)) await shell.openExternal(url);
   };
@@ -133,7 +136,9 @@ export function startDesktopApp(opts: DesktopOptions = {}): DesktopApp | null {
   });
   app.on('web-contents-created', (_e, contents) => hardenWebContents(contents, (url) => void openExternal(url)));
   void app.whenReady().then(() => {
-    session.defaultSession.setPermissionRequestHandler((_wc, _perm, callback) => callback(false));
+    protocol.handle(APP_SCHEME, createAppProtocolHandler(rendererDir));
+    denyAllPermissions(session.defaultSession);
+    // app:// pages carry the CSP header from their handler; this covers the dev server.
     session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
       callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });
     });

@@ -43,16 +43,17 @@ export interface WebContentsLike {
 
 /**
  * True when the sender is the top frame of our own page. `appUrl` is the
- * renderer's URL (file://…/index.html in production, the dev server in dev).
+ * renderer's URL (app://terok/index.html when built, the dev server in dev).
+ * Scheme and host are compared rather than `origin`: WHATWG URL gives a
+ * non-special scheme such as app: the opaque origin "null". A URL without a
+ * host (file:, data:, about:) is never ours.
  */
 export function isTrustedSender(frame: FrameLike | null | undefined, appUrl: string): boolean {
   if (!frame || frame.parent) return false;
   try {
     const sender = new URL(frame.url);
     const app = new URL(appUrl);
-    if (sender.protocol !== app.protocol) return false;
-    if (app.protocol === 'file:') return sender.pathname === app.pathname;
-    return sender.origin === app.origin;
+    return app.host !== '' && sender.protocol === app.protocol && sender.host === app.host;
   } catch {
     return false;
   }
@@ -67,4 +68,19 @@ export function hardenWebContents(contents: WebContentsLike, openExternal: (url:
     if (isAllowedExternalUrl(url)) openExternal(url);
     return { action: 'deny' };
   });
+}
+
+export interface PermissionSessionLike {
+  setPermissionRequestHandler(handler: (webContents: unknown, permission: string, callback: (granted: boolean) => void) => void): void;
+  setPermissionCheckHandler(handler: (webContents: unknown, permission: string) => boolean): void;
+}
+
+/**
+ * The wizard needs no web permission (camera, notifications, clipboard-read,
+ * HID, …): requests are refused, and checks (which Chromium makes without
+ * asking, e.g. before showing a permission state to the page) say no.
+ */
+export function denyAllPermissions(session: PermissionSessionLike): void {
+  session.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+  session.setPermissionCheckHandler(() => false);
 }

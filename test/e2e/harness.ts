@@ -8,7 +8,7 @@
  * events. The page gets the same frozen `window.terok` shape the preload
  * builds from the contract.
  */
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -17,6 +17,7 @@ import type { HostContext } from '../../main/core/host/context.ts';
 import { registerSetupModules } from '../../main/core/modules.ts';
 import { API_METHODS, EVENT_CHANNELS } from '../../main/ipc/contract.ts';
 import { createHandlers, dispatch } from '../../main/ipc/handlers.ts';
+import { APP_HOST, APP_SCHEME, createAppProtocolHandler } from '../../main/electron/app-protocol.ts';
 import { EventQueue } from '../../main/electron/ipc-bridge.ts';
 import type { StepImpl } from '../../main/core/tasks/task-manager.ts';
 import { recordingDesktop, type RecordingDesktop } from '../support/desktop.ts';
@@ -28,23 +29,25 @@ export const CHROMIUM_ARGS = [
 ];
 
 const RENDERER_DIR = path.resolve(import.meta.dirname, '../../out/renderer');
-const MIME: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png' };
 
 export function rendererBuilt(): boolean {
   return existsSync(path.join(RENDERER_DIR, 'index.html'));
 }
 
-/** Static server for the built renderer on a random loopback port. */
+/**
+ * The built renderer on a random loopback port, served by the app's own
+ * app:// handler (main/electron/app-protocol.ts): each HTTP request is
+ * handed to it as the app://terok/ request the window would make, so the
+ * page gets the same files, types and CSP header as in the app.
+ */
 async function serveRenderer(): Promise<{ server: Server; url: string }> {
+  const handle = createAppProtocolHandler(RENDERER_DIR);
   const server = createServer((req, res) => {
-    const rel = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-    const file = path.join(RENDERER_DIR, rel === '/' ? 'index.html' : rel);
-    if (!file.startsWith(RENDERER_DIR) || !existsSync(file) || !statSync(file).isFile()) {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, { 'content-type': MIME[path.extname(file)] ?? 'application/octet-stream' });
-    createReadStream(file).pipe(res);
+    void (async () => {
+      const answer = await handle(new Request(`${APP_SCHEME}://${APP_HOST}${req.url ?? '/'}`, { method: req.method ?? 'GET' }));
+      res.writeHead(answer.status, Object.fromEntries(answer.headers));
+      res.end(Buffer.from(await answer.arrayBuffer()));
+    })().catch(() => { if (!res.headersSent) res.writeHead(500); res.end(); });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const addr = server.address();

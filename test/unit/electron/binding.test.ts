@@ -7,6 +7,7 @@
 import { NO_DESKTOP } from '../../support/desktop.ts';
 import assert from 'node:assert/strict';
 import { mock, test } from 'node:test';
+import { APP_ENTRY_URL } from '../../../main/electron/app-protocol.ts';
 import { bindRequests, EventQueue, UNTRUSTED_SENDER, type IpcMainLike } from '../../../main/electron/ipc-bridge.ts';
 import { CONTENT_SECURITY_POLICY, hardenWebContents, isTrustedSender, SECURE_WEB_PREFERENCES } from '../../../main/electron/security.ts';
 import { createHandlers } from '../../../main/ipc/handlers.ts';
@@ -14,7 +15,7 @@ import { API_METHODS, REQUEST_CHANNELS } from '../../../main/ipc/contract.ts';
 import { Engine } from '../../../main/core/engine.ts';
 import { createSandboxHost } from '../../support/host.ts';
 
-const APP = 'file:///opt/terok-setup/resources/app.asar/out/renderer/index.html';
+const APP = APP_ENTRY_URL;
 
 test('web preferences follow the security baseline', () => {
   assert.equal(SECURE_WEB_PREFERENCES.contextIsolation, true);
@@ -30,7 +31,11 @@ test('only the top frame of our own page is a trusted sender', () => {
   assert.equal(isTrustedSender({ url: APP, parent: null }, APP), true);
   assert.equal(isTrustedSender({ url: `${APP}#/summary`, parent: null }, APP), true);
   assert.equal(isTrustedSender({ url: APP, parent: {} }, APP), false, 'a sub-frame');
+  assert.equal(isTrustedSender({ url: 'app://terok/assets/other.html', parent: null }, APP), true, 'any page of our own scheme and host');
+  assert.equal(isTrustedSender({ url: 'app://evil/index.html', parent: null }, APP), false, 'another host of the scheme');
   assert.equal(isTrustedSender({ url: 'file:///tmp/evil.html', parent: null }, APP), false);
+  assert.equal(isTrustedSender({ url: 'file:///tmp/evil.html', parent: null }, 'file:///tmp/index.html'), false, 'a URL without a host is never trusted');
+  assert.equal(isTrustedSender({ url: 'data:text/html,x', parent: null }, APP), false);
   assert.equal(isTrustedSender({ url: 'https://example.com/', parent: null }, APP), false);
   assert.equal(isTrustedSender(null, APP), false);
   assert.equal(isTrustedSender({ url: 'http://localhost:5173/', parent: null }, 'http://localhost:5173/'), true);

@@ -5,13 +5,14 @@
  * file, and CLI mode. The engine, report, log and state files are real.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { mock, test } from 'node:test';
 import type { MenuItemConstructorOptions } from 'electron';
 import { Engine } from '../../../main/core/engine.ts';
 import { appDirs } from '../../../main/electron/app-dirs.ts';
 import { LOG_FILE_NAME } from '../../../main/electron/app-log.ts';
+import { APP_ENTRY_URL, APP_SCHEME_PRIVILEGES } from '../../../main/electron/app-protocol.ts';
 import { cliArgsOf, runCliMode } from '../../../main/electron/cli-mode.ts';
 import { saveWindowState, WINDOW_STATE_FILE } from '../../../main/electron/window-state.ts';
 import { createSandboxHost, installFakePodman } from '../../support/host.ts';
@@ -30,6 +31,10 @@ function fakeElectron() {
   let menu: MenuItemConstructorOptions[] = [];
   let clipboardText = '';
   let dialogAnswer = 0;
+  const protocolHandlers = new Map<string, (request: Request) => Promise<Response>>();
+  const privilegedSchemes: unknown[] = [];
+  const permissionHandlers: { request?: (wc: unknown, p: string, cb: (granted: boolean) => void) => void; check?: (wc: unknown, p: string) => boolean } = {};
+  const loaded: string[] = [];
 
   class FakeWindow {
     readonly options: Record<string, unknown>;
@@ -49,7 +54,7 @@ function fakeElectron() {
     once(ev: string, l: Listener) { return this.on(ev, l); }
     emit(ev: string) { for (const l of this.listeners.get(ev) ?? []) l(); }
     emitContents(ev: string, ...args: unknown[]) { for (const l of this.contentsListeners.get(ev) ?? []) l(...args); }
-    loadURL() { return Promise.resolve(); }
+    loadURL(url: string) { loaded.push(url); return Promise.resolve(); }
     show() {}
     maximize() { this.maximized = true; }
     isMaximized() { return this.maximized; }
@@ -75,11 +80,21 @@ function fakeElectron() {
       buildFromTemplate: (t: MenuItemConstructorOptions[]) => t,
       setApplicationMenu: (m: MenuItemConstructorOptions[]) => { menu = m; },
     },
-    session: { defaultSession: { setPermissionRequestHandler: () => {}, webRequest: { onHeadersReceived: () => {} } } },
+    protocol: {
+      registerSchemesAsPrivileged: (schemes: unknown[]) => { privilegedSchemes.push(...schemes); },
+      handle: (scheme: string, handler: (request: Request) => Promise<Response>) => { protocolHandlers.set(scheme, handler); },
+    },
+    session: {
+      defaultSession: {
+        setPermissionRequestHandler: (h: typeof permissionHandlers.request) => { permissionHandlers.request = h; },
+        setPermissionCheckHandler: (h: typeof permissionHandlers.check) => { permissionHandlers.check = h; },
+        webRequest: { onHeadersReceived: () => {} },
+      },
+    },
     shell: { openExternal: async () => {}, openPath: async (p: string) => { calls.push(`open ${p}`); return ''; } },
   };
   return {
-    electron, calls, windows, sent,
+    electron, calls, windows, sent, protocolHandlers, privilegedSchemes, permissionHandlers, loaded,
     setLock: (granted: boolean) => { lockGranted = granted; },
     setDialogAnswer: (n: number) => { dialogAnswer = n; },
     ready: async () => { ready(); await readyPromise; await new Promise((r) => setImmediate(r)); },
@@ -98,7 +113,7 @@ test('a second launch quits itself; the first one restores and focuses its windo
   installFakePodman(host);
   const engine = new Engine(host.ctx);
   saveWindowState(appDirs(host.ctx.env, host.home).config, { x: 10, y: 20, width: 900, height: 600, maximized: true });
-  const desktop = startDesktopApp({ engine, rendererUrl: () => 'file:///app/index.html' })!;
+  const desktop = startDesktopApp({ engine })!;
   await fake.ready();
   const win = fake.windows.at(-1)!;
   assert.deepEqual([win.options.x, win.options.y, win.options.width, win.options.height, win.maximized], [10, 20, 900, 600, true], 'window state restored');
@@ -148,7 +163,7 @@ test('task events are logged under the XDG state dir without results and with se
     task.log('unlocking with plain words without any prefix 42');
     return { generatedPassphrase: 'one-time-passphrase-abcdef' };
   });
-  const desktop = startDesktopApp({ engine, rendererUrl: () => 'file:///app/index.html' })!;
+  const desktop = startDesktopApp({ engine })!;
   await engine.tasks.wait(engine.tasks.start('sandbox.install', {}));
   const logFile = path.join(host.home, '.local', 'state', 'terok-setup', 'logs', LOG_FILE_NAME);
   assert.equal(desktop.log.file, logFile);
@@ -176,7 +191,7 @@ test('CLI mode: arguments after --terok-cli -- go to the CLI, the app exits with
 test('closing with an unsaved recovery key asks first; only "Close anyway" lets the page unload', async () => {
   const host = createSandboxHost();
   installFakePodman(host);
-  startDesktopApp({ engine: new Engine(host.ctx), rendererUrl: () => 'file:///app/index.html' });
+  startDesktopApp({ engine: new Engine(host.ctx) });
   await fake.ready();
   const win = fake.windows.at(-1)!;
   let prevented = 0;
@@ -195,7 +210,7 @@ test('quitting with a sign-in terminal open waits for its login to hang up and e
   const host = createSandboxHost();
   installFakePodman(host);
   const engine = new Engine(host.ctx);
-  const desktop = startDesktopApp({ engine, rendererUrl: () => 'file:///app/index.html' })!;
+  const desktop = startDesktopApp({ engine })!;
   await fake.ready();
   const win = fake.windows.at(-1)!;
   win.emitContents('did-finish-load');
@@ -224,5 +239,33 @@ test('quitting with a sign-in terminal open waits for its login to hang up and e
   fake.emitApp('will-quit', { preventDefault: () => { prevented = true; } });
   assert.equal(prevented, false);
   assert.ok(!readFileSync(desktop.log.file, 'utf8').includes('SECRET'), 'no terminal output in the log');
+  host.cleanup();
+});
+
+test('the window loads app://terok/index.html, served by the handler from the built renderer only; every permission is denied', async () => {
+  const host = createSandboxHost();
+  installFakePodman(host);
+  const rendererDir = path.join(host.root, 'renderer');
+  mkdirSync(rendererDir);
+  writeFileSync(path.join(rendererDir, 'index.html'), '<!doctype html><title>Terok Setup</title>');
+  writeFileSync(path.join(host.root, 'outside.txt'), 'not part of the renderer');
+  fake.privilegedSchemes.length = 0;
+  startDesktopApp({ engine: new Engine(host.ctx), rendererDir });
+  assert.deepEqual(fake.privilegedSchemes, [APP_SCHEME_PRIVILEGES], 'the scheme is made privileged at once, before ready (Electron allows it only then)');
+  await fake.ready();
+  assert.equal(fake.loaded.at(-1), APP_ENTRY_URL);
+  const handler = fake.protocolHandlers.get('app')!;
+  const page = await handler(new Request(APP_ENTRY_URL));
+  assert.equal(page.status, 200);
+  assert.equal(await page.text(), '<!doctype html><title>Terok Setup</title>');
+  assert.match(page.headers.get('content-security-policy') ?? '', /default-src 'none'/);
+  assert.equal((await handler(new Request('app://terok/%2e%2e/outside.txt'))).status, 404, 'nothing outside the renderer folder');
+
+  let granted: boolean | undefined;
+  fake.permissionHandlers.request!({}, 'media', (g) => { granted = g; });
+  assert.equal(granted, false, 'permission requests are refused');
+  for (const permission of ['clipboard-read', 'notifications', 'media', 'hid', 'geolocation']) {
+    assert.equal(fake.permissionHandlers.check!({}, permission), false, `the check for ${permission} says no`);
+  }
   host.cleanup();
 });
