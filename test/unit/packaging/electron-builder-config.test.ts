@@ -15,7 +15,7 @@ import { parse } from 'yaml';
 const ROOT = path.resolve(import.meta.dirname, '../../..');
 interface FpmTargetConfig { afterInstall?: string; afterRemove?: string; appArmorProfile?: string; fpm?: string[] }
 const config = parse(readFileSync(path.join(ROOT, 'build', 'electron-builder.yml'), 'utf8')) as {
-  productName: string; linux: { executableName: string }; deb: FpmTargetConfig; rpm: FpmTargetConfig;
+  productName: string; deb: FpmTargetConfig; rpm: FpmTargetConfig; appImage: { executableArgs?: string[] };
 };
 const read = (file: string) => readFileSync(path.join(ROOT, file), 'utf8');
 /** The only macros electron-builder fills into these scripts here; any other `${name}` fails the deb/rpm build. */
@@ -46,3 +46,7 @@ for (const script of ['build/linux/after-install.sh', 'build/linux/after-remove.
     assert.deepEqual(macros.filter((m) => !SCRIPT_MACROS.has(m)), []);
   });
 }
+
+test('the AppImage\'s menu entry passes no --no-sandbox: its launcher adds it only where user namespaces do not work', () => {
+  assert.deepEqual(config.appImage.executableArgs, []);
+});
