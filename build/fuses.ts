@@ -2,17 +2,21 @@
  * electron-builder `afterPack` hook: flip Electron's security fuses in the
  * packed binary, before any archive (tar.gz, deb, rpm, AppImage) is made.
  *
- * All four hardening fuses are off/on as DESIGN.md §4 asks, RunAsNode
- * included: the deb/rpm install an AppArmor profile that lets our binary
- * create user namespaces (Ubuntu ≥ 24.04 restricts that), so a binary that
- * obeys ELECTRON_RUN_AS_NODE would hand that permission to any script. The
- * `terok-setup` command therefore does not use run-as-node; it starts the
- * app's own main process in CLI mode (build/linux/terok-setup,
- * main/electron/cli-mode.ts).
+ * Run-as-node, NODE_OPTIONS and --inspect are off and the app loads only from
+ * its asar: the binary runs our app and nothing else. The packages grant the
+ * binary nothing a user's own programs lack — no AppArmor profile is
+ * installed (see build/linux/after-install.sh and the README's "Security"
+ * section) — so this is defence in depth, not the guard of a privilege. The
+ * `terok-setup` command does not need run-as-node: it starts the app's own
+ * main process in CLI mode (build/linux/terok-setup, main/electron/cli-mode.ts).
  *
- * A binary without the fuse sentinel is not a real Electron (the stub used
- * by the packaging smoke test, where no Electron can be downloaded): the
- * flip is skipped with a loud warning instead of failing the build.
+ * The renderer is served from the privileged app:// scheme, so file:// needs
+ * no extra privileges; cookies are encrypted with a key from the desktop
+ * keyring (Chromium's os_crypt).
+ *
+ * A binary without the fuse sentinel is not a real Electron: packaging fails
+ * rather than ship a build whose fuses were never set. (The packaging smoke
+ * test's stand-in binary carries a fuse wire, so it needs no exception.)
  */
 import path from 'node:path';
 import { flipFuses, FuseV1Options, FuseVersion, getCurrentFuseWire, type FuseV1Config } from '@electron/fuses';
@@ -21,31 +25,30 @@ import { flipFuses, FuseV1Options, FuseVersion, getCurrentFuseWire, type FuseV1C
 export const SECURITY_FUSES = {
   version: FuseVersion.V1,
   [FuseV1Options.RunAsNode]: false,
+  [FuseV1Options.EnableCookieEncryption]: true,
   [FuseV1Options.EnableNodeOptionsEnvironmentVariable]: false,
   [FuseV1Options.EnableNodeCliInspectArguments]: false,
   // Validated on macOS/Windows only; on Linux it is inert but costs nothing.
   [FuseV1Options.EnableEmbeddedAsarIntegrityValidation]: true,
   [FuseV1Options.OnlyLoadAppFromAsar]: true,
+  [FuseV1Options.GrantFileProtocolExtraPrivileges]: false,
 } as const satisfies FuseV1Config;
-
-export type FuseOutcome = { flipped: true } | { flipped: false; reason: string };
 
 /** True when `err` says the file carries no fuse wire at all (i.e. it is not an Electron binary). */
 function isMissingSentinel(err: unknown): boolean {
   return err instanceof Error && /could not find sentinel/i.test(err.message);
 }
 
-export async function applySecurityFuses(binary: string, warn: (message: string) => void = console.warn): Promise<FuseOutcome> {
+/** Flip SECURITY_FUSES in `binary`; throws when it has no fuse wire, leaving the file untouched. */
+export async function applySecurityFuses(binary: string): Promise<void> {
   try {
     await getCurrentFuseWire(binary);
   } catch (err) {
     if (!isMissingSentinel(err)) throw err;
-    const reason = `${binary} has no Electron fuse wire (a stub, not a real Electron binary)`;
-    warn(`\n!!! SECURITY FUSES NOT FLIPPED: ${reason}. Never ship this build. !!!\n`);
-    return { flipped: false, reason };
+    throw new Error(`${binary} has no Electron fuse wire (it is not a real Electron binary, or a new Electron moved the sentinel): `
+      + 'refusing to package an app whose security fuses cannot be set. Check electronDist / the electron version in package.json.', { cause: err });
   }
   await flipFuses(binary, SECURITY_FUSES);
-  return { flipped: true };
 }
 
 /** The subset of electron-builder's AfterPackContext this hook reads. */

@@ -4,11 +4,15 @@
  * a stand-in for the Electron binary (none can be downloaded here; DESIGN.md
  * §5). The stand-in carries a fuse wire, so the afterPack hook flips fuses
  * for real; it prints its arguments, so the `terok-setup` launcher can be
- * checked too. AppImage, deb and rpm need tools from GitHub and are not built.
+ * checked too. The deb and rpm targets run too, up to fpm (a tool from
+ * GitHub): a stand-in fpm records what electron-builder hands it — the
+ * arguments, the rendered after-install/after-remove scripts and the desktop
+ * entry — and the rendered after-install is then run for real, as root, in a
+ * private mount namespace. The AppImage needs tools from GitHub and is not built.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,7 +25,11 @@ const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as
 /** Debian's p7zip-full; electron-builder's own 7za download is not reachable here. */
 const SEVEN_ZIP = '/usr/bin/7za';
 const FUSE_SENTINEL = 'dL7pKGdnNz796PbbjQWNKmHXBZaB9tsX';
-/** Electron 45's default wire: RunAsNode, cookie encryption, NODE_OPTIONS, inspect, asar integrity, only-asar, v8 snapshot, file protocol, wasm trap. */
+/**
+ * Electron 45's default wire, all nine fuses: RunAsNode, cookie encryption, NODE_OPTIONS, inspect, asar integrity,
+ * only-asar, v8 snapshot, file protocol, wasm trap. As long as the real one, so every fuse build/fuses.ts sets exists
+ * (@electron/fuses refuses a fuse past the wire's end).
+ */
 const STOCK_WIRE = '101100011';
 /**
  * The asar holds our bundle and pure-JS dependencies (the renderer's bundle includes xterm.js, ~0.4 MB);
@@ -31,11 +39,17 @@ const ASAR_BUDGET_BYTES = 5 * 1024 * 1024;
 /** The unpacked SQLCipher module for one architecture (glibc + musl prebuilds). */
 const UNPACKED_BUDGET_BYTES = 8 * 1024 * 1024;
 
+/** Where the deb/rpm put the app: electron-builder's /opt/<productName>. */
+const INSTALL_DIR = '/opt/Terok Setup';
+const OLD_APPARMOR_PROFILE = '/etc/apparmor.d/terok-setup-app';
+
 let work: string;
 let appDir: string;
 let tarball: string;
 let archive: AsarArchive;
 let asarPath: string;
+let debPath: string;
+let rpmPath: string;
 
 function stubElectronDist(dir: string): string {
   mkdirSync(path.join(dir, 'resources'), { recursive: true });
@@ -48,13 +62,49 @@ function stubElectronDist(dir: string): string {
     '',
   ].join('\n'));
   chmodSync(binary, 0o755);
+  writeFileSync(path.join(dir, 'chrome-sandbox'), 'stand-in for Chromium\'s setuid sandbox helper\n', { mode: 0o755 });
   writeFileSync(path.join(dir, 'LICENSE'), 'stand-in for the Electron license\n');
   return dir;
 }
 
+/**
+ * Stand-in for fpm (electron-builder downloads it from GitHub). It builds no
+ * package: it writes `<package>.fpm-args` (its arguments, NUL-separated) and
+ * copies the after-install, after-remove and desktop entry electron-builder
+ * rendered into temp files it deletes after the build.
+ */
+function stubFpm(dir: string): string {
+  const fpm = path.join(dir, 'fpm');
+  writeFileSync(fpm, `#!/bin/sh
+set -eu
+package= after_install= after_remove= desktop= prev=
+for arg in "$@"; do
+  case "$prev" in
+    --package) package=$arg ;;
+    --after-install) after_install=$arg ;;
+    --after-remove) after_remove=$arg ;;
+  esac
+  case "$arg" in
+    *=/usr/share/applications/*.desktop) desktop=\${arg%%=*} ;;
+  esac
+  prev=$arg
+done
+printf '%s\\0' "$@" > "$package.fpm-args"
+cp "$after_install" "$package.after-install"
+cp "$after_remove" "$package.after-remove"
+cp "$desktop" "$package.desktop"
+: > "$package"
+`, { mode: 0o755 });
+  return fpm;
+}
+
+const fpmArgs = (pkgPath: string) => readFileSync(`${pkgPath}.fpm-args`, 'utf8').split('\0').slice(0, -1);
+
 before(() => {
   if (!existsSync(path.join(ROOT, 'out', 'main', 'index.js'))) {
-    const built = spawnSync(process.execPath, [createRequire(import.meta.url).resolve('electron-vite/bin/electron-vite.js'), 'build'], { cwd: ROOT, encoding: 'utf8' });
+    // electron-vite exports no bin path; find it beside its package.json.
+    const electronVite = path.join(path.dirname(createRequire(import.meta.url).resolve('electron-vite/package.json')), 'bin', 'electron-vite.js');
+    const built = spawnSync(process.execPath, [electronVite, 'build'], { cwd: ROOT, encoding: 'utf8', timeout: 300_000 });
     assert.equal(built.status, 0, built.stderr);
   }
   assert.ok(existsSync(SEVEN_ZIP), `electron-builder needs 7za at ${SEVEN_ZIP}: install p7zip-full (sudo bash scripts/install-test-deps.sh)`);
@@ -62,13 +112,18 @@ before(() => {
   const output = path.join(work, 'dist');
   const cli = createRequire(import.meta.url).resolve('electron-builder/cli.js');
   const result = spawnSync(process.execPath, [
-    cli, '--config', 'build/electron-builder.yml', '--linux', 'dir', 'tar.gz',
+    cli, '--config', 'build/electron-builder.yml', '--linux', 'dir', 'tar.gz', 'deb', 'rpm',
     `-c.electronDist=${stubElectronDist(path.join(work, 'electron-dist'))}`,
     `-c.directories.output=${output}`,
-  ], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ELECTRON_BUILDER_7ZIP_PATH: SEVEN_ZIP, CI: '1' }, timeout: 120_000 });
+  ], {
+    cwd: ROOT, encoding: 'utf8', timeout: 180_000,
+    env: { ...process.env, ELECTRON_BUILDER_7ZIP_PATH: SEVEN_ZIP, CUSTOM_FPM_PATH: stubFpm(work), CI: '1' },
+  });
   assert.equal(result.status, 0, `electron-builder failed:\n${result.stdout}\n${result.stderr}`);
   appDir = path.join(output, 'linux-unpacked');
   tarball = path.join(output, `terok-setup-${pkg.version}.tar.gz`);
+  debPath = path.join(output, `terok-setup_${pkg.version}_amd64.deb`);
+  rpmPath = path.join(output, `terok-setup-${pkg.version}.x86_64.rpm`);
   asarPath = path.join(appDir, 'resources', 'app.asar');
   archive = openAsar(asarPath);
 });
@@ -141,7 +196,10 @@ test('the afterPack hook flipped the security fuses in the packed binary', async
   assert.equal(wire[FuseV1Options.EnableNodeCliInspectArguments], FuseState.DISABLE);
   assert.equal(wire[FuseV1Options.EnableEmbeddedAsarIntegrityValidation], FuseState.ENABLE);
   assert.equal(wire[FuseV1Options.OnlyLoadAppFromAsar], FuseState.ENABLE);
-  assert.equal(wire[FuseV1Options.EnableCookieEncryption], FuseState.DISABLE, 'fuses we do not set keep Electron\'s default');
+  assert.equal(wire[FuseV1Options.EnableCookieEncryption], FuseState.ENABLE);
+  assert.equal(wire[FuseV1Options.GrantFileProtocolExtraPrivileges], FuseState.DISABLE);
+  assert.equal(wire[FuseV1Options.LoadBrowserProcessSpecificV8Snapshot], FuseState.DISABLE, 'fuses we do not set keep Electron\'s default');
+  assert.equal(wire[FuseV1Options.WasmTrapHandlers], FuseState.ENABLE, 'fuses we do not set keep Electron\'s default');
 });
 
 test('the tar.gz unpacks to the same app with the terok-setup command beside the binary', () => {
@@ -154,6 +212,8 @@ test('the tar.gz unpacks to the same app with the terok-setup command beside the
   }
   const launcher = lines.find((l) => l.endsWith(` ${top}/terok-setup`))!;
   assert.match(launcher, /^-rwx/, 'the launcher is executable');
+  const sandboxHelper = lines.find((l) => l.endsWith(` ${top}/chrome-sandbox`));
+  assert.match(sandboxHelper ?? '', /^-rwxr-xr-x /, 'chrome-sandbox ships, and a tarball cannot make it setuid root (README, "Security")');
 });
 
 test('the terok-setup launcher starts the app binary in headless CLI mode with the arguments untouched', () => {
@@ -174,4 +234,105 @@ test('the packaged CLI code reports the package.json version and finds the bundl
   const agents = spawnSync(process.execPath, [cli, 'agents'], { encoding: 'utf8', env: { ...process.env, HOME: work, XDG_CONFIG_HOME: path.join(work, 'config') } });
   assert.equal(agents.status, 0, agents.stderr);
   assert.match(agents.stdout, /^claude\s+native/m);
+});
+
+/** electron-builder's rendering of a deb/rpm script: its two macros, filled in for this app. */
+function rendered(script: string): string {
+  return readFileSync(path.join(ROOT, 'build', 'linux', script), 'utf8')
+    .replaceAll('${sanitizedProductName}', path.basename(INSTALL_DIR))
+    .replaceAll('${executable}', 'terok-setup-app');
+}
+
+test('the deb and rpm run our after-install and after-remove, with the install folder and binary name filled in', () => {
+  for (const pkgPath of [debPath, rpmPath]) {
+    const args = fpmArgs(pkgPath);
+    assert.ok(args.includes('--after-install') && args.includes('--after-remove'), `${path.basename(pkgPath)} gets both scripts`);
+    const afterInstall = readFileSync(`${pkgPath}.after-install`, 'utf8');
+    assert.equal(afterInstall, rendered('after-install.sh'));
+    assert.ok(afterInstall.includes(`app_dir='${INSTALL_DIR}'`) && afterInstall.includes(`old_apparmor_profile='${OLD_APPARMOR_PROFILE}'`));
+    assert.equal(readFileSync(`${pkgPath}.after-remove`, 'utf8'), rendered('after-remove.sh'));
+  }
+});
+
+test('the deb and rpm leave electron-builder\'s AppArmor profile out, and the file it writes is no profile', () => {
+  for (const pkgPath of [debPath, rpmPath]) {
+    const args = fpmArgs(pkgPath);
+    // fpm matches --exclude against the staged path, so it must name the folder the app is mapped to.
+    assert.ok(args.includes(`${appDir}/=${INSTALL_DIR}`), `the app is mapped to ${INSTALL_DIR}`);
+    assert.ok(args.includes(`--exclude=${INSTALL_DIR.slice(1)}/resources/apparmor-profile`), `${path.basename(pkgPath)} excludes resources/apparmor-profile`);
+  }
+  const inert = readFileSync(path.join(ROOT, 'build', 'linux', 'no-apparmor-profile'), 'utf8');
+  assert.deepEqual(inert.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('#')), [], 'nothing but comments');
+  assert.equal(readFileSync(path.join(appDir, 'resources', 'apparmor-profile'), 'utf8'), inert, 'electron-builder wrote our inert file, not its userns profile');
+  // Targets are built side by side from the same folder, so the tar.gz may or may not have picked the file up.
+  const inTarball = spawnSync('tar', ['-xzOf', tarball, `terok-setup-${pkg.version}/resources/apparmor-profile`], { encoding: 'utf8', timeout: 30_000 });
+  if (inTarball.status === 0) assert.equal(inTarball.stdout, inert);
+});
+
+test('the menu entry starts the app by its absolute path (no /usr/bin link needed) and the deb/rpm put terok-setup on PATH', () => {
+  for (const pkgPath of [debPath, rpmPath]) {
+    const exec = readFileSync(`${pkgPath}.desktop`, 'utf8').split('\n').find((l) => l.startsWith('Exec='));
+    assert.equal(exec, `Exec="${INSTALL_DIR}/terok-setup-app" %U`);
+    assert.ok(fpmArgs(pkgPath).includes('build/linux/terok-setup=/usr/bin/terok-setup'));
+  }
+});
+
+/** Name, mode, owner, size and mtime of a directory and its entries: enough to see that nothing was added, removed or rewritten. */
+function snapshot(dir: string): string[] {
+  const describe = (p: string) => { const st = lstatSync(p); return `${p} ${st.mode} ${st.uid}:${st.gid} ${st.size} ${st.mtimeMs}`; };
+  return [describe(dir), ...readdirSync(dir).sort().map((name) => describe(path.join(dir, name)))];
+}
+
+test('the after-install, run for real as root, makes chrome-sandbox setuid root and unloads and removes an old AppArmor profile', (t) => {
+  if (process.getuid?.() !== 0) { t.skip('needs root: it chowns to root and mounts tmpfs over /opt and /etc/apparmor.d in a private mount namespace'); return; }
+  // Everything the script could write lies under these; each gets an empty tmpfs inside the namespace.
+  const hostDirs = ['/opt', '/etc/apparmor.d', '/usr/share/applications', '/usr/share/mime'].filter((d) => existsSync(d));
+  const before = hostDirs.map(snapshot);
+  const dir = path.join(work, 'after-install-run');
+  mkdirSync(path.join(dir, 'bin'), { recursive: true });
+  const script = path.join(dir, 'after-install');
+  writeFileSync(script, readFileSync(`${debPath}.after-install`));
+  // AppArmor is not in this kernel, so a real apparmor_parser could not unload anything: this one records the call.
+  writeFileSync(path.join(dir, 'bin', 'apparmor_parser'), '#!/bin/sh\nprintf \'%s\\n\' "$@" >> "$TEROK_FAKE_APPARMOR_LOG"\n', { mode: 0o755 });
+  const harness = path.join(dir, 'harness.sh');
+  writeFileSync(harness, `#!/bin/sh
+# Runs in a private mount (and pid) namespace: every tmpfs mounted here goes with it.
+set -eu
+after_install=$1 install_dir=$2 old_profile=$3 fake_bin=$4 with_helper=$5
+for dir in /opt /etc/apparmor.d /usr/share/applications /usr/share/mime; do
+  if [ -d "$dir" ]; then mount -t tmpfs -o mode=0755 terok-test "$dir"; fi
+done
+mkdir -p "$install_dir"
+if [ "$with_helper" = yes ]; then
+  printf 'stand-in helper\\n' > "$install_dir/chrome-sandbox"
+  chown 1001:1001 "$install_dir/chrome-sandbox"
+  chmod 0755 "$install_dir/chrome-sandbox"
+fi
+printf 'profile terok-setup-app flags=(unconfined) { userns, }\\n' > "$old_profile"
+status=0
+PATH="$fake_bin:$PATH" sh "$after_install" || status=$?
+echo "status $status"
+if [ -e "$install_dir/chrome-sandbox" ]; then stat -c 'helper %a %u:%g' "$install_dir/chrome-sandbox"; fi
+if [ -e "$old_profile" ]; then echo 'profile present'; else echo 'profile absent'; fi
+`, { mode: 0o755 });
+  const run = (withHelper: 'yes' | 'no', log: string) => spawnSync('unshare', [
+    '--mount', '--propagation', 'private', '--pid', '--fork', '--mount-proc',
+    'sh', harness, script, INSTALL_DIR, OLD_APPARMOR_PROFILE, path.join(dir, 'bin'), withHelper,
+  ], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, TEROK_FAKE_APPARMOR_LOG: log } });
+
+  try {
+    const log = path.join(dir, 'apparmor.log');
+    const installed = run('yes', log);
+    assert.equal(installed.status, 0, installed.stderr);
+    assert.deepEqual(installed.stdout.trim().split('\n'), ['status 0', 'helper 4755 0:0', 'profile absent']);
+    assert.deepEqual(readFileSync(log, 'utf8').split('\n'), ['-R', OLD_APPARMOR_PROFILE, ''], 'the old profile is unloaded from the kernel');
+
+    // A package without the helper: said so, and the install goes on.
+    const withoutHelper = run('no', path.join(dir, 'apparmor-2.log'));
+    assert.equal(withoutHelper.status, 0, withoutHelper.stderr);
+    assert.deepEqual(withoutHelper.stdout.trim().split('\n'), ['status 0', 'profile absent']);
+    assert.match(withoutHelper.stderr, new RegExp(`${INSTALL_DIR}/chrome-sandbox is missing or not a regular file; reinstall the package`));
+  } finally {
+    assert.deepEqual(hostDirs.map(snapshot), before, 'the host\'s /opt, /etc/apparmor.d and desktop/MIME databases are untouched');
+  }
 });
