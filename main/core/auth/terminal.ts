@@ -74,7 +74,7 @@ export function currentRuntime(): CliRuntime {
 }
 
 /** What build/linux/terok-setup passes the app binary for CLI mode (main/electron/cli-mode.ts). */
-export const ELECTRON_CLI_SWITCHES = ['--ozone-platform=headless', '--disable-gpu', '--no-sandbox', '--terok-cli', '--'] as const;
+export const ELECTRON_CLI_SWITCHES = ['--ozone-platform=headless', '--disable-gpu', '--no-sandbox', '--password-store=basic', '--terok-cli', '--'] as const;
 
 /**
  * How to start our own CLI, as argument words (the CLI's arguments follow).

@@ -18,6 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { FuseState, FuseV1Options, getCurrentFuseWire } from '@electron/fuses';
+import { ELECTRON_CLI_SWITCHES } from '../../../main/core/auth/terminal.ts';
 import { openAsar, type AsarArchive } from '../../support/asar.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
@@ -220,8 +221,9 @@ test('the terok-setup launcher starts the app binary in headless CLI mode with t
   const run = spawnSync(path.join(appDir, 'terok-setup'), ['check', '--json', 'two words'], { encoding: 'utf8' });
   assert.equal(run.status, 0, run.stderr);
   assert.deepEqual(run.stdout.trimEnd().split('\n'), [
-    'stub-electron', '--ozone-platform=headless', '--disable-gpu', '--no-sandbox', '--terok-cli', '--', 'check', '--json', 'two words',
+    'stub-electron', '--ozone-platform=headless', '--disable-gpu', '--no-sandbox', '--password-store=basic', '--terok-cli', '--', 'check', '--json', 'two words',
   ]);
+  assert.deepEqual(run.stdout.trimEnd().split('\n').slice(1, -3), [...ELECTRON_CLI_SWITCHES], 'the app starts its own CLI (sign-in) with the same switches');
 });
 
 test('the packaged CLI code reports the package.json version and finds the bundled roster', () => {

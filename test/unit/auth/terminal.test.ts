@@ -58,7 +58,7 @@ test('cliInvocation: source entry under Node, bundled cli.js without sources, th
     // Packaged: the app binary, with or without the terok-setup launcher beside it.
     const app = path.join(bare, 'Terok Setup', 'terok-setup-app');
     const rt = { execPath: app, electron: true, packaged: true, appRoot: path.join(bare, 'Terok Setup', 'resources', 'app.asar'), systemLauncher: path.join(bare, 'usr-bin', 'terok-setup') };
-    assert.deepEqual(cliInvocation(rt), [app, '--ozone-platform=headless', '--disable-gpu', '--no-sandbox', '--terok-cli', '--']);
+    assert.deepEqual(cliInvocation(rt), [app, '--ozone-platform=headless', '--disable-gpu', '--no-sandbox', '--password-store=basic', '--terok-cli', '--']);
     mkdirSync(path.dirname(app), { recursive: true });
     writeFileSync(path.join(path.dirname(app), 'terok-setup'), '#!/bin/sh\n', { mode: 0o755 });
     assert.deepEqual(cliInvocation(rt), [path.join(bare, 'Terok Setup', 'terok-setup')]);
@@ -69,7 +69,7 @@ test('cliInvocation: source entry under Node, bundled cli.js without sources, th
     // Development Electron: the app directory comes first.
     assert.deepEqual(
       cliInvocation({ execPath: '/repo/node_modules/electron/dist/electron', electron: true, packaged: false, appRoot: REPO }),
-      ['/repo/node_modules/electron/dist/electron', REPO, '--ozone-platform=headless', '--disable-gpu', '--no-sandbox', '--terok-cli', '--'],
+      ['/repo/node_modules/electron/dist/electron', REPO, '--ozone-platform=headless', '--disable-gpu', '--no-sandbox', '--password-store=basic', '--terok-cli', '--'],
     );
   } finally {
     rmSync(bare, { recursive: true, force: true });
@@ -183,7 +183,7 @@ test('oauthManualCommand: the one command a person types, for each way the app i
     const systemLauncher = path.join(bare, 'usr-bin', 'terok-setup');
     const rt = { execPath: app, electron: true, packaged: true, appRoot: path.join(bare, 'Terok Setup', 'resources', 'app.asar'), systemLauncher };
     // Packaged without any launcher: the binary's CLI mode, quoted (the path has a space).
-    assert.equal(oauthManualCommand('claude', 'default', rt), `'${app}' --ozone-platform=headless --disable-gpu --no-sandbox --terok-cli -- auth claude --oauth --credential-set default`);
+    assert.equal(oauthManualCommand('claude', 'default', rt), `'${app}' --ozone-platform=headless --disable-gpu --no-sandbox --password-store=basic --terok-cli -- auth claude --oauth --credential-set default`);
     // tar.gz / AppImage: the launcher beside the binary, by its path.
     mkdirSync(path.dirname(app), { recursive: true });
     writeFileSync(path.join(path.dirname(app), 'terok-setup'), '#!/bin/sh\n', { mode: 0o755 });
