@@ -11,7 +11,7 @@ import { APP_VERSION, Engine } from '../core/engine.ts';
 import { hostContextFromProcess } from '../core/host/context.ts';
 import { registerSetupModules } from '../core/modules.ts';
 import { buildReport, createRedactor, secretsFromEnv } from '../core/report/index.ts';
-import { createHandlers, isAllowedExternalUrl } from '../ipc/handlers.ts';
+import { createHandlers, externalUrl } from '../ipc/handlers.ts';
 import { AppLog } from './app-log.ts';
 import { appDirs } from './app-dirs.ts';
 import { bindRequests, EventQueue } from './ipc-bridge.ts';
@@ -69,7 +69,8 @@ export function startDesktopApp(opts: DesktopOptions = {}): DesktopApp | null {
   const devUrl = app.isPackaged ? undefined : process.env.ELECTRON_RENDERER_URL;
   const rendererUrl = opts.rendererUrl ?? (() => devUrl ?? pathToFileURL(path.join(import.meta.dirname, '../renderer/index.html')).href);
   const openExternal = async (url: string): Promise<void> => {
-    if (isAllowedExternalUrl(url)) await shell.openExternal(url);
+    const href = externalUrl(url);
+    if (href !== null) await shell.openExternal(href);
   };
 
   // showOverwriteConfirmation: the dialog itself asks before it returns an existing file (GTK; macOS and Windows always ask).
