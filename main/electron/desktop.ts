@@ -10,7 +10,7 @@ import { APP_VERSION, Engine } from '../core/engine.ts';
 import { hostContextFromProcess } from '../core/host/context.ts';
 import { registerSetupModules } from '../core/modules.ts';
 import { buildReport, createRedactor, secretsFromEnv } from '../core/report/index.ts';
-import { createHandlers, isAllowedExternalUrl } from '../ipc/handlers.ts';
+import { createHandlers, externalUrl } from '../ipc/handlers.ts';
 import { AppLog } from './app-log.ts';
 import { APP_ENTRY_URL, APP_SCHEME, APP_SCHEME_PRIVILEGES, createAppProtocolHandler } from './app-protocol.ts';
 import { appDirs } from './app-dirs.ts';
@@ -72,7 +72,8 @@ export function startDesktopApp(opts: DesktopOptions = {}): DesktopApp | null {
   const rendererUrl = () => devUrl ?? APP_ENTRY_URL;
   const rendererDir = opts.rendererDir ?? path.join(import.meta.dirname, '../renderer');
   const openExternal = async (url: string): Promise<void> => {
-    if (isAllowedExternalUrl(url)) await shell.openExternal(url);
+    const href = externalUrl(url);
+    if (href !== null) await shell.openExternal(href);
   };
 
   // showOverwriteConfirmation: the dialog itself asks before it returns an existing file (GTK; macOS and Windows always ask).

@@ -4,7 +4,7 @@
  * check that an IPC message really comes from our own top-level page.
  * Takes Electron objects as parameters so it can be tested without Electron.
  */
-import { isAllowedExternalUrl } from '../ipc/handlers.ts';
+import { externalUrl } from '../ipc/handlers.ts';
 
 export const SECURE_WEB_PREFERENCES = {
   contextIsolation: true,
@@ -65,7 +65,8 @@ export function hardenWebContents(contents: WebContentsLike, openExternal: (url:
   contents.on('will-navigate', block);
   contents.on('will-redirect', block);
   contents.setWindowOpenHandler(({ url }) => {
-    if (isAllowedExternalUrl(url)) openExternal(url);
+    const href = externalUrl(url);
+    if (href !== null) openExternal(href);
     return { action: 'deny' };
   });
 }

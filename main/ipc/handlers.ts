@@ -17,16 +17,39 @@ import { ValidationError, validators } from './validate.ts';
 
 export type HandlerTable = { [C in RequestChannel]: (req: Req<C>) => Promise<Res<C>> };
 
-/** Links the app may open in the user's browser. */
+/** Links the app may open in the user's browser: these hosts and their subdomains. */
 export const EXTERNAL_LINK_HOSTS = ['podman.io', 'github.com', 'terok.ai', 'docs.terok.ai'] as const;
 
-export function isAllowedExternalUrl(raw: string): boolean {
+// C0 and C1 control characters (newline, tab, NUL, …): URL would drop or encode them, a launcher might not.
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
+
+/**
+ * The link to hand to the desktop, or null when it is refused: https only, an
+ * allow-listed host, no port other than https's own, no user name or password,
+ * and nothing URL would silently strip (surrounding whitespace, control
+ * characters). The caller passes on the normalised `href`, never the raw string.
+ * An explicit `:443` is accepted: URL normalises it away, so the href carries
+ * no port and opens exactly what the bare host does.
+ */
+export function externalUrl(raw: string): string | null {
+  if (CONTROL_CHARACTER.test(raw) || /^\s|\s$/.test(raw)) return null;
+  let url: URL;
   try {
-    const url = new URL(raw);
-    return url.protocol === 'https:' && (EXTERNAL_LINK_HOSTS as readonly string[]).some((h) => url.hostname === h || url.hostname.endsWith(`.${h}`));
+    url = new URL(raw);
   } catch {
-    return false;
+    return null;
   }
+  if (url.protocol !== 'https:' || url.port !== '' || url.username !== '' || url.password !== '') return null;
+  const allowed = (EXTERNAL_LINK_HOSTS as readonly string[]).some((h) => url.hostname === h || url.hostname.endsWith(`.${h}`));
+  return allowed ? url.href : null;
+}
+
+/** How much of a refused link an error message quotes (the payload may be up to the validator's 2048 characters). */
+const REFUSED_LINK_QUOTE = 80;
+
+function refusedLinkMessage(raw: string): string {
+  const quoted = JSON.stringify(raw.length > REFUSED_LINK_QUOTE ? `${raw.slice(0, REFUSED_LINK_QUOTE)}…` : raw);
+  return `Terok Setup opens only https links to ${EXTERNAL_LINK_HOSTS.join(', ')} (no port, no user name or password); refused ${quoted}`;
 }
 
 /** What the handlers need from the desktop around them (Electron's shell and clipboard in the app). */
@@ -86,8 +109,9 @@ export function createHandlers(engine: Engine, desktop: DesktopBridge): HandlerT
     'login:resize': async ({ sessionId, cols, rows }) => { engine.terminals.resize(sessionId, cols, rows); return { resized: true }; },
     'login:close': async ({ sessionId }) => ({ closed: await engine.terminals.close(sessionId) }),
     'shell:open-external': async ({ url }) => {
-      if (!isAllowedExternalUrl(url)) throw new ValidationError(`links to ${url} are not opened by Terok Setup`);
-      await desktop.openExternal(url);
+      const href = externalUrl(url);
+      if (href === null) throw new ValidationError(refusedLinkMessage(url));
+      await desktop.openExternal(href);
       return { opened: true };
     },
   };

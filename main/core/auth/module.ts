@@ -40,7 +40,7 @@ import { resolvePaths } from '../host/paths.ts';
 import { DEFAULT_SSH_SCOPE } from '../settings.ts';
 import { effectiveRoster } from '../roster/auth-map.ts';
 import type { TaskContext } from '../tasks/task-manager.ts';
-import { ensurePrimarySshKey, SSH_KEY_TYPES, type SshKeyInfo, type SshKeyType } from '../vault/ssh-keys.ts';
+import { checkScope, ensurePrimarySshKey, SSH_KEY_TYPES, type SshKeyInfo, type SshKeyType } from '../vault/ssh-keys.ts';
 import { withWritableVault } from '../vault/vault-writer.ts';
 import { API_KEY_TOO_LONG, AuthInputError, checkCredentialSet, DEFAULT_CREDENTIAL_SET, MAX_API_KEY_LENGTH, storeApiKey, type AuthEnv, type StoredCredential } from './credentials.ts';
 import { hasOAuthLogin } from './oauth.ts';
@@ -81,7 +81,8 @@ export const OAUTH_TERMINAL_PARAMS = v.pipe(
 
 export function parseSshParams(params: unknown): { scope: string; keyType: SshKeyType } {
   const p = parseWith(SSH_PARAMS, params, authError);
-  return { scope: p.scope ?? DEFAULT_SSH_SCOPE, keyType: p.keyType ?? 'ed25519' };
+  // The scope's grammar is checked here, so a bad one opens no stage and never reaches the vault.
+  return { scope: checkScope(p.scope ?? DEFAULT_SSH_SCOPE), keyType: p.keyType ?? 'ed25519' };
 }
 
 export function parseApiKeyParams(params: unknown): { agent: string; credentialSet: string; apiKey: string } {
@@ -150,6 +151,8 @@ export function authEnvOf(host: ModuleHost, log: (line: string) => void, opts: {
 
 /** terok's `SSHManager(scope).init()`: the scope's tk-main key, minted when absent. */
 export async function generateSshKey(host: ModuleHost, scope: string, keyType: SshKeyType, signal?: AbortSignal): Promise<SshKeyResult> {
+  // Before the passphrase is resolved and the DB opened (which creates it when absent).
+  checkScope(scope);
   const env = authEnvOf(host, () => {}, signal ? { signal } : {});
   const info = await withWritableVault(env.ctx, env.paths, env.config, (db) => ensurePrimarySshKey(db, scope, keyType), signal);
   const { keyType: type, fingerprint, comment, publicLine, created } = info;

@@ -6,10 +6,11 @@
  * single error type that carries what a user (or a bug report) needs: the
  * command, the exit code and the last lines of stderr.
  */
-import { accessSync, constants, readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { SetupError, type Failure } from '../errors.ts';
+import { findOnPath, isExecutableFile } from './which.ts';
 
 export type CommandFailureReason = 'not-found' | 'timeout' | 'cancelled' | 'exit' | 'spawn';
 
@@ -200,18 +201,9 @@ function removeSignalHooks(): void {
 /** util-linux's setpriv (Essential on Debian), which sets the kernel's parent-death signal for the program it execs. */
 let setprivPath: string | null | undefined;
 export const SETPRIV = (): string | null => {
-  if (setprivPath === undefined) setprivPath = ['/usr/bin/setpriv', '/bin/setpriv'].find(isExecutable) ?? null;
+  if (setprivPath === undefined) setprivPath = ['/usr/bin/setpriv', '/bin/setpriv'].find(isExecutableFile) ?? null;
   return setprivPath;
 };
-
-function isExecutable(file: string): boolean {
-  try {
-    accessSync(file, constants.X_OK);
-    return statSync(file).isFile();
-  } catch {
-    return false;
-  }
-}
 
 /**
  * The program a bare name runs, looked up on the PATH the child will get
@@ -220,13 +212,7 @@ function isExecutable(file: string): boolean {
  */
 function resolveProgram(file: string, opts: Pick<RunOptions, 'env' | 'extendEnv'>): string | null {
   if (file.includes('/')) return file;
-  const pathVar = opts.env?.PATH ?? (opts.extendEnv === false ? undefined : process.env.PATH) ?? '';
-  for (const dir of pathVar.split(':')) {
-    if (!path.isAbsolute(dir)) continue;
-    const candidate = path.join(dir, file);
-    if (isExecutable(candidate)) return candidate;
-  }
-  return null;
+  return findOnPath(opts.env?.PATH ?? (opts.extendEnv === false ? undefined : process.env.PATH), file);
 }
 
 /**
@@ -239,12 +225,13 @@ export const runCommand: Runner = async (file, args, opts) => {
   const name = path.basename(file);
   const inherit = opts.inheritStdio === true;
   if (inherit && (opts.input !== undefined || opts.onLine)) throw new TypeError('runCommand: inheritStdio excludes input and onLine');
-  // Through setpriv when we can: then even our death by SIGKILL (or the OOM killer) takes the child along.
-  const program = SETPRIV() ? resolveProgram(file, opts) : file;
+  // Resolved here, not by the spawner, so a relative PATH entry never picks the program.
+  const program = resolveProgram(file, opts);
   if (program === null) {
     throw new CommandError({ command, reason: 'not-found', exitCode: null, stderrTail: '', message: `${name} is not installed (not found on PATH)` });
   }
-  const [spawnFile, spawnArgs] = SETPRIV() ? [SETPRIV()!, ['--pdeathsig', 'KILL', '--', program, ...args]] : [file, [...args]];
+  // Through setpriv when we can: then even our death by SIGKILL (or the OOM killer) takes the child along.
+  const [spawnFile, spawnArgs] = SETPRIV() ? [SETPRIV()!, ['--pdeathsig', 'KILL', '--', program, ...args]] : [program, [...args]];
   const subprocess = execa(spawnFile, spawnArgs, {
     detached: !inherit,
     cleanup: false,

@@ -28,7 +28,12 @@ export interface TerokRuntime {
   error?: string;
 }
 
-/** Interpreter named by a script's `#!` line (`#!/usr/bin/env python3` resolved on PATH). */
+/**
+ * Interpreter named by a script's `#!` line (`#!/usr/bin/env python3` resolved
+ * on PATH), or null. Only an absolute `#!` path counts: a relative one would
+ * be resolved against the working directory, and the interpreter found here
+ * is baked into the supervisor wrapper.
+ */
 export function shebangInterpreter(ctx: Pick<HostContext, 'env'>, script: string): string | null {
   let head = '';
   try {
@@ -44,7 +49,7 @@ export function shebangInterpreter(ctx: Pick<HostContext, 'env'>, script: string
     return null;
   }
   const m = /^#!\s*(\S+)(?:[ \t]+(\S+))?/.exec(head);
-  if (!m) return null;
+  if (!m || !path.isAbsolute(m[1]!)) return null;
   if (m[1]!.endsWith('/env') && m[2]) return which(ctx, m[2]);
   return /python/.test(m[1]!) ? m[1]! : null;
 }

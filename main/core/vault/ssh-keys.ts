@@ -54,6 +54,13 @@ export function scopeProblem(scope: string): string | null {
   return null;
 }
 
+/** The scope when it is fine for a user-facing write; throws InvalidScopeError otherwise. Pure: callers run it before the vault is opened. */
+export function checkScope(scope: string): string {
+  const problem = scopeProblem(scope);
+  if (problem) throw new InvalidScopeError(problem);
+  return scope;
+}
+
 function sshString(data: Buffer | string): Buffer {
   const body = typeof data === 'string' ? Buffer.from(data, 'latin1') : data;
   const len = Buffer.alloc(4);
@@ -133,8 +140,7 @@ const infoOf = (row: StoredKeyRow, created: boolean): SshKeyInfo => ({
  * immediate transaction, so two writers cannot both mint a primary key.
  */
 export function ensurePrimarySshKey(db: CredentialDb, scope: string, keyType: SshKeyType = DEFAULT_SSH_KEY_TYPE): SshKeyInfo {
-  const problem = scopeProblem(scope);
-  if (problem) throw new InvalidScopeError(problem);
+  checkScope(scope);
   const existing = primaryKeyFor(db, scope);
   if (existing) return infoOf(existing, false);
   const key = generateSshKey(keyType);

@@ -84,7 +84,9 @@ test('navigation and new windows are denied; allow-listed https links go to the 
   assert.equal(prevented, 2);
   assert.deepEqual(openHandler!({ url: 'https://podman.io/docs/installation' }), { action: 'deny' });
   assert.deepEqual(openHandler!({ url: 'https://evil.example/' }), { action: 'deny' });
-  assert.deepEqual(opened, ['https://podman.io/docs/installation']);
+  assert.deepEqual(openHandler!({ url: 'https://podman.io:8443/' }), { action: 'deny' });
+  assert.deepEqual(openHandler!({ url: 'https://PODMAN.io/a b' }), { action: 'deny' });
+  assert.deepEqual(opened, ['https://podman.io/docs/installation', 'https://podman.io/a%20b'], 'the normalised href, never the raw string');
 });
 
 test('the preload exposes exactly one frozen window.terok of named functions, never ipcRenderer', async () => {

@@ -40,13 +40,14 @@ function fakeElectron() {
     readonly options: Record<string, unknown>;
     readonly listeners = new Map<string, Listener[]>();
     readonly contentsListeners = new Map<string, Listener[]>();
+    openHandler: ((d: { url: string }) => unknown) | undefined;
     minimized = true;
     maximized = false;
     focused = 0;
     bounds = { x: 40, y: 50, width: 1200, height: 800 };
     readonly webContents = {
       on: (ev: string, l: Listener) => { this.contentsListeners.set(ev, [...(this.contentsListeners.get(ev) ?? []), l]); },
-      setWindowOpenHandler: () => {},
+      setWindowOpenHandler: (h: (d: { url: string }) => unknown) => { this.openHandler = h; },
       send: (channel: string, payload: unknown) => { sent.push([channel, payload]); },
     };
     constructor(options: Record<string, unknown>) { this.options = options; windows.push(this); }
@@ -91,7 +92,7 @@ function fakeElectron() {
         webRequest: { onHeadersReceived: () => {} },
       },
     },
-    shell: { openExternal: async () => {}, openPath: async (p: string) => { calls.push(`open ${p}`); return ''; } },
+    shell: { openExternal: async (u: string) => { calls.push(`openExternal ${u}`); }, openPath: async (p: string) => { calls.push(`open ${p}`); return ''; } },
   };
   return {
     electron, calls, windows, sent, protocolHandlers, privilegedSchemes, permissionHandlers, loaded,
@@ -203,6 +204,21 @@ test('closing with an unsaved recovery key asks first; only "Close anyway" lets 
   win.emitContents('will-prevent-unload', event);
   assert.equal(prevented, 1, 'Close anyway: the beforeunload veto is overridden');
   assert.ok(fake.calls.includes('dialog Stay and save it|Close anyway'));
+  host.cleanup();
+});
+
+test('a window.open link reaches the browser as its normalised href, and only when allowed', async () => {
+  const host = createSandboxHost();
+  installFakePodman(host);
+  startDesktopApp({ engine: new Engine(host.ctx) });
+  await fake.ready();
+  const win = fake.windows.at(-1)!;
+  fake.calls.length = 0;
+  for (const url of ['https://GitHub.com/terok-ai', 'https://github.com:8443/x', 'https://user:pw@github.com/', ' https://github.com/', 'http://github.com/']) {
+    assert.deepEqual(win.openHandler!({ url }), { action: 'deny' }, 'never a new Electron window');
+  }
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(fake.calls.filter((c) => c.startsWith('openExternal')), ['openExternal https://github.com/terok-ai']);
   host.cleanup();
 });
 
