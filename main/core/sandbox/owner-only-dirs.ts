@@ -8,7 +8,8 @@
  * or up to / when the target lies outside home, must be owned by this user
  * or by root and not be writable by group or others. Decisions, and why:
  *
- *  - Missing directories are skipped: ensureDirectory creates them 0755.
+ *  - Missing directories are skipped: ensureDirectory creates them 0755
+ *    (and explains a file in the way, which is no ownership question).
  *  - Sticky ancestors (/tmp, 1777 root) are accepted, although ssh refuses
  *    them: with the sticky bit only an entry's owner (or the directory's)
  *    can rename or remove it, and the entry below must itself pass this
@@ -34,7 +35,7 @@ import { SetupError } from '../errors.ts';
 import { readUserFile } from '../host/fs.ts';
 import { formatMode, shellWord } from '../vault/secret-modes.ts';
 
-export type OwnerOnlyReason = 'group-writable' | 'world-writable' | 'foreign-owner' | 'foreign-symlink' | 'not-a-directory' | 'unreadable';
+export type OwnerOnlyReason = 'group-writable' | 'world-writable' | 'foreign-owner' | 'foreign-symlink' | 'unreadable';
 
 /** One directory (or link) others could use to replace what lies below it. */
 export interface OwnerOnlyProblem {
@@ -158,7 +159,8 @@ function judge(j: Judge, p: string, st: Stats, isTarget: boolean, file = false):
     if (ownerOk) return null;
     return problem(j, p, 'foreign-symlink', st, `is a symbolic link that belongs to ${ownerWords(j, st.uid)}, who can point it elsewhere`, null, `replace the link with a directory of your own, or ${j.moveHint}`);
   }
-  if (!file && !st.isDirectory()) return problem(j, p, 'not-a-directory', st, `is not a directory`, null, 'move it away, then run the setup again');
+  // A file where a directory belongs cannot hold hooks at all: ensureDirectory says so, in its own words.
+  if (!file && !st.isDirectory()) return null;
   if (!ownerOk) {
     // Inside your home a directory made with sudo can simply be taken back; elsewhere it is someone else's place.
     const inHome = isWithin(p, j.home) && p !== j.home;
