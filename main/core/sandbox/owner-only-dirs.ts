@@ -82,14 +82,19 @@ function readLines(file: string): string[] {
   }
 }
 
+/** Read only when a question needs them (a group-writable directory, an owner to name): a clean tree reads no /etc file. */
 function loadAccounts(files: { passwd: string; group: string }): Accounts {
-  const users = readLines(files.passwd).map((l) => l.split(':')).filter((f) => f.length >= 4)
-    .map((f) => ({ name: f[0]!, uid: Number(f[2]), gid: Number(f[3]) }));
-  const groups = readLines(files.group).map((l) => l.split(':')).filter((f) => f.length >= 3)
-    .map((f) => ({ name: f[0]!, gid: Number(f[2]), members: (f[3] ?? '').split(',').filter(Boolean) }));
+  let db: { users: { name: string; uid: number; gid: number }[]; groups: { name: string; gid: number; members: string[] }[] } | null = null;
+  const read = () => (db ??= {
+    users: readLines(files.passwd).map((l) => l.split(':')).filter((f) => f.length >= 4)
+      .map((f) => ({ name: f[0]!, uid: Number(f[2]), gid: Number(f[3]) })),
+    groups: readLines(files.group).map((l) => l.split(':')).filter((f) => f.length >= 3)
+      .map((f) => ({ name: f[0]!, gid: Number(f[2]), members: (f[3] ?? '').split(',').filter(Boolean) })),
+  });
   return {
-    nameOf: (uid) => users.find((u) => u.uid === uid)?.name ?? null,
+    nameOf: (uid) => read().users.find((u) => u.uid === uid)?.name ?? null,
     privateGid(uid) {
+      const { users, groups } = read();
       const me = users.find((u) => u.uid === uid);
       const group = me ? groups.find((g) => g.gid === me.gid) : undefined;
       if (!me || !group || group.name !== me.name) return null;
