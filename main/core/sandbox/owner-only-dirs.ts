@@ -170,11 +170,13 @@ function judge(j: Judge, p: string, st: Stats, isTarget: boolean, file = false):
     // Inside your home a directory made with sudo can simply be taken back; elsewhere it is someone else's place.
     const inHome = isWithin(p, j.home) && p !== j.home;
     const chown = inHome ? `sudo chown "$USER": ${shellWord(p)}` : null;
-    return problem(j, p, 'foreign-owner', st, `belongs to ${ownerWords(j, st.uid)}, not to you or root, so that user can replace what is in it`, chown, chown ? `${chown} (or ${j.moveHint})` : j.moveHint);
+    const can = file ? 'can change it' : 'can replace what is in it';
+    return problem(j, p, 'foreign-owner', st, `belongs to ${ownerWords(j, st.uid)}, not to you or root, so that user ${can}`, chown, chown ? `${chown} (or ${j.moveHint})` : j.moveHint);
   }
   const sticky = !file && (st.mode & 0o1000) !== 0 && !isTarget;
   if (sticky) return null;
-  const chmod = `chmod go-w ${shellWord(p)}`;
+  // Root's directory (the one other owner accepted) is root's to change.
+  const chmod = `${st.uid === j.uid ? '' : 'sudo '}chmod go-w ${shellWord(p)}`;
   const mode = formatMode(st.mode);
   if (st.mode & 0o002) return problem(j, p, 'world-writable', st, `is writable by every user on this computer (mode ${mode})`, chmod);
   if (st.mode & 0o020 && st.gid !== j.accounts.privateGid(j.uid)) return problem(j, p, 'group-writable', st, `is writable by its group (gid ${st.gid}, mode ${mode})`, chmod);

@@ -143,6 +143,17 @@ test('a directory owned by another user is refused, named with its owner', { ski
   assert.equal(out[0]!.fix, 'move TEROK_ROOT');
 }));
 
+test('root\'s directory is accepted as an owner, but not when others may write it; the fix is then root\'s (sudo)', { skip: NOT_AS_ROOT || OTHER_EXISTS }, withTree((t) => {
+  // Seen as uid 1001, the dirs this root test created are root's.
+  const home = t.dir('home', 0o755);
+  const hooks = t.dir('home/hooks');
+  assert.deepEqual(ownerOnlyProblems([hooks], { home, uid: OTHER_UID, accounts: t.accounts() }), []);
+  chmodSync(hooks, 0o777);
+  const found = ownerOnlyProblems([hooks], { home, uid: OTHER_UID, accounts: t.accounts() });
+  assert.deepEqual(reasons(found), [`${hooks} world-writable`]);
+  assert.equal(found[0]!.command, `sudo chmod go-w ${hooks}`);
+}));
+
 test('a symlinked component is resolved: the directories it leads to are checked too, and reported by their real name', withTree((t) => {
   const real = t.dir('elsewhere/data', 0o777);
   t.dir('home/.local', 0o755);
