@@ -236,7 +236,11 @@ export function readUserFile(file: string, opts: ReadUserFileOptions): string | 
 
 // ---- writing only what changed -----------------------------------------------
 
-/** True when `target` is a regular file holding exactly `bytes` (and, when `mode` is given, with that mode). */
+/**
+ * True when `target` is a regular file of this user's holding exactly `bytes` (and, when `mode` is
+ * given, with that mode). A file someone else owns is rewritten, so the new one is ours: its owner
+ * could otherwise change the bytes later, whatever they are now.
+ */
 function holdsExactly(target: string, bytes: Uint8Array, mode: number | undefined, follow: boolean): boolean {
   let fd: number;
   try {
@@ -249,6 +253,7 @@ function holdsExactly(target: string, bytes: Uint8Array, mode: number | undefine
   try {
     const st = fstatSync(fd);
     if (!st.isFile() || (mode !== undefined && (st.mode & 0o7777) !== mode)) return false;
+    if (typeof process.geteuid === 'function' && st.uid !== process.geteuid()) return false;
     return readAtMost(fd, bytes.length + 1).equals(bytes);
   } catch {
     return false;

@@ -5,7 +5,9 @@
  * match is left alone, so a re-run changes nothing.)
  */
 import { mkdirSync, statSync, unlinkSync } from 'node:fs';
+import type { HostContext } from '../host/context.ts';
 import { pythonJsonDumps } from '../host/python-json.ts';
+import { assertOwnerOnly, type OwnerOnlyOptions } from './owner-only-dirs.ts';
 
 export type HookStage = 'createRuntime' | 'poststop';
 export const HOOK_STAGES: readonly HookStage[] = ['createRuntime', 'poststop'];
@@ -23,6 +25,20 @@ export function renderHookDescriptor(opts: { script: string; argv0: string; stag
     stages: [opts.stage],
   };
   return pythonJsonDumps(doc, 2) + '\n';
+}
+
+/** What to do when the terok state lies in a directory that is someone else's. */
+export const MOVE_STATE_HINT = 'move the terok state to a directory only you can write (set TEROK_ROOT, or paths.root in ~/.config/terok/config.yml)';
+
+/** The owner-only check's options for this user's hook trees. */
+export const hookTreeOptions = (ctx: Pick<HostContext, 'home'>): OwnerOnlyOptions => ({ home: ctx.home, moveHint: MOVE_STATE_HINT });
+
+/**
+ * Refuse, before anything is created or written, when another user could
+ * replace a hook: the hooks run on the host, as this user, at every container start.
+ */
+export function assertHookDirsOwnerOnly(ctx: Pick<HostContext, 'home'>, what: string, dirs: readonly string[]): void {
+  assertOwnerOnly(what, dirs, hookTreeOptions(ctx));
 }
 
 /** mkdir -p that explains a path component which is a file instead of a directory. */

@@ -2,8 +2,9 @@
  * Why the sandbox install is certain to fail before it is started, as facts
  * the Sandbox page shows beside a disabled Install button: the user's roster
  * files do not load (the install stops at its first stage, as terok's does),
- * or a config.yml is being ignored (the install refuses to start: see
- * ConfigIgnoredError). The words are composed here, so every face says the same.
+ * a config.yml is being ignored (the install refuses to start: see
+ * ConfigIgnoredError), or another user could replace the hooks (the hook
+ * stages refuse to write: see owner-only-dirs.ts). The words are composed here, so every face says the same.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -14,6 +15,8 @@ import { currentRoster } from '../roster/current.ts';
 import { brokenUserFiles, hasBuiltIn } from '../roster/disable.ts';
 import { rosterDirsOf } from '../roster/load.ts';
 import { formatKeyPath } from '../roster/validate.ts';
+import { hookTreeProblems } from './hook-tree.ts';
+import { fixWords } from './owner-only-dirs.ts';
 
 export interface InstallBlockProblem {
   file: string | null;
@@ -30,7 +33,7 @@ export interface InstallBlockFile {
 }
 
 export interface InstallBlock {
-  kind: 'roster' | 'config';
+  kind: 'roster' | 'config' | 'hook-tree';
   /** One sentence: what would happen and why. */
   reason: string;
   /** The fix, in one sentence. */
@@ -57,7 +60,7 @@ export function installBlockOf(ctx: Pick<HostContext, 'env' | 'home' | 'isRealRo
     };
   }
   const error = currentRoster(rosterDirsOf(paths)).error;
-  if (!error) return null;
+  if (!error) return hookTreeBlock(ctx, paths);
   return {
     kind: 'roster',
     reason: 'The install would stop at its first stage: your agent or provider files cannot be used.',
@@ -69,6 +72,18 @@ export function installBlockOf(ctx: Pick<HostContext, 'env' | 'home' | 'isRealRo
       message: `${p.keyPath?.length ? `${formatKeyPath(p.keyPath)}: ` : ''}${p.message}`,
     })),
     files: brokenUserFiles(paths).map((f) => ({ path: f, builtIn: hasBuiltIn(f, paths) })),
+  };
+}
+
+function hookTreeBlock(ctx: Pick<HostContext, 'home'>, paths: TerokPaths): InstallBlock | null {
+  const problems = hookTreeProblems(ctx, paths);
+  if (!problems.length) return null;
+  return {
+    kind: 'hook-tree',
+    reason: 'The install will not write the hooks: another user on this computer could replace them, and podman runs them as you at every container start.',
+    remedy: 'Run the commands shown (or move the terok state), then press Check again.',
+    problems: problems.map((p) => ({ file: p.path, line: null, column: null, message: `${p.problem} — ${fixWords(p)}` })),
+    files: [],
   };
 }
 

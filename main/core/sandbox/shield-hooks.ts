@@ -18,7 +18,7 @@ import path from 'node:path';
 import type { HostContext } from '../host/context.ts';
 import type { TerokPaths } from '../host/paths.ts';
 import { registerHooksDir, type HooksDirEdit } from './containers-conf.ts';
-import { ensureDirectory, HOOK_STAGES, removeFiles, renderHookDescriptor, type HookStage } from './hook-files.ts';
+import { assertHookDirsOwnerOnly, ensureDirectory, HOOK_STAGES, removeFiles, renderHookDescriptor, type HookStage } from './hook-files.ts';
 import { writeFileIfChanged } from '../host/fs.ts';
 import { computeShieldHealth, type ShieldHealthReport } from './shield-health.ts';
 import { locatePayloadFile, type TerokRuntime } from './terok-runtime.ts';
@@ -56,6 +56,12 @@ export function shieldHookFiles(hooksDir: string): string[] {
   return names.map((n) => path.join(hooksDir, n));
 }
 
+/** The directories the shield installer writes into: the hooks dir and the state dir holding the NFLOG reader. */
+export const shieldHookDirs = (paths: Pick<TerokPaths, 'shieldHooksDir' | 'shieldState'>): string[] => [paths.shieldHooksDir, paths.shieldState];
+
+/** The NFLOG reader the bridge hook starts (outside the hooks dir, as terok puts it). */
+export const shieldReaderPath = (paths: Pick<TerokPaths, 'shieldState'>): string => path.join(paths.shieldState, NFLOG_READER);
+
 export interface ShieldInstallResult {
   hooksDir: string;
   readerPath: string;
@@ -84,7 +90,8 @@ export function installShieldHooks(ctx: ShieldCtx, paths: TerokPaths, runtime: P
   if (hostTools) sources.set(SHIELD_HOST_TOOLS, hostTools);
 
   const hooksDir = paths.shieldHooksDir;
-  const readerPath = path.join(paths.shieldState, NFLOG_READER);
+  const readerPath = shieldReaderPath(paths);
+  assertHookDirsOwnerOnly(ctx, 'the shield hooks', shieldHookDirs(paths));
   ensureDirectory(paths.shieldState);
   ensureDirectory(hooksDir);
   const written: string[] = [];

@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { HostContext } from '../host/context.ts';
 import type { TerokPaths } from '../host/paths.ts';
 import { registerHooksDir, type HooksDirEdit } from './containers-conf.ts';
-import { ensureDirectory, HOOK_STAGES, removeFiles, renderHookDescriptor, type HookStage } from './hook-files.ts';
+import { assertHookDirsOwnerOnly, ensureDirectory, HOOK_STAGES, removeFiles, renderHookDescriptor, type HookStage } from './hook-files.ts';
 import { writeFileIfChanged } from '../host/fs.ts';
 import { locatePayloadFile, resolveTerokSandboxCommand, type TerokRuntime } from './terok-runtime.ts';
 
@@ -32,6 +32,10 @@ export function supervisorHookFiles(paths: Pick<TerokPaths, 'supervisorHooksDir'
     paths.supervisorWrapper,
   ];
 }
+
+/** The directories the supervisor installer writes into: the hooks dir and the wrapper's. */
+export const supervisorHookDirs = (paths: Pick<TerokPaths, 'supervisorHooksDir' | 'supervisorWrapper'>): string[] =>
+  [paths.supervisorHooksDir, path.dirname(paths.supervisorWrapper)];
 
 export interface SupervisorInstallResult {
   hooksDir: string;
@@ -60,6 +64,7 @@ export function installSupervisorHooks(ctx: SupervisorCtx, paths: TerokPaths, ru
   const terokSandbox = resolveTerokSandboxCommand(ctx, runtime);
 
   const hooksDir = paths.supervisorHooksDir;
+  assertHookDirsOwnerOnly(ctx, 'the supervisor hooks and wrapper', supervisorHookDirs(paths));
   ensureDirectory(paths.sandboxState);
   ensureDirectory(hooksDir);
   const written: string[] = [];

@@ -3,9 +3,14 @@
  * per user and refreshed after terok upgrades. terok's gate line looks at the
  * hooks; the setup stamp (terok's run-time gate) decides whether the step is
  * done, so its status is "outdated" or "not-set-up" while the line says ok.
+ * Beyond terok: a hook tree another user could replace (owner-only-dirs.ts)
+ * makes a ready step "degraded" — a warning with the chmod fix — and its line
+ * says so, in the wizard and in `terok-setup check` alike.
  */
 import { planHooksDir } from '../sandbox/containers-conf.ts';
+import { hookTreeProblems } from '../sandbox/hook-tree.ts';
 import { installBlockOf, type InstallBlock } from '../sandbox/install-block.ts';
+import { describeOwnerOnlyProblem, type OwnerOnlyProblem } from '../sandbox/owner-only-dirs.ts';
 import { checkHostTools, type HostTool } from '../sandbox/prerequisites.ts';
 import type { SetupVerdictReport } from '../sandbox/setup-stamp.ts';
 import { terokInstallPlan, type TerokInstallPlan } from '../sandbox/terok-runtime.ts';
@@ -40,6 +45,8 @@ export interface SandboxFacts {
   setup: SetupVerdictReport['verdict'];
   shieldHooksDir: string;
   containersConf: string;
+  /** Directories or hook files another user could use to replace a hook, each with its fix. */
+  hookTree: OwnerOnlyProblem[];
   /** Why the install is certain to fail right now (a roster error, an ignored config.yml), or null. */
   installBlock: InstallBlock | null;
 }
@@ -69,6 +76,13 @@ function planContainersConf(env: ProbeEnv): { warning: string | null; error: str
   }
 }
 
+/** terok's line, plus (beyond terok) the first hook-tree problem: the CLI check shows only this line. */
+function withHookTree(message: string, problems: readonly OwnerOnlyProblem[]): string {
+  if (!problems.length) return message;
+  const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : '';
+  return `${message}; another user could replace the hooks: ${describeOwnerOnlyProblem(problems[0]!)}${more}`;
+}
+
 function statusOf(health: string, setup: SetupVerdictReport['verdict']): StepStatus {
   // Hooks gone while a setup record from an older terok exists: the upgrade moved them, it did not wipe the setup.
   if (health === 'setup-needed') return setup === 'stale_after_update' ? 'outdated' : 'missing';
@@ -94,10 +108,23 @@ function outdatedExplanation(facts: SandboxFacts): { headline: string; summary: 
   return { headline: `${NEEDS_REFRESH}: ${what}. Nothing of yours was lost.`, summary: NEEDS_REFRESH, fixNote: REFRESH_NOTE };
 }
 
+/** The hook-tree problems as the page shows them: a sentence, each directory, each fix. */
+function hookTreeExplanation(base: Explanation, facts: SandboxFacts): Explanation {
+  if (!facts.hookTree.length) return base;
+  const lead = base.headline.replace(/\.$/, '');
+  return {
+    ...base,
+    headline: `${lead}, but another user on this computer could replace the hooks, which podman runs as you at every container start. Make the directories below yours alone; until then setup refuses to write hooks there.`,
+    details: [...(base.details ?? []), ...facts.hookTree.map((p) => ({ label: 'Others can write', value: p.message }))],
+    commands: [...(base.commands ?? []), ...facts.hookTree.filter((p) => p.command).map((p) => ({ label: `Fix ${p.path}`, command: p.command!, group: 'Hook directory permissions' }))],
+  };
+}
+
 function servicesExplanation(status: StepStatus, facts: SandboxFacts): Explanation {
   const bypass = facts.health === 'bypass';
   switch (status) {
-    case 'ok': return { headline: bypass ? 'The firewall is bypassed by configuration: containers have unrestricted network.' : 'Shield ready, setup current.' };
+    // Degraded is ready with unsafe hook directories: hookTreeExplanation adds that.
+    case 'ok': case 'degraded': return { headline: bypass ? 'The firewall is bypassed by configuration: containers have unrestricted network.' : 'Shield ready, setup current.' };
     case 'not-set-up': return { headline: 'The firewall hooks are in place, but setup has not finished on this machine yet.' };
     case 'outdated': return outdatedExplanation(facts);
     default: return { headline: 'Not set up yet: the firewall hooks and the credential vault are installed in one step.' };
@@ -129,19 +156,20 @@ export const sandboxStep = defineStep({
       setup: setup.verdict,
       shieldHooksDir: env.paths.shieldHooksDir,
       containersConf: env.paths.containersConf,
+      hookTree: hookTreeProblems(env.ctx, env.paths),
       installBlock: installBlockOf(env.ctx, env.config, env.paths),
     };
     const hooksOk = report.health === 'ok' || report.health === 'bypass';
-    const result = hooksOk
-      ? { name: 'sandbox services', ok: true, message: 'shield ready' }
-      : { name: 'sandbox services', ok: false, message: 'missing: shield hooks' };
-    return { result, status: statusOf(report.health, setup.verdict), facts };
+    const result = { name: 'sandbox services', ok: hooksOk, message: withHookTree(hooksOk ? 'shield ready' : 'missing: shield hooks', facts.hookTree) };
+    const status = statusOf(report.health, setup.verdict);
+    // Works, but not safely: a warning, never "ok" (a not-yet-ready step keeps its own status; its install block says why).
+    return { result, status: status === 'ok' && facts.hookTree.length ? 'degraded' : status, facts };
   },
   unmet: () => ({ stream: 'stderr', lines: ['      Run: terok-executor setup'] }),
   manualCommand: () => 'terok-executor setup',
   explain(probed) {
     const { status, facts } = probed;
-    const base = servicesExplanation(status, facts);
+    const base = hookTreeExplanation(servicesExplanation(status, facts), facts);
     if (!facts.vault.locked) return base;
     // Never "ready" over a locked vault without saying so; an install stops at a locked vault, so it says that too.
     const locked = status === 'ok'

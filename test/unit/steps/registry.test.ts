@@ -102,6 +102,7 @@ function sandboxFacts(): SandboxFacts {
     hostTools: [],
     terok: { via: null, packages: {}, error: null, install: { argv: ['pipx', 'install', 'terok'], display: 'pipx install terok', prerequisite: null } },
     containersConfPlan: { warning: null, error: null },
+    hookTree: [],
     installBlock: null,
     vault: {
       provisioned: false, source: null, reason: null, locked: false, needsChoice: true,

@@ -60,7 +60,7 @@ test('stepReport.summary: "Not set up yet" for a todo step, terok\'s message oth
 
 test('sandbox after a terok upgrade: "needs refresh" (a warning, with what is redone and kept), while terok\'s line stays "missing: shield hooks"', () => {
   const sandbox = stepOf('sandbox') as Step;
-  const facts = { health: 'stale-hooks', setup: 'stale_after_update', vault: { locked: false, needsChoice: false, choices: [] } } as unknown as FactsOf<'sandbox'>;
+  const facts = { health: 'stale-hooks', setup: 'stale_after_update', hookTree: [], vault: { locked: false, needsChoice: false, choices: [] } } as unknown as FactsOf<'sandbox'>;
   const r = stepReport(sandbox, { result: { name: 'sandbox services', ok: false, message: 'missing: shield hooks' }, status: 'outdated', facts }, settings, new Map([['podman', 'ok']]));
   assert.equal(r.state, 'warning');
   assert.equal(r.result.message, 'missing: shield hooks');
