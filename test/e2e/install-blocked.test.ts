@@ -5,10 +5,13 @@
  * and a config.yml that cannot be used (the install refuses to start) each
  * show the reason with the file, disable Install, and open the file through
  * the desktop (recorded, as no desktop runs here); "Use the built-in
- * definition" really moves the broken file aside, its bytes intact.
+ * definition" really moves the broken file aside, its bytes intact. A hook
+ * tree another user could write (issue #15) shows the directory and its fix
+ * command to copy; the copied command, run for real, clears the block.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { resolvePaths } from '../../main/core/host/paths.ts';
@@ -42,7 +45,8 @@ describe('an install that cannot work is said before it is started', { skip: !re
       await s.page.locator('nav [data-page="sandbox"]').click();
       const blocked = s.page.locator('#install-blocked');
       await blocked.getByText('The install would stop at its first stage').waitFor({ timeout: 30_000 });
-      assert.match(await blocked.innerText(), new RegExp(`${file.replace(/[.]/g, '\\.')}:\\d+:\\d+`), 'the problem names file:line:column');
+      const tilde = `~${file.slice(host.home.length)}`;
+      assert.match(await blocked.innerText(), new RegExp(`${tilde.replace(/[.]/g, '\\.')}:\\d+:\\d+`), 'the problem names file:line:column (home as ~, as everywhere)');
       const install = s.page.getByRole('button', { name: 'Install sandbox services' });
       assert.equal(await install.isDisabled(), true, 'Install is disabled while it cannot work');
       assert.equal(await install.getAttribute('aria-describedby'), 'install-blocked', 'the button is described by the reason');
@@ -86,6 +90,40 @@ describe('an install that cannot work is said before it is started', { skip: !re
       const other = await s.page.evaluate(async (p) => (window as unknown as { terok: { openPath(x: { path: string }): Promise<{ ok: boolean }> } }).terok.openPath({ path: p }), path.join(host.home, '.bashrc'));
       assert.equal(other.ok, false);
       assert.deepEqual(s.desktop.openedPaths, [config]);
+    } finally {
+      await s.close();
+      host.cleanup();
+    }
+  });
+
+  test('a hook tree every user can write: the directory, its fix command to copy, and Install enabled once it is fixed', { timeout: 60_000 }, async () => {
+    clearRosterCache();
+    const host = createSandboxHost();
+    createTerokFixture(host);
+    const share = path.join(host.home, '.local', 'share');
+    mkdirSync(share, { recursive: true });
+    chmodSync(share, 0o777);
+    const s = await openWizard(host.ctx);
+    try {
+      await s.page.locator('nav [data-page="sandbox"]').click();
+      const blocked = s.page.locator('#install-blocked');
+      await blocked.getByText('another user on this computer could replace them').waitFor({ timeout: 30_000 });
+      assert.match(await blocked.innerText(), /~\/\.local\/share\s*is writable by every user on this computer \(mode 0777\)/);
+      const install = s.page.getByRole('button', { name: 'Install sandbox services' });
+      assert.equal(await install.isDisabled(), true);
+
+      await blocked.getByRole('button', { name: 'Copy fix command' }).click();
+      await until(() => s.desktop.clipboard.length > 0, 'the command reached the clipboard');
+      const command = s.desktop.clipboard[0]!;
+      assert.equal(command, `chmod go-w ${share}`);
+      // Run what the user would paste (our own output, through sh as a terminal would).
+      const ran = spawnSync('sh', ['-c', command], { encoding: 'utf8', timeout: 5000 });
+      assert.equal(ran.status, 0, ran.stderr);
+      assert.equal(statSync(share).mode & 0o777, 0o755);
+
+      await s.page.getByRole('button', { name: 'Check again' }).click();
+      await blocked.waitFor({ state: 'detached', timeout: 30_000 });
+      await until(async () => !(await install.isDisabled()), 'Install is enabled again');
     } finally {
       await s.close();
       host.cleanup();

@@ -16,7 +16,6 @@ import { brokenUserFiles, hasBuiltIn } from '../roster/disable.ts';
 import { rosterDirsOf } from '../roster/load.ts';
 import { formatKeyPath } from '../roster/validate.ts';
 import { hookTreeProblems } from './hook-tree.ts';
-import { fixWords } from './owner-only-dirs.ts';
 
 export interface InstallBlockProblem {
   file: string | null;
@@ -24,6 +23,8 @@ export interface InstallBlockProblem {
   column: number | null;
   /** What is wrong there (the key path first, when there is one). */
   message: string;
+  /** A command that fixes it (shown to copy), when one does. */
+  command: string | null;
 }
 
 export interface InstallBlockFile {
@@ -55,7 +56,7 @@ export function installBlockOf(ctx: Pick<HostContext, 'env' | 'home' | 'isRealRo
       kind: 'config',
       reason: 'The install will not start: a settings file cannot be used, and installing on the defaults could put the sandbox where your terok does not look.',
       remedy: 'Fix the file (or move it away to use the defaults), then press Check again.',
-      problems: config.warnings.map((w) => ({ file: null, line: null, column: null, message: w.replace(/; ignoring it$/, '') })),
+      problems: config.warnings.map((w) => ({ file: null, line: null, column: null, message: w.replace(/; ignoring it$/, ''), command: null })),
       files: ignoredConfigFiles(ctx, config).map((p) => ({ path: p, builtIn: false })),
     };
   }
@@ -70,6 +71,7 @@ export function installBlockOf(ctx: Pick<HostContext, 'env' | 'home' | 'isRealRo
       line: p.line ?? null,
       column: p.column ?? null,
       message: `${p.keyPath?.length ? `${formatKeyPath(p.keyPath)}: ` : ''}${p.message}`,
+      command: null,
     })),
     files: brokenUserFiles(paths).map((f) => ({ path: f, builtIn: hasBuiltIn(f, paths) })),
   };
@@ -82,7 +84,7 @@ function hookTreeBlock(ctx: Pick<HostContext, 'home'>, paths: TerokPaths): Insta
     kind: 'hook-tree',
     reason: 'The install will not write the hooks: another user on this computer could replace them, and podman runs them as you at every container start.',
     remedy: 'Run the commands shown (or move the terok state), then press Check again.',
-    problems: problems.map((p) => ({ file: p.path, line: null, column: null, message: `${p.problem} — ${fixWords(p)}` })),
+    problems: problems.map((p) => ({ file: p.path, line: null, column: null, message: p.command ? p.problem : `${p.problem} — ${p.fix}`, command: p.command })),
     files: [],
   };
 }

@@ -248,7 +248,7 @@ export function ownerOnlyFileProblems(files: readonly string[], opts: OwnerOnlyO
 export const describeOwnerOnlyProblem = (p: OwnerOnlyProblem): string => `${p.message} — ${fixWords(p)}`;
 
 /** The fix as a user reads it: "run: chmod go-w /dir", or what to do. */
-export const fixWords = (p: Pick<OwnerOnlyProblem, 'command' | 'fix'>): string => (p.command ? `run: ${p.fix}` : p.fix);
+const fixWords = (p: Pick<OwnerOnlyProblem, 'command' | 'fix'>): string => (p.command ? `run: ${p.fix}` : p.fix);
 
 /** Refused before anything is written: a directory on the way is not this user's alone. */
 export class NotOwnerOnlyError extends SetupError {

@@ -76,7 +76,8 @@ test('a state root under a group-writable directory: the install writes no hook 
   const sandbox = reportOf(report, 'sandbox')!;
   assert.equal(sandbox.facts.installBlock?.kind, 'hook-tree');
   assert.deepEqual(sandbox.facts.installBlock.problems.map((p) => p.file), [dataHome]);
-  assert.match(sandbox.facts.installBlock.problems[0]!.message, new RegExp(`run: chmod go-w ${dataHome}$`));
+  assert.match(sandbox.facts.installBlock.problems[0]!.message, new RegExp(`^is writable by its group \\(gid ${OTHER_GID}, mode 0775\\)$`));
+  assert.equal(sandbox.facts.installBlock.problems[0]!.command, `chmod go-w ${dataHome}`, 'the fix, as a command to copy');
   assert.match(sandbox.result.message, new RegExp(`another user could replace the hooks: ${dataHome} is writable by its group`));
 
   // The fix it names is the fix.
