@@ -286,53 +286,54 @@ function snapshot(dir: string): string[] {
 }
 
 test('the after-install, run for real as root, makes chrome-sandbox setuid root and unloads and removes an old AppArmor profile', (t) => {
-  if (process.getuid?.() !== 0) { t.skip('needs root: it chowns to root and mounts tmpfs over /opt and /etc/apparmor.d in a private mount namespace'); return; }
-  // Everything the script could write lies under these; each gets an empty tmpfs inside the namespace.
+  if (process.getuid?.() !== 0) { t.skip('needs root: it chowns to root and builds a chroot from read-only bind mounts in a private mount namespace'); return; }
+  // The host directories the script names; the run happens in a chroot, and these must come out untouched.
   const hostDirs = ['/opt', '/etc/apparmor.d', '/usr/share/applications', '/usr/share/mime'].filter((d) => existsSync(d));
   const before = hostDirs.map(snapshot);
-  const dir = path.join(work, 'after-install-run');
-  mkdirSync(path.join(dir, 'bin'), { recursive: true });
-  const script = path.join(dir, 'after-install');
-  writeFileSync(script, readFileSync(`${debPath}.after-install`));
-  // AppArmor is not in this kernel, so a real apparmor_parser could not unload anything: this one records the call.
-  writeFileSync(path.join(dir, 'bin', 'apparmor_parser'), '#!/bin/sh\nprintf \'%s\\n\' "$@" >> "$TEROK_FAKE_APPARMOR_LOG"\n', { mode: 0o755 });
-  const harness = path.join(dir, 'harness.sh');
+  const harness = path.join(work, 'after-install-harness.sh');
+  // A root of our own in the test's folder: the host's /usr (and merged-/usr links) bound read-only, a copy of
+  // passwd/group for chown, /dev/null bound in. AppArmor is not in this kernel, so apparmor_parser is a
+  // stand-in that records its arguments. The script runs as pid 1 of a new pid namespace inside the chroot,
+  // so ischroot sees no chroot, as on a real host.
   writeFileSync(harness, `#!/bin/sh
-# Runs in a private mount (and pid) namespace: every tmpfs mounted here goes with it.
 set -eu
-after_install=$1 install_dir=$2 old_profile=$3 fake_bin=$4 with_helper=$5
-for dir in /opt /etc/apparmor.d /usr/share/applications /usr/share/mime; do
-  if [ -d "$dir" ]; then mount -t tmpfs -o mode=0755 terok-test "$dir"; fi
+root=$1 with_helper=$2
+mkdir -p "$root/usr" "$root/etc/apparmor.d" "$root/dev" "$root/proc" "$root/fake-bin" "$root${INSTALL_DIR}"
+mount --bind /usr "$root/usr" && mount -o remount,bind,ro "$root/usr"
+for d in bin sbin lib lib32 lib64 libx32; do
+  if [ -L "/$d" ]; then ln -s "$(readlink "/$d")" "$root/$d"
+  elif [ -d "/$d" ]; then mkdir "$root/$d" && mount --bind "/$d" "$root/$d" && mount -o remount,bind,ro "$root/$d"; fi
 done
-mkdir -p "$install_dir"
+cp /etc/passwd /etc/group "$root/etc/"
+: > "$root/dev/null" && mount --bind /dev/null "$root/dev/null"
+printf '#!/bin/sh\\nprintf "%%s\\\\n" "$@" >> /apparmor.log\\n' > "$root/fake-bin/apparmor_parser" && chmod 0755 "$root/fake-bin/apparmor_parser"
 if [ "$with_helper" = yes ]; then
-  printf 'stand-in helper\\n' > "$install_dir/chrome-sandbox"
-  chown 1001:1001 "$install_dir/chrome-sandbox"
-  chmod 0755 "$install_dir/chrome-sandbox"
+  printf 'stand-in helper\\n' > "$root${INSTALL_DIR}/chrome-sandbox"
+  chown 1001:1001 "$root${INSTALL_DIR}/chrome-sandbox" && chmod 0755 "$root${INSTALL_DIR}/chrome-sandbox"
 fi
-printf 'profile terok-setup-app flags=(unconfined) { userns, }\\n' > "$old_profile"
-status=0
-PATH="$fake_bin:$PATH" sh "$after_install" || status=$?
-echo "status $status"
-if [ -e "$install_dir/chrome-sandbox" ]; then stat -c 'helper %a %u:%g' "$install_dir/chrome-sandbox"; fi
-if [ -e "$old_profile" ]; then echo 'profile present'; else echo 'profile absent'; fi
+printf 'profile terok-setup-app flags=(unconfined) { userns, }\\n' > "$root${OLD_APPARMOR_PROFILE}"
+exec /usr/sbin/chroot "$root" /usr/bin/env -i PATH=/fake-bin:/usr/bin:/bin /usr/bin/unshare --pid --fork --mount-proc --propagation unchanged /bin/sh /after-install
 `, { mode: 0o755 });
-  const run = (withHelper: 'yes' | 'no', log: string) => spawnSync('unshare', [
-    '--mount', '--propagation', 'private', '--pid', '--fork', '--mount-proc',
-    'sh', harness, script, INSTALL_DIR, OLD_APPARMOR_PROFILE, path.join(dir, 'bin'), withHelper,
-  ], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, TEROK_FAKE_APPARMOR_LOG: log } });
+  const run = (name: string, withHelper: 'yes' | 'no') => {
+    const root = path.join(work, name);
+    mkdirSync(root);
+    writeFileSync(path.join(root, 'after-install'), readFileSync(`${debPath}.after-install`));
+    const r = spawnSync('unshare', ['--mount', '--propagation', 'private', 'sh', harness, root, withHelper], { encoding: 'utf8', timeout: 60_000 });
+    return { ...r, root };
+  };
 
   try {
-    const log = path.join(dir, 'apparmor.log');
-    const installed = run('yes', log);
+    const installed = run('after-install-root', 'yes');
     assert.equal(installed.status, 0, installed.stderr);
-    assert.deepEqual(installed.stdout.trim().split('\n'), ['status 0', 'helper 4755 0:0', 'profile absent']);
-    assert.deepEqual(readFileSync(log, 'utf8').split('\n'), ['-R', OLD_APPARMOR_PROFILE, ''], 'the old profile is unloaded from the kernel');
+    const helper = lstatSync(path.join(installed.root, INSTALL_DIR, 'chrome-sandbox'));
+    assert.deepEqual([(helper.mode & 0o7777).toString(8), helper.uid, helper.gid], ['4755', 0, 0], 'chrome-sandbox is setuid root');
+    assert.equal(existsSync(path.join(installed.root, OLD_APPARMOR_PROFILE)), false, 'the old profile is removed');
+    assert.deepEqual(readFileSync(path.join(installed.root, 'apparmor.log'), 'utf8').split('\n'), ['-R', OLD_APPARMOR_PROFILE, ''], 'and unloaded from the kernel first');
 
     // A package without the helper: said so, and the install goes on.
-    const withoutHelper = run('no', path.join(dir, 'apparmor-2.log'));
+    const withoutHelper = run('after-install-root-2', 'no');
     assert.equal(withoutHelper.status, 0, withoutHelper.stderr);
-    assert.deepEqual(withoutHelper.stdout.trim().split('\n'), ['status 0', 'profile absent']);
+    assert.equal(existsSync(path.join(withoutHelper.root, OLD_APPARMOR_PROFILE)), false);
     assert.match(withoutHelper.stderr, new RegExp(`${INSTALL_DIR}/chrome-sandbox is missing or not a regular file; reinstall the package`));
   } finally {
     assert.deepEqual(hostDirs.map(snapshot), before, 'the host\'s /opt, /etc/apparmor.d and desktop/MIME databases are untouched');
