@@ -16,6 +16,7 @@ import { brokenUserFiles, hasBuiltIn } from '../roster/disable.ts';
 import { rosterDirsOf } from '../roster/load.ts';
 import { formatKeyPath } from '../roster/validate.ts';
 import { hookTreeProblems } from './hook-tree.ts';
+import type { OwnerOnlyProblem } from './owner-only-dirs.ts';
 
 export interface InstallBlockProblem {
   file: string | null;
@@ -50,7 +51,11 @@ function ignoredConfigFiles(ctx: Pick<HostContext, 'env' | 'home' | 'isRealRoot'
   return candidates.filter((f) => existsSync(f) && !config.sources.includes(f));
 }
 
-export function installBlockOf(ctx: Pick<HostContext, 'env' | 'home' | 'isRealRoot' | 'systemConfigFile'>, config: TerokConfig, paths: TerokPaths): InstallBlock | null {
+/** `hookTree`: the probe passes the problems it already found, so the directories are walked once per sweep. */
+export function installBlockOf(
+  ctx: Pick<HostContext, 'env' | 'home' | 'isRealRoot' | 'systemConfigFile'>, config: TerokConfig, paths: TerokPaths,
+  hookTree: readonly OwnerOnlyProblem[] = hookTreeProblems(ctx, paths),
+): InstallBlock | null {
   if (config.warnings.length) {
     return {
       kind: 'config',
@@ -61,7 +66,7 @@ export function installBlockOf(ctx: Pick<HostContext, 'env' | 'home' | 'isRealRo
     };
   }
   const error = currentRoster(rosterDirsOf(paths)).error;
-  if (!error) return hookTreeBlock(ctx, paths);
+  if (!error) return hookTreeBlock(hookTree);
   return {
     kind: 'roster',
     reason: 'The install would stop at its first stage: your agent or provider files cannot be used.',
@@ -77,8 +82,7 @@ export function installBlockOf(ctx: Pick<HostContext, 'env' | 'home' | 'isRealRo
   };
 }
 
-function hookTreeBlock(ctx: Pick<HostContext, 'home'>, paths: TerokPaths): InstallBlock | null {
-  const problems = hookTreeProblems(ctx, paths);
+function hookTreeBlock(problems: readonly OwnerOnlyProblem[]): InstallBlock | null {
   if (!problems.length) return null;
   return {
     kind: 'hook-tree',

@@ -108,15 +108,13 @@ function outdatedExplanation(facts: SandboxFacts): { headline: string; summary: 
   return { headline: `${NEEDS_REFRESH}: ${what}. Nothing of yours was lost.`, summary: NEEDS_REFRESH, fixNote: REFRESH_NOTE };
 }
 
-/** The hook-tree problems as the page shows them: a sentence, each directory, each fix. */
+/** A ready (or not yet installed) sandbox whose hook tree others could write says so; the install block lists each directory and its fix command. */
 function hookTreeExplanation(base: Explanation, facts: SandboxFacts): Explanation {
   if (!facts.hookTree.length) return base;
   const lead = base.headline.replace(/\.$/, '');
   return {
     ...base,
     headline: `${lead}, but another user on this computer could replace the hooks, which podman runs as you at every container start. Make the directories below yours alone; until then setup refuses to write hooks there.`,
-    details: [...(base.details ?? []), ...facts.hookTree.map((p) => ({ label: 'Others can write', value: p.message }))],
-    commands: [...(base.commands ?? []), ...facts.hookTree.filter((p) => p.command).map((p) => ({ label: `Fix ${p.path}`, command: p.command!, group: 'Hook directory permissions' }))],
   };
 }
 
@@ -142,6 +140,7 @@ export const sandboxStep = defineStep({
   checkName: () => 'sandbox services',
   async probe(env): Promise<Probed<SandboxFacts>> {
     const [report, runtime, vault, setup] = await Promise.all([shieldHealthOf(env), terokRuntimeOf(env), vaultPlan(env), setupVerdictOf(env)]);
+    const hookTree = hookTreeProblems(env.ctx, env.paths);
     const facts: SandboxFacts = {
       health: report.health,
       hooksDirs: report.hooksDirs,
@@ -156,8 +155,8 @@ export const sandboxStep = defineStep({
       setup: setup.verdict,
       shieldHooksDir: env.paths.shieldHooksDir,
       containersConf: env.paths.containersConf,
-      hookTree: hookTreeProblems(env.ctx, env.paths),
-      installBlock: installBlockOf(env.ctx, env.config, env.paths),
+      hookTree,
+      installBlock: installBlockOf(env.ctx, env.config, env.paths, hookTree),
     };
     const hooksOk = report.health === 'ok' || report.health === 'bypass';
     const result = { name: 'sandbox services', ok: hooksOk, message: withHookTree(hooksOk ? 'shield ready' : 'missing: shield hooks', facts.hookTree) };

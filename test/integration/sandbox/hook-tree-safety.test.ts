@@ -133,8 +133,8 @@ test('after a clean install a hooks dir made writable by others is reported: a w
   assert.deepEqual(sandbox.facts.hookTree.map((p) => [p.path, p.reason]), [[paths.shieldHooksDir, 'world-writable']]);
   assert.equal(sandbox.result.message, `shield ready; another user could replace the hooks: ${paths.shieldHooksDir} is writable by every user on this computer (mode 0777) — run: chmod go-w ${paths.shieldHooksDir}`);
   assert.match(sandbox.explanation.headline, /another user on this computer could replace the hooks/);
-  assert.ok(sandbox.explanation.commands?.some((c) => c.command === `chmod go-w ${paths.shieldHooksDir}`));
   assert.equal(sandbox.facts.installBlock?.kind, 'hook-tree', 'a re-run would refuse: the page says so beside the button');
+  assert.deepEqual(sandbox.facts.installBlock.problems.map((p) => p.command), [`chmod go-w ${paths.shieldHooksDir}`], 'with the fix to copy');
 
   // A hook file itself made writable by others counts too.
   chmodSync(paths.shieldHooksDir, 0o755);
