@@ -7,6 +7,7 @@ import * as sandboxModule from './sandbox/module.ts';
 import * as images from './images/module.ts';
 import * as auth from './auth/module.ts';
 import * as roster from './roster/module.ts';
+import * as packages from './packages/module.ts';
 import { FIX_ALL_STEP, FIX_STEP, fixAllStep, fixOneStep } from './steps/fix-all.ts';
 
 type SetupModule = { register(host: ModuleHost): void };
@@ -18,7 +19,7 @@ export function registerOrchestrator(host: ModuleHost): void {
   host.register(FIX_STEP, fixOneStep(host.ctx, defaults));
 }
 
-const MODULES: readonly SetupModule[] = [images, sandboxModule, auth, roster, { register: registerOrchestrator }];
+const MODULES: readonly SetupModule[] = [images, sandboxModule, auth, roster, packages, { register: registerOrchestrator }];
 
 export function registerSetupModules(host: ModuleHost): void {
   for (const m of MODULES) m.register(host);

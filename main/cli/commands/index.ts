@@ -4,6 +4,7 @@ import { buildCommand } from './build.ts';
 import { checkCommand } from './check.ts';
 import { runCommand } from './run.ts';
 import { installCommand } from './install.ts';
+import { installPrereqsCommand } from './install-prereqs.ts';
 import { uninstallCommand } from './uninstall.ts';
 import { routesCommand } from './routes.ts';
 import { agentsCommand } from './agents.ts';
@@ -11,4 +12,4 @@ import { authCommand } from './auth.ts';
 import { sshKeyCommand } from './ssh-key.ts';
 import { unlockCommand } from './unlock.ts';
 
-export const COMMANDS: readonly CliCommand[] = [checkCommand, runCommand, buildCommand, installCommand, uninstallCommand, routesCommand, agentsCommand, unlockCommand, sshKeyCommand, authCommand];
+export const COMMANDS: readonly CliCommand[] = [checkCommand, runCommand, buildCommand, installCommand, installPrereqsCommand, uninstallCommand, routesCommand, agentsCommand, unlockCommand, sshKeyCommand, authCommand];

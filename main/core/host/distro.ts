@@ -53,25 +53,38 @@ export function detectDistro(osReleasePath = '/etc/os-release'): DistroInfo {
 
 /** Package names per family for the host tools the wizard may ask for. */
 const PACKAGES: Record<Exclude<DistroFamily, 'unknown'>, Record<string, string>> = {
-  debian: { podman: 'podman', git: 'git', 'ssh-keygen': 'openssh-client', catatonit: 'catatonit', nft: 'nftables', dnsmasq: 'dnsmasq', dig: 'dnsutils' },
-  fedora: { podman: 'podman', git: 'git', 'ssh-keygen': 'openssh-clients', catatonit: 'catatonit', nft: 'nftables', dnsmasq: 'dnsmasq', dig: 'bind-utils' },
-  opensuse: { podman: 'podman', git: 'git', 'ssh-keygen': 'openssh-clients', catatonit: 'catatonit', nft: 'nftables', dnsmasq: 'dnsmasq', dig: 'bind-utils' },
-  arch: { podman: 'podman', git: 'git', 'ssh-keygen': 'openssh', catatonit: 'catatonit', nft: 'nftables', dnsmasq: 'dnsmasq', dig: 'bind' },
+  debian: { podman: 'podman', git: 'git', 'ssh-keygen': 'openssh-client', catatonit: 'catatonit', nft: 'nftables', dnsmasq: 'dnsmasq', dig: 'dnsutils', pipx: 'pipx' },
+  fedora: { podman: 'podman', git: 'git', 'ssh-keygen': 'openssh-clients', catatonit: 'catatonit', nft: 'nftables', dnsmasq: 'dnsmasq', dig: 'bind-utils', pipx: 'pipx' },
+  opensuse: { podman: 'podman', git: 'git', 'ssh-keygen': 'openssh-clients', catatonit: 'catatonit', nft: 'nftables', dnsmasq: 'dnsmasq', dig: 'bind-utils', pipx: 'python3-pipx' },
+  arch: { podman: 'podman', git: 'git', 'ssh-keygen': 'openssh', catatonit: 'catatonit', nft: 'nftables', dnsmasq: 'dnsmasq', dig: 'bind', pipx: 'python-pipx' },
 };
 
-const INSTALLERS: Record<Exclude<DistroFamily, 'unknown'>, string> = {
-  debian: 'sudo apt-get install -y',
-  fedora: 'sudo dnf install -y',
-  opensuse: 'sudo zypper install -y',
-  arch: 'sudo pacman -S --needed',
+/** The host tools the wizard can install as packages (every family names a package for each). */
+export const INSTALLABLE_TOOLS = ['podman', 'git', 'ssh-keygen', 'catatonit', 'nft', 'dnsmasq', 'dig', 'pipx'] as const;
+export type InstallableTool = (typeof INSTALLABLE_TOOLS)[number];
+
+/** This family's package names for `tools`, each once, in order. */
+export function packageNames(family: Exclude<DistroFamily, 'unknown'>, tools: readonly string[]): string[] {
+  return [...new Set(tools.map((t) => PACKAGES[family][t] ?? t))];
+}
+
+/** The package manager run as root (program name first): pkexec runs it as is, the copyable command with `sudo`. */
+const ROOT_INSTALLERS: Record<Exclude<DistroFamily, 'unknown'>, readonly string[]> = {
+  debian: ['apt-get', 'install', '-y'],
+  fedora: ['dnf', 'install', '-y'],
+  opensuse: ['zypper', 'install', '-y'],
+  // pkexec gives pacman no terminal to confirm on.
+  arch: ['pacman', '-S', '--needed', '--noconfirm'],
 };
+
+export function rootInstallArgv(family: Exclude<DistroFamily, 'unknown'>, packages: readonly string[]): string[] {
+  return [...ROOT_INSTALLERS[family], ...packages];
+}
 
 /** The install command for `tool` on `family`, or null when we cannot say. */
 export function installCommand(family: DistroFamily, tools: string | readonly string[]): string | null {
   if (family === 'unknown') return null;
-  const list = typeof tools === 'string' ? [tools] : tools;
-  const pkgs = [...new Set(list.map((t) => PACKAGES[family][t] ?? t))];
-  return `${INSTALLERS[family]} ${pkgs.join(' ')}`;
+  return `sudo ${rootInstallArgv(family, packageNames(family, typeof tools === 'string' ? [tools] : tools)).join(' ')}`;
 }
 
 /** Upgrading one installed package (Arch upgrades only as a whole system, so it syncs everything). */

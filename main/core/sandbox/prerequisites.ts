@@ -4,7 +4,7 @@
  * tool never blocks setup, but the user should know what degrades.
  */
 import type { HostContext } from '../host/context.ts';
-import { detectDistro, installCommand } from '../host/distro.ts';
+import { detectDistro, INSTALLABLE_TOOLS, installCommand, type InstallableTool } from '../host/distro.ts';
 import { isExecutableFile, which } from '../host/which.ts';
 import type { StageMarker } from '../tasks/stages.ts';
 
@@ -21,6 +21,8 @@ export interface HostTool {
   /** Detail shown after the marker. */
   detail: string;
   installCommand: string | null;
+  /** Missing, and the wizard can install its package (the Install button). */
+  installable: boolean;
 }
 
 interface ToolSpec {
@@ -53,8 +55,14 @@ export function checkHostTools(ctx: Pick<HostContext, 'env'>, osReleasePath?: st
   const family = detectDistro(osReleasePath).family;
   return TOOLS.map((t) => {
     const found = t.find(ctx);
-    if (found) return { name: t.name, purpose: t.purpose, path: found, marker: 'ok', detail: found, installCommand: null };
+    if (found) return { name: t.name, purpose: t.purpose, path: found, marker: 'ok', detail: found, installCommand: null, installable: false };
     const { marker, detail } = t.missing(t.purpose);
-    return { name: t.name, purpose: t.purpose, path: null, marker, detail, installCommand: installCommand(family, t.name) };
+    const installable = family !== 'unknown' && (INSTALLABLE_TOOLS as readonly string[]).includes(t.name);
+    return { name: t.name, purpose: t.purpose, path: null, marker, detail, installCommand: installCommand(family, t.name), installable };
   });
+}
+
+/** The missing tools the wizard can install as packages (podman, nft, …), in the report's order. */
+export function missingInstallable(tools: readonly Pick<HostTool, 'name' | 'installable'>[]): InstallableTool[] {
+  return tools.filter((t) => t.installable).map((t) => t.name as InstallableTool);
 }

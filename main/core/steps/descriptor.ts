@@ -111,6 +111,13 @@ export interface StepFix<F> {
   /** Every task step `plan` may call (a page shows their live logs). */
   tasks: readonly TaskStep[];
   plan(settings: GateSettings, facts: F, options: FixOptions): FixPlan;
+  /** Whether the fix can help in this state (default: whenever unmet); the walk offers it and a page shows its button only then. */
+  applies?(probed: Probed<F>): boolean;
+  /**
+   * Only its own button (and `install-prereqs`) starts it, never the walk (`run`, "Set up everything"):
+   * installing system software asks for an administrator's password, which is the user's call, and terok's run prints no such offer.
+   */
+  explicit?: boolean;
   terok: TerokFixLines;
   /**
    * What else a page offers once the fix has failed, besides "Try again":

@@ -127,9 +127,28 @@ export const podmanStep = defineStep({
       default: {
         const install = facts.installCommand ? [{ label: 'Install command', command: facts.installCommand }] : [];
         const others = facts.otherInstallCommands.map((o) => ({ label: `${o.label} install command`, command: o.command, group: 'Other distributions' }));
-        return { headline: `Podman is not installed. Install it on ${facts.distro} with the command below, then press Check again; nothing else can be checked until podman works.`, commands: [...install, ...others], links: [{ label: 'Podman installation guide', url: 'https://podman.io/docs/installation' }] };
+        return {
+          headline: `Podman is not installed; nothing else can be checked until it works. Install podman installs it from ${facts.distro}'s own packages (the system asks for your password). In a terminal, the command below does the same.`,
+          commands: [...install, ...others],
+          links: [{ label: 'Podman installation guide', url: 'https://podman.io/docs/installation' }],
+        };
       }
     }
+  },
+  fix: {
+    offer: () => 'Install podman now?',
+    action: 'Install podman',
+    tasks: ['packages.install'],
+    // Installed but silent or old: installing again fixes none of that (the page says what does).
+    applies: ({ status }) => status === 'missing',
+    explicit: true,
+    plan: (_settings, facts) => facts.path
+      ? { unfixable: ['      Podman is installed; installing it again would not change anything.'] }
+      : { run: [{ task: 'packages.install', params: { tools: ['podman'] } }] },
+    terok: {
+      logIndent: '      ',
+      failed: (f) => ['failure' in f ? `      Installing podman failed: ${f.failure.message}` : '      Installing podman failed'],
+    },
   },
 });
 

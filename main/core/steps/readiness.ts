@@ -53,6 +53,8 @@ export interface StepReportOf<Id extends StepId> {
   consequence: string[];
   manualCommand: string | null;
   offer: string | null;
+  /** The step has a fix and it can help in this state (a page shows its button only then). */
+  fixable: boolean;
   /** The task and params of "run again" (e.g. Rebuild), for this step's settings. */
   again: { task: TaskStep; params: Record<string, unknown> } | null;
 }
@@ -151,6 +153,12 @@ export function launchProbes(env: ProbeEnv, ids: readonly StepId[] = LAUNCH_ORDE
 }
 
 /** Whether each of the step's dependencies is met in `statuses`. */
+/** A step's fix exists and can help in the probed state. */
+export function fixApplies(step: Step, probed: Probed<unknown>): boolean {
+  const fix = step.fix as { applies?(p: Probed<unknown>): boolean } | undefined;
+  return Boolean(fix) && (fix!.applies?.(probed) ?? true);
+}
+
 export function blockedBy(step: Step, statuses: ReadonlyMap<StepId, StepStatus>): StepId[] {
   return (step.dependsOn as readonly StepId[]).filter((d) => !isMet(statuses.get(d) ?? 'error'));
 }
@@ -176,6 +184,7 @@ export function stepReport(step: Step, probed: Probed<unknown>, settings: GateSe
     consequence: probed.result.ok ? [] : step.unmet(settings).lines.map((l) => l.trim()),
     manualCommand: step.manualCommand?.(settings) ?? null,
     offer: step.fix?.offer(settings) ?? null,
+    fixable: fixApplies(step, probed),
     again: again ? { task: again.task, params: again.params } : null,
   } as StepReport;
 }

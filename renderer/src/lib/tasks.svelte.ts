@@ -23,6 +23,7 @@ export const TASK_STEPS = {
   recoveryKey: 'vault.recovery-key',
   vaultUnlock: 'vault.unlock',
   terokInstall: 'terok.install',
+  packagesInstall: 'packages.install',
 } as const satisfies Record<string, TaskStep>;
 
 /** Steps whose result may carry a recovery key the user has not saved yet (main's RECOVERY_KEY_STEPS). */

@@ -14,7 +14,7 @@ test('os-release: quoted values, ID_LIKE chains and the families we give command
 test('install commands name the right package per family, and nothing for an unknown one', () => {
   assert.equal(installCommand('debian', ['nft', 'dig']), 'sudo apt-get install -y nftables dnsutils');
   assert.equal(installCommand('fedora', 'dig'), 'sudo dnf install -y bind-utils');
-  assert.equal(installCommand('arch', 'podman'), 'sudo pacman -S --needed podman');
+  assert.equal(installCommand('arch', 'podman'), 'sudo pacman -S --needed --noconfirm podman');
   assert.equal(installCommand('unknown', 'podman'), null);
   assert.deepEqual(allInstallCommands('podman').map((c) => c.label), ['Debian / Ubuntu', 'Fedora / RHEL', 'openSUSE', 'Arch Linux']);
 });

@@ -150,6 +150,7 @@ test('a hung podman: the facts say it timed out; the page offers migrate, the pa
   const commands = (out.explanation.commands ?? []).map((c) => c.command);
   assert.deepEqual(commands, ['podman system migrate', `pkill -u "$USER" -f 'catatonit -P'`, `df -h ${out.facts.storageDir}`, 'timeout 30 podman --log-level=debug info']);
   assert.match(out.explanation.headline, /^Podman is installed but did not answer within 10 s when asked for its version\. .*does not need installing again/);
+  assert.equal(podmanStep.fix?.applies?.(out), false, 'no Install button for a podman that is installed');
   assert.ok(out.explanation.details?.some((d) => d.label === 'What happened' && /no answer within 10 s/.test(d.value)));
   assert.doesNotMatch(shown(out.explanation), /\binstall\b|apt-get|dnf|zypper|pacman/i);
   // terok's lines are untouched: the check line and its consequence.
@@ -216,14 +217,16 @@ test('a version that is not a version: upgrade, not install (podman is there)', 
   assert.ok(out.explanation.commands?.some((c) => c.command === 'podman version'));
 });
 
-test('not installed: the install command (as before), and no hang remedies', async () => {
+test('not installed: the Install button is offered, the install command stays beside it, and no hang remedies', async () => {
   freshHost();
   const out = await podmanStep.probe(makeProbeEnv(host.ctx, settings));
   const e = podmanStep.explain(out, settings);
   assert.equal(out.status, 'missing');
   assert.equal(out.facts.noAnswer, null);
-  assert.match(e.headline, /^Podman is not installed\./);
+  assert.match(e.headline, /^Podman is not installed;.*Install podman installs it from .*own packages \(the system asks for your password\)/);
   assert.ok(e.commands?.some((c) => c.command === 'sudo apt-get install -y podman'));
+  assert.ok(podmanStep.fix?.applies?.(out), 'a missing podman can be installed from the page');
+  assert.deepEqual(podmanStep.fix?.plan(settings, out.facts, {}), { run: [{ task: 'packages.install', params: { tools: ['podman'] } }] });
   assert.doesNotMatch(shown(e), /system migrate|catatonit/);
 });
 

@@ -11,6 +11,7 @@ import type { CheckResult } from '../../../main/core/steps/probe-env.ts';
 import { verdictOf } from '../../../main/core/steps/readiness.ts';
 import { LAUNCH_ORDER, PREFLIGHT_STEPS, STEP_IDS, STEP_PAGES, STEPS, stepOf, type StepId } from '../../../main/core/steps/registry.ts';
 import { sandboxStep, type SandboxFacts } from '../../../main/core/steps/sandbox.ts';
+import { podmanStep } from '../../../main/core/steps/podman.ts';
 import { sshKeyStep } from '../../../main/core/steps/ssh-key.ts';
 import { createSandboxHost } from '../../support/host.ts';
 
@@ -129,6 +130,7 @@ function callsOf(plan: FixPlan): FixCall[] {
 
 /** Each fix plan, for facts that exercise its branches. */
 const PLANS: { id: StepId; tasks: readonly string[]; plans: FixPlan[] }[] = [
+  { id: 'podman', tasks: fixOf(podmanStep).tasks, plans: [fixOf(podmanStep).plan(settings, { path: null } as never, {})] },
   {
     id: 'sandbox', tasks: fixOf(sandboxStep).tasks,
     plans: [
