@@ -12,7 +12,8 @@ import type { BUILD_PARAMS, SIDECAR_PARAMS } from './images/params.ts';
 import type { IMPORT_PARAMS, ImportResult } from './images/import.ts';
 import type { DISABLE_PARAMS, DisabledFile } from './roster/disable.ts';
 import type { InstallResult } from './sandbox/install.ts';
-import type { PACKAGES_INSTALL_PARAMS, PackageInstallResult } from './packages/install.ts';
+import type { InstallableTool } from './host/distro.ts';
+import type { PackageInstallResult } from './packages/install.ts';
 import type { INSTALL_PARAMS, NO_PARAMS, UNINSTALL_PARAMS } from './sandbox/module.ts';
 import type { UninstallResult } from './sandbox/uninstall.ts';
 import type { UnlockOutcome, UnlockTier } from './vault/unlock.ts';
@@ -30,7 +31,7 @@ export interface TaskStepMap {
   'vault.recovery-key': { params: In<typeof NO_PARAMS>; result: { generatedPassphrase: string | null } };
   'vault.unlock': { params: { recoveryKey: string; tier?: UnlockTier | null }; result: UnlockOutcome };
   'terok.install': { params: In<typeof NO_PARAMS>; result: { command: string } };
-  'packages.install': { params: In<typeof PACKAGES_INSTALL_PARAMS>; result: PackageInstallResult };
+  'packages.install': { params: { tools: InstallableTool[] }; result: PackageInstallResult };
   'images.build': { params: In<typeof BUILD_PARAMS>; result: BuildResult };
   'images.build-sidecar': { params: In<typeof SIDECAR_PARAMS>; result: SidecarResult };
   'images.import': { params: In<typeof IMPORT_PARAMS>; result: ImportResult };
