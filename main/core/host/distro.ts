@@ -53,10 +53,10 @@ export function detectDistro(osReleasePath = '/etc/os-release'): DistroInfo {
 
 /** Package names per family for the host tools the wizard may ask for. */
 const PACKAGES: Record<Exclude<DistroFamily, 'unknown'>, Record<string, string>> = {
-  debian: { podman: 'podman', git: 'git', 'ssh-keygen': 'openssh-client', catatonit: 'catatonit', nft: 'nftables', dnsmasq: 'dnsmasq', dig: 'dnsutils' },
-  fedora: { podman: 'podman', git: 'git', 'ssh-keygen': 'openssh-clients', catatonit: 'catatonit', nft: 'nftables', dnsmasq: 'dnsmasq', dig: 'bind-utils' },
-  opensuse: { podman: 'podman', git: 'git', 'ssh-keygen': 'openssh-clients', catatonit: 'catatonit', nft: 'nftables', dnsmasq: 'dnsmasq', dig: 'bind-utils' },
-  arch: { podman: 'podman', git: 'git', 'ssh-keygen': 'openssh', catatonit: 'catatonit', nft: 'nftables', dnsmasq: 'dnsmasq', dig: 'bind' },
+  debian: { podman: 'podman', git: 'git', 'ssh-keygen': 'openssh-client', catatonit: 'catatonit', nft: 'nftables', dnsmasq: 'dnsmasq', dig: 'dnsutils', pipx: 'pipx' },
+  fedora: { podman: 'podman', git: 'git', 'ssh-keygen': 'openssh-clients', catatonit: 'catatonit', nft: 'nftables', dnsmasq: 'dnsmasq', dig: 'bind-utils', pipx: 'pipx' },
+  opensuse: { podman: 'podman', git: 'git', 'ssh-keygen': 'openssh-clients', catatonit: 'catatonit', nft: 'nftables', dnsmasq: 'dnsmasq', dig: 'bind-utils', pipx: 'python3-pipx' },
+  arch: { podman: 'podman', git: 'git', 'ssh-keygen': 'openssh', catatonit: 'catatonit', nft: 'nftables', dnsmasq: 'dnsmasq', dig: 'bind', pipx: 'python-pipx' },
 };
 
 const INSTALLERS: Record<Exclude<DistroFamily, 'unknown'>, string> = {
