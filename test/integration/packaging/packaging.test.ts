@@ -20,6 +20,7 @@ import { after, before, test } from 'node:test';
 import { FuseState, FuseV1Options, getCurrentFuseWire } from '@electron/fuses';
 import { ELECTRON_CLI_SWITCHES } from '../../../main/core/auth/terminal.ts';
 import { openAsar, type AsarArchive } from '../../support/asar.ts';
+import { recommendedPackages } from '../../support/packaging.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
 const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string; devDependencies: Record<string, string> };
@@ -276,6 +277,24 @@ test('the menu entry starts the app by its absolute path (no /usr/bin link neede
     const exec = readFileSync(`${pkgPath}.desktop`, 'utf8').split('\n').find((l) => l.startsWith('Exec='));
     assert.equal(exec, `Exec="${INSTALL_DIR}/terok-setup-app" %U`);
     assert.ok(fpmArgs(pkgPath).includes('build/linux/terok-setup=/usr/bin/terok-setup'));
+  }
+});
+
+test('the deb recommends and the rpm weakly depends on the wizard\'s host tools, never hard-depends on them', () => {
+  const deb = fpmArgs(debPath);
+  const rpm = fpmArgs(rpmPath);
+  // fpm writes each --deb-recommends into the control file's Recommends and each --rpm-tag into the spec as is.
+  const valuesOf = (args: string[], flag: string) => args.flatMap((a, i) => (args[i - 1] === flag ? [a] : []));
+  assert.deepEqual(valuesOf(deb, '--deb-recommends'), recommendedPackages('debian'));
+  const rpmTags = rpm.filter((a) => a.startsWith('--rpm-tag='));
+  assert.deepEqual(rpmTags, recommendedPackages('fedora').map((p) => `--rpm-tag=Recommends: ${p}`));
+  // fpm takes everything after its first path argument (`from=to`) as a path, flags included.
+  const firstPath = rpm.findIndex((a) => !a.startsWith('-') && a.includes('=/'));
+  assert.ok(firstPath > 0 && rpmTags.every((t) => rpm.indexOf(t) < firstPath), 'the rpm tags come before the first path');
+  for (const [args, family] of [[deb, 'debian'], [rpm, 'fedora']] as const) {
+    const hard = valuesOf(args, '-d');
+    assert.ok(hard.length > 0, 'electron-builder\'s default hard dependencies are still there');
+    assert.deepEqual(hard.filter((d) => recommendedPackages(family).includes(d)), [], 'no recommended tool is a hard dependency');
   }
 });
 

@@ -11,12 +11,14 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { parse } from 'yaml';
+import { recommendedPackages } from '../../support/packaging.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
-interface FpmTargetConfig { afterInstall?: string; afterRemove?: string; appArmorProfile?: string; fpm?: string[] }
+interface FpmTargetConfig { afterInstall?: string; afterRemove?: string; appArmorProfile?: string; fpm?: string[]; depends?: string[]; recommends?: string[] }
 const config = parse(readFileSync(path.join(ROOT, 'build', 'electron-builder.yml'), 'utf8')) as {
-  productName: string; deb: FpmTargetConfig; rpm: FpmTargetConfig; appImage: { executableArgs?: string[] };
+  productName: string; linux: FpmTargetConfig; deb: FpmTargetConfig; rpm: FpmTargetConfig; appImage: { executableArgs?: string[] };
 };
+const RPM_RECOMMENDS = '--rpm-tag=Recommends: ';
 const read = (file: string) => readFileSync(path.join(ROOT, file), 'utf8');
 /** The only macros electron-builder fills into these scripts here; any other `${name}` fails the deb/rpm build. */
 const SCRIPT_MACROS = new Set(['executable', 'sanitizedProductName']);
@@ -36,6 +38,23 @@ for (const target of ['deb', 'rpm'] as const) {
     assert.ok(config[target].fpm?.includes(`--exclude=opt/${config.productName}/resources/apparmor-profile`));
   });
 }
+
+test('the deb recommends the wizard\'s host tools by the names distro.ts gives them on Debian/Ubuntu', () => {
+  assert.deepEqual(config.deb.recommends, recommendedPackages('debian'));
+});
+
+test('the rpm recommends (weak dependency) the same tools by their Fedora names, as spec tags fpm reads', () => {
+  const fpm = config.rpm.fpm ?? [];
+  const tags = fpm.filter((a) => a.startsWith(RPM_RECOMMENDS));
+  assert.deepEqual(tags.map((a) => a.slice(RPM_RECOMMENDS.length)), recommendedPackages('fedora'));
+  // fpm takes everything after its first path argument as a path, flags too.
+  const firstPath = fpm.findIndex((a) => !a.startsWith('-'));
+  assert.ok(tags.every((t) => firstPath === -1 || fpm.indexOf(t) < firstPath), 'every --rpm-tag comes before the first path');
+});
+
+test('the hard dependencies stay electron-builder\'s defaults (GTK, NSS, …): none of the recommended tools is required', () => {
+  for (const target of ['linux', 'deb', 'rpm'] as const) assert.equal(config[target].depends, undefined, `${target}.depends`);
+});
 
 for (const script of ['build/linux/after-install.sh', 'build/linux/after-remove.sh']) {
   test(`${script} is POSIX sh (rpm runs scriptlets with /bin/sh) and uses only the macros electron-builder fills in`, () => {
