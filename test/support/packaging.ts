@@ -3,13 +3,12 @@
  * names main/core/host/distro.ts gives the tools — the one place those names
  * live, so the packages and the wizard's install commands cannot drift.
  */
-import { installCommand, type DistroFamily } from '../../main/core/host/distro.ts';
+import { packageNames, type DistroFamily } from '../../main/core/host/distro.ts';
 
 /** The sandbox's host tools and pipx (which installs terok); keys of distro.ts's package table. */
 export const RECOMMENDED_TOOLS = ['podman', 'catatonit', 'nft', 'dnsmasq', 'dig', 'pipx'] as const;
 
-/** distro.ts's package names for the recommended tools on `family` (its install command, minus the installer). */
+/** distro.ts's package names for the recommended tools on `family`. */
 export function recommendedPackages(family: Exclude<DistroFamily, 'unknown'>): string[] {
-  const installer = installCommand(family, [])!;
-  return installCommand(family, RECOMMENDED_TOOLS)!.slice(installer.length).split(' ');
+  return packageNames(family, RECOMMENDED_TOOLS);
 }
