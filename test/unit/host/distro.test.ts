@@ -17,7 +17,7 @@ test('install commands name the right package per family, and nothing for an unk
   assert.equal(installCommand('arch', 'podman'), 'sudo pacman -S --needed --noconfirm podman');
   assert.equal(installCommand('unknown', 'podman'), null);
   assert.deepEqual(allInstallCommands('pipx').map((c) => c.command),
-    ['sudo apt-get install -y pipx', 'sudo dnf install -y pipx', 'sudo zypper install -y python3-pipx', 'sudo pacman -S --needed python-pipx']);
+    ['sudo apt-get install -y pipx', 'sudo dnf install -y pipx', 'sudo zypper install -y python3-pipx', 'sudo pacman -S --needed --noconfirm python-pipx']);
   assert.deepEqual(allInstallCommands('podman').map((c) => c.label), ['Debian / Ubuntu', 'Fedora / RHEL', 'openSUSE', 'Arch Linux']);
 });
 
