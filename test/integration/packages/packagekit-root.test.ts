@@ -1,0 +1,122 @@
+/**
+ * The PackageKit test root itself (test/support/packagekit-root.ts): a real
+ * packagekitd + polkitd + dbus-daemon in a throwaway bookworm root, reached
+ * from the host through the private bus address. Nothing is faked. Skips
+ * where the fixture cannot run (not root, no debootstrap and no cached root).
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, lstatSync, readFileSync } from 'node:fs';
+import { runCommand } from '../../../main/core/host/process.ts';
+import {
+  allowPackageKitFor, DENY_PACKAGEKIT, packageKitRootUnavailable, PK_TEST_PACKAGES, startPackageKitRoot, type PackageKitRoot,
+} from '../../support/packagekit-root.ts';
+
+const unavailable = packageKitRootUnavailable();
+const CI_USER = 'terok-ci';
+const hasCiUser = readFileSync('/etc/passwd', 'utf8').split('\n').some((l) => l.startsWith(`${CI_USER}:`));
+
+let pk: PackageKitRoot | undefined;
+const root = () => { if (!pk) throw new Error('the PackageKit root did not start'); return pk; };
+
+before(async () => {
+  if (unavailable) return;
+  const t0 = Date.now();
+  pk = await startPackageKitRoot();
+  console.log(`# packagekit-root: started in ${Date.now() - t0} ms (cache build included when there was none) at ${pk.dir}`);
+}, { timeout: 25 * 60_000 });
+
+after(async () => {
+  if (!pk) return;
+  const dir = pk.dir;
+  await pk.stop();
+  await pk.stop(); // idempotent
+  assert.equal(existsSync(dir), false, 'stop() removes the root');
+  assert.ok(!readFileSync('/proc/self/mountinfo', 'utf8').includes(dir), 'no mount of the root is left on the host');
+  const devNull = lstatSync('/dev/null');
+  assert.ok(devNull.isCharacterDevice() && devNull.rdev === 0x103, '/dev/null is still the character device 1,3');
+});
+
+const dbusSend = (args: string[], opts: { user?: string } = {}) => {
+  const argv = ['--system', '--print-reply', '--reply-timeout=5000', ...args];
+  const env = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8', DBUS_SYSTEM_BUS_ADDRESS: root().busAddress };
+  return opts.user
+    ? runCommand('runuser', ['-u', opts.user, '--', 'env', `DBUS_SYSTEM_BUS_ADDRESS=${root().busAddress}`, 'dbus-send', ...argv], { timeoutMs: 15_000, env, extendEnv: false, allowNonZero: true })
+    : runCommand('dbus-send', argv, { timeoutMs: 15_000, env, extendEnv: false, allowNonZero: true });
+};
+const getVersionMajor = ['--dest=org.freedesktop.PackageKit', '/org/freedesktop/PackageKit', 'org.freedesktop.DBus.Properties.Get',
+  'string:org.freedesktop.PackageKit', 'string:VersionMajor'];
+
+const pkcon = (args: string[], user?: string) =>
+  root().run(['pkcon', '--plain', '--noninteractive', ...args], { timeoutMs: 120_000, allowNonZero: true, user });
+
+test('the private bus answers from the host: PackageKit 1.x', { skip: unavailable }, async () => {
+  assert.equal(root().busAddress, `unix:path=${root().dir}/run/dbus/system_bus_socket`);
+  const r = await dbusSend(getVersionMajor);
+  assert.equal(r.exitCode, 0, `${r.stderr}\n${root().daemonLog()}`);
+  assert.match(r.stdout, /variant\s+uint32 1\b/);
+});
+
+test('an unprivileged host user reaches PackageKit on the private bus', { skip: unavailable || (!hasCiUser && `no ${CI_USER} user`) }, async () => {
+  const r = await dbusSend(getVersionMajor, { user: CI_USER });
+  assert.equal(r.exitCode, 0, r.stderr);
+  assert.match(r.stdout, /uint32 1\b/);
+  const tx = await dbusSend(['--dest=org.freedesktop.PackageKit', '/org/freedesktop/PackageKit', 'org.freedesktop.PackageKit.CreateTransaction'], { user: CI_USER });
+  assert.equal(tx.exitCode, 0, tx.stderr);
+  assert.match(tx.stdout, /object path "\/\d+_\w+"/);
+});
+
+test('pkcon inside the root installs the small package from the local repo, apt-get removes it', { skip: unavailable }, async () => {
+  const p = root();
+  assert.equal(await p.isInstalled(PK_TEST_PACKAGES.small), false);
+  const t0 = Date.now();
+  const r = await pkcon(['install', PK_TEST_PACKAGES.small]);
+  console.log(`# packagekit-root: pkcon install ${PK_TEST_PACKAGES.small} took ${Date.now() - t0} ms`);
+  assert.equal(r.exitCode, 0, `${r.stdout}\n${r.stderr}\n${p.daemonLog()}`);
+  assert.equal(await p.isInstalled(PK_TEST_PACKAGES.small), true, r.stdout);
+  await p.remove(PK_TEST_PACKAGES.small);
+  assert.equal(await p.isInstalled(PK_TEST_PACKAGES.small), false);
+});
+
+test('the package with a dependency brings the dependency along', { skip: unavailable }, async () => {
+  const p = root();
+  const r = await pkcon(['install', PK_TEST_PACKAGES.withDependency]);
+  assert.equal(r.exitCode, 0, `${r.stdout}\n${r.stderr}`);
+  assert.match(r.stdout, new RegExp(`Installed\\s+${PK_TEST_PACKAGES.dependency}-`));
+  assert.equal(await p.isInstalled(PK_TEST_PACKAGES.dependency), true);
+  await p.remove(PK_TEST_PACKAGES.withDependency, PK_TEST_PACKAGES.dependency);
+  assert.equal(await p.isInstalled(PK_TEST_PACKAGES.dependency), false);
+});
+
+test('a package in no repository is not found', { skip: unavailable }, async () => {
+  const r = await pkcon(['resolve', PK_TEST_PACKAGES.missing]);
+  assert.doesNotMatch(r.stdout, new RegExp(`${PK_TEST_PACKAGES.missing}-\\d`));
+});
+
+test('polkit decides for a non-root caller; uid 0 is authorized even against a deny rule', { skip: unavailable || (!hasCiUser && `no ${CI_USER} user`) }, async () => {
+  const p = root();
+  try {
+    // No rule of ours: the default (auth_admin, no agent, no session) refuses.
+    await p.setPolkitRule('');
+    const refused = await pkcon(['install', PK_TEST_PACKAGES.small], CI_USER);
+    assert.notEqual(refused.exitCode, 0);
+    assert.match(refused.stdout + refused.stderr, /Failed to obtain authentication|not authorized/i);
+    assert.equal(await p.isInstalled(PK_TEST_PACKAGES.small), false);
+
+    await p.setPolkitRule(allowPackageKitFor(CI_USER));
+    const allowed = await pkcon(['install', PK_TEST_PACKAGES.small], CI_USER);
+    assert.equal(allowed.exitCode, 0, `${allowed.stdout}\n${allowed.stderr}`);
+    assert.equal(await p.isInstalled(PK_TEST_PACKAGES.small), true);
+    await p.remove(PK_TEST_PACKAGES.small);
+
+    await p.setPolkitRule(DENY_PACKAGEKIT);
+    const denied = await pkcon(['install', PK_TEST_PACKAGES.small], CI_USER);
+    assert.notEqual(denied.exitCode, 0);
+    const asRoot = await pkcon(['install', PK_TEST_PACKAGES.small]);
+    assert.equal(asRoot.exitCode, 0, `root is always authorized by polkitd: ${asRoot.stdout}\n${asRoot.stderr}`);
+    assert.equal(await p.isInstalled(PK_TEST_PACKAGES.small), true);
+  } finally {
+    await p.remove(PK_TEST_PACKAGES.small);
+    await p.setPolkitRule('');
+  }
+});

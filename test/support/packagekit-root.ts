@@ -1,0 +1,474 @@
+/**
+ * A real PackageKit for tests: packagekitd (apt backend) + polkitd +
+ * dbus-daemon from Debian bookworm, running in a throwaway root on a PRIVATE
+ * system bus. The test process (on the host) talks to it by setting
+ * DBUS_SYSTEM_BUS_ADDRESS=root.busAddress; the host's own packages, dbus and
+ * polkit are never touched.
+ *
+ *   const pk = await startPackageKitRoot();           // needs root; skip with packageKitRootUnavailable()
+ *   await pk.setPolkitRule(allowUser('terok-ci'));     // in effect when it resolves
+ *   …client with env DBUS_SYSTEM_BUS_ADDRESS=pk.busAddress installs PK_TEST_PACKAGES.small…
+ *   assert.ok(await pk.isInstalled(PK_TEST_PACKAGES.small));
+ *   await pk.remove(PK_TEST_PACKAGES.small); await pk.stop();
+ *
+ * The root: `debootstrap --variant=minbase bookworm` + packagekit,
+ * packagekit-tools (pkcon), polkitd, dbus (apt pulls systemd as polkitd's
+ * logind dependency; it never runs), a policy-rc.d that forbids service
+ * starts, and a local apt repository /srv/terok-repo (`[trusted=yes]`, the
+ * ONLY apt source, so PackageKit never goes to the network) with the tiny
+ * packages of PK_TEST_PACKAGES, built on the host with dpkg-deb. The built
+ * root is cached as a tarball in TEROK_TEST_PK_CACHE (default
+ * /var/tmp/packagekit-root-cache), named by a hash of the recipe below; the
+ * first start builds it (≈40 s with a near mirror), later starts unpack it
+ * (a few seconds). A lock lets parallel test files share one build.
+ *
+ * Running: a private mount namespace (`unshare --mount --propagation
+ * private`) holds the root's mounts — the host's /proc bound (same PID
+ * namespace, so polkitd reads a host caller's /proc/<pid>), a new devpts
+ * instance (apt runs dpkg on a pty: without one PackageKit "installs"
+ * nothing and still reports success), /dev is the root's own device nodes
+ * (made by debootstrap with mknod; the host's /dev is never bound). In that
+ * namespace the holder shell chroots and starts dbus-daemon --system
+ * (listening on <dir>/run/dbus/system_bus_socket, mode 0777 like a real
+ * system bus, reachable from the host because /run is a plain directory of
+ * the root), then polkitd, then packagekitd --disable-timer (D-Bus
+ * activation through dbus-daemon-launch-helper works as a fallback). Host
+ * users with uid ≥ 1000 are copied into the root's passwd/group, so polkitd
+ * can name a host caller (subject.user). stop() kills the holder's process
+ * group and everything else in its mount namespace, then removes the
+ * directory; the mounts never existed outside that namespace.
+ *
+ * Findings (verified with this fixture, PackageKit 1.2.6, polkit 122, dbus 1.14):
+ * (a) uid 0 is ALWAYS authorized: PackageKit does ask polkit (it logs
+ *     "authorizing action org.freedesktop.packagekit.package-install" for
+ *     root too), but polkitd answers yes for uid 0 before it runs any rule;
+ *     a rule returning polkit.Result.NO for everything does not stop root.
+ *     A not-authorized test must run its client as a non-root user.
+ * (b) An unprivileged host user (terok-ci, uid 1001) can connect (the
+ *     socket is world-connectable; the bus policy allows anyone to call
+ *     PackageKit) and call it: read properties, Resolve, CreateTransaction,
+ *     InstallPackages. Polkit then decides: subject.user is "terok-ci",
+ *     subject.local and subject.active are false (no logind session), so the
+ *     default (auth_admin, no agent) gives ErrorCode not-authorized; a rule
+ *     returning YES for subject.user == "terok-ci" lets the install run.
+ *     Run the client as that user: `runuser -u terok-ci -- env
+ *     DBUS_SYSTEM_BUS_ADDRESS=<busAddress> …` (the root dir is 0755, the
+ *     socket 0777), or inside the root: run(argv, { user: 'terok-ci' }).
+ * (c) InstallPackages checks ONE action: with transaction flag ONLY_TRUSTED
+ *     (bit 1, value 2; what pkcon sends) org.freedesktop.packagekit.package-install,
+ *     without it org.freedesktop.packagekit.package-install-untrusted
+ *     (ALLOW_REINSTALL adds package-reinstall, ALLOW_DOWNGRADE package-downgrade).
+ *     SIMULATE (bit 2, value 4) and ONLY_DOWNLOAD (bit 3, value 8) check
+ *     nothing. RemovePackages: package-remove. Resolve needs no
+ *     authorization. The local `[trusted=yes]` repo counts as trusted, so
+ *     ONLY_TRUSTED installs from it succeed.
+ * (d) TODO
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { atomicWriteFile } from '../../main/core/host/fs.ts';
+import { CommandError, runCommand, type RunOptions, type RunResult } from '../../main/core/host/process.ts';
+import { findOnPath } from '../../main/core/host/which.ts';
+import { acquireTestLock } from './exclusive.ts';
+
+/** Names in the root's local repository. */
+export const PK_TEST_PACKAGES = {
+  /** One small file, no dependencies. */
+  small: 'terok-pk-probe',
+  /** Depends on `dependency`: an install of it shows two packages in progress. */
+  withDependency: 'terok-pk-probe-dep',
+  dependency: 'terok-pk-probe-lib',
+  /** In no repository: Resolve finds nothing. */
+  missing: 'terok-pk-probe-absent',
+} as const;
+
+export const PK_TEST_VERSION = '1.0';
+
+/** The local packages: name → Depends. */
+const LOCAL_DEBS: Record<string, string | undefined> = {
+  [PK_TEST_PACKAGES.small]: undefined,
+  [PK_TEST_PACKAGES.dependency]: undefined,
+  [PK_TEST_PACKAGES.withDependency]: PK_TEST_PACKAGES.dependency,
+};
+
+const RECIPE = {
+  revision: 1,
+  suite: 'bookworm',
+  mirror: process.env.TEROK_TEST_PK_MIRROR ?? 'http://deb.debian.org/debian',
+  packages: ['packagekit', 'packagekit-tools', 'polkitd', 'dbus'],
+  localDebs: LOCAL_DEBS,
+};
+
+const ROOT_PATH = '/usr/sbin:/usr/bin:/sbin:/bin';
+const BUILD_TIMEOUT_MS = 20 * 60_000;
+const LOG_LINES_KEPT = 5000;
+
+export function packageKitCacheDir(): string {
+  return process.env.TEROK_TEST_PK_CACHE || '/var/tmp/packagekit-root-cache';
+}
+
+function cacheTarball(): string {
+  const key = createHash('sha256').update(JSON.stringify(RECIPE)).digest('hex').slice(0, 16);
+  return path.join(packageKitCacheDir(), `bookworm-packagekit-${key}.tar`);
+}
+
+const TOOLS = ['unshare', 'nsenter', 'chroot', 'mount', 'tar', 'dpkg-deb'];
+
+/** Why the fixture cannot run here, or false when it can. */
+export function packageKitRootUnavailable(): string | false {
+  if (process.platform !== 'linux') return 'PackageKit root: Linux only';
+  if (process.getuid?.() !== 0) return 'PackageKit root needs root (mount namespace, chroot, debootstrap)';
+  const lacking = TOOLS.filter((t) => !findOnPath(ROOT_PATH, t));
+  if (lacking.length) return `PackageKit root: ${lacking.join(', ')} not installed`;
+  if (!existsSync(cacheTarball()) && !findOnPath(ROOT_PATH, 'debootstrap')) {
+    return 'PackageKit root: debootstrap not installed and no cached root (scripts/install-test-deps.sh installs it)';
+  }
+  return false;
+}
+
+export interface PackageKitRoot {
+  /** The root's directory (mode 0755). */
+  dir: string;
+  /** What a client passes as DBUS_SYSTEM_BUS_ADDRESS. */
+  busAddress: string;
+  /** Environment for a host client of the private bus. */
+  clientEnv(extra?: NodeJS.ProcessEnv): NodeJS.ProcessEnv;
+  /** Write /etc/polkit-1/rules.d/50-terok-test.rules in the root; resolves once polkitd has loaded it. '' = no test rule. */
+  setPolkitRule(js: string): Promise<void>;
+  isInstalled(pkg: string): Promise<boolean>;
+  /** apt-get purge inside the root (test cleanup); names not installed are fine. */
+  remove(...pkgs: string[]): Promise<void>;
+  /** Run a program inside the root (its mount namespace, chrooted, clean env), e.g. pkcon; as `user` (a name in the root) if given. */
+  run(argv: readonly string[], opts?: Partial<RunOptions> & { user?: string }): Promise<RunResult>;
+  /** Kill every daemon, drop the namespace, remove the directory. Idempotent. */
+  stop(): Promise<void>;
+  /** dbus-daemon/polkitd/packagekitd output so far (stderr and stdout), for failure messages. */
+  daemonLog(): string;
+}
+
+export interface StartOptions {
+  /** Startup limit, cache build excluded (default 30 s). */
+  startTimeoutMs?: number;
+  /** packagekitd --verbose (default true: its log names every signal it emits). */
+  verbose?: boolean;
+  /** Hard limit on the daemons' lifetime (default 30 min). */
+  lifetimeMs?: number;
+}
+
+/** Allow every PackageKit action for one user (a rule for setPolkitRule). */
+export function allowPackageKitFor(user: string): string {
+  return `polkit.addRule(function (action, subject) {
+  if (action.id.indexOf("org.freedesktop.packagekit.") === 0 && subject.user === ${JSON.stringify(user)}) return polkit.Result.YES;
+});\n`;
+}
+
+/** Deny every PackageKit action for everyone (uid 0 is authorized anyway, see the header). */
+export const DENY_PACKAGEKIT = `polkit.addRule(function (action, subject) {
+  if (action.id.indexOf("org.freedesktop.packagekit.") === 0) return polkit.Result.NO;
+});\n`;
+
+const run = (file: string, args: readonly string[], timeoutMs: number, extra: Partial<RunOptions> = {}) =>
+  runCommand(file, args, { timeoutMs, env: { PATH: ROOT_PATH, LANG: 'C.UTF-8' }, extendEnv: false, ...extra });
+
+/**
+ * The mounts a command in the root needs, made in a private mount namespace
+ * ($1 = root, the rest = the command run chrooted). Used for the build; the
+ * daemons' holder (below) makes the same mounts.
+ */
+const NS_MOUNTS = `set -eu
+root=$1; shift
+mount --rbind /proc "$root/proc"
+mount -t devpts -o newinstance,ptmxmode=0666,mode=620 devpts "$root/dev/pts"
+mount --bind "$root/dev/pts/ptmx" "$root/dev/ptmx"
+`;
+
+function inNewNamespace(root: string, argv: readonly string[], timeoutMs: number, extra: Partial<RunOptions> = {}): Promise<RunResult> {
+  const script = `${NS_MOUNTS}exec chroot "$root" /usr/bin/env -i PATH=${ROOT_PATH} LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive "$@"\n`;
+  return run('unshare', ['--mount', '--propagation', 'private', '--', 'sh', '-c', script, 'sh', root, ...argv], timeoutMs, extra);
+}
+
+/** A .deb with one file, built by dpkg-deb on the host. */
+async function buildDeb(work: string, name: string, depends: string | undefined, outDir: string): Promise<string> {
+  const tree = path.join(work, name);
+  mkdirSync(path.join(tree, 'DEBIAN'), { recursive: true });
+  mkdirSync(path.join(tree, 'usr/share', name), { recursive: true });
+  writeFileSync(path.join(tree, 'usr/share', name, 'README'), `${name}: a tiny package for Terok Setup's PackageKit tests\n`);
+  const control = [
+    `Package: ${name}`, `Version: ${PK_TEST_VERSION}`, 'Architecture: all', 'Maintainer: Terok Setup tests <tests@terok.invalid>',
+    'Installed-Size: 4', 'Section: misc', 'Priority: optional', ...(depends ? [`Depends: ${depends}`] : []),
+    `Description: ${name} (Terok Setup test package)`, ' One small file, installed by the PackageKit tests.', '',
+  ].join('\n');
+  writeFileSync(path.join(tree, 'DEBIAN/control'), control);
+  const deb = path.join(outDir, `${name}_${PK_TEST_VERSION}_all.deb`);
+  await run('dpkg-deb', ['--root-owner-group', '-Zgzip', '--build', tree, deb], 60_000);
+  return deb;
+}
+
+/** Packages + Release of a flat repository, written here (no dpkg-dev needed). */
+function writeRepoIndex(repo: string, debs: { deb: string; control: string }[]): void {
+  const stanzas = debs.map(({ deb, control }) => {
+    const bytes = readFileSync(deb);
+    const hash = (alg: string) => createHash(alg).update(bytes).digest('hex');
+    return `${control.trimEnd().split('\n').filter((l) => !l.startsWith('Description') && !l.startsWith(' ')).join('\n')}
+Filename: ./${path.basename(deb)}
+Size: ${bytes.length}
+MD5sum: ${hash('md5')}
+SHA256: ${hash('sha256')}
+${control.split('\n').filter((l) => l.startsWith('Description') || l.startsWith(' ')).join('\n')}
+`;
+  });
+  const packages = stanzas.join('\n');
+  writeFileSync(path.join(repo, 'Packages'), packages);
+  const size = Buffer.byteLength(packages);
+  writeFileSync(path.join(repo, 'Release'), `Origin: terok-test\nLabel: terok-test\nSuite: local\nCodename: local\nDate: ${new Date().toUTCString()}\nArchitectures: all amd64 arm64\n` +
+    `MD5Sum:\n ${createHash('md5').update(packages).digest('hex')} ${size} Packages\nSHA256:\n ${createHash('sha256').update(packages).digest('hex')} ${size} Packages\n`);
+}
+
+async function buildRoot(tarball: string, log: (line: string) => void): Promise<void> {
+  mkdirSync(path.dirname(tarball), { recursive: true, mode: 0o755 });
+  const work = mkdtempSync(path.join(path.dirname(tarball), 'build-'));
+  const root = path.join(work, 'root');
+  const onLine = (line: string) => log(line);
+  try {
+    const t0 = Date.now();
+    // In a mount namespace of its own: debootstrap mounts /proc and /sys in the target.
+    await run('unshare', ['--mount', '--propagation', 'private', '--', 'debootstrap', '--variant=minbase', RECIPE.suite, root, RECIPE.mirror], BUILD_TIMEOUT_MS, { onLine });
+    log(`packagekit-root: debootstrap took ${Date.now() - t0} ms`);
+    writeFileSync(path.join(root, 'usr/sbin/policy-rc.d'), '#!/bin/sh\n# Terok tests: no service starts in this root\nexit 101\n', { mode: 0o755 });
+    await inNewNamespace(root, ['apt-get', 'update', '-qq'], BUILD_TIMEOUT_MS, { onLine });
+    await inNewNamespace(root, ['apt-get', 'install', '-y', '-qq', '--no-install-recommends', ...RECIPE.packages], BUILD_TIMEOUT_MS, { onLine });
+    // No logind here: PackageKit's inhibitor call should fail at once, not through a doomed activation.
+    rmSync(path.join(root, 'usr/share/dbus-1/system-services/org.freedesktop.login1.service'), { force: true });
+
+    const repo = path.join(root, 'srv/terok-repo');
+    mkdirSync(repo, { recursive: true });
+    const debWork = path.join(work, 'debs');
+    const debs = [];
+    for (const [name, depends] of Object.entries(LOCAL_DEBS)) {
+      const deb = await buildDeb(debWork, name, depends, repo);
+      debs.push({ deb, control: readFileSync(path.join(debWork, name, 'DEBIAN/control'), 'utf8') });
+    }
+    writeRepoIndex(repo, debs);
+    // The local repo is the only source from now on.
+    rmSync(path.join(root, 'etc/apt/sources.list.d'), { recursive: true, force: true });
+    mkdirSync(path.join(root, 'etc/apt/sources.list.d'));
+    writeFileSync(path.join(root, 'etc/apt/sources.list'), 'deb [trusted=yes] file:/srv/terok-repo ./\n');
+    await inNewNamespace(root, ['apt-get', 'clean'], 60_000, { onLine });
+    rmSync(path.join(root, 'var/lib/apt/lists'), { recursive: true, force: true });
+    mkdirSync(path.join(root, 'var/lib/apt/lists/partial'), { recursive: true });
+    await inNewNamespace(root, ['apt-get', 'update', '-qq'], 120_000, { onLine });
+    const tmp = `${tarball}.${process.pid}.tmp`;
+    await run('tar', ['--numeric-owner', '-C', root, '-cf', tmp, '.'], 600_000);
+    renameSync(tmp, tarball);
+    log(`packagekit-root: root built and cached in ${Date.now() - t0} ms: ${tarball}`);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** Build the cached root unless it is there (one builder at a time; the others wait and reuse it). */
+export async function ensurePackageKitRootCache(log: (line: string) => void = () => {}): Promise<string> {
+  const tarball = cacheTarball();
+  if (existsSync(tarball)) return tarball;
+  const release = await acquireTestLock('packagekit-root-build');
+  try {
+    if (!existsSync(tarball)) await buildRoot(tarball, log);
+  } finally {
+    release();
+  }
+  return tarball;
+}
+
+/**
+ * Starts the daemons in the root, in a private mount namespace. Its first
+ * line names its pid (the namespace's), so commands can join it. Background
+ * jobs of a non-interactive shell stay in its process group: the runner's
+ * kill of the group reaches them all.
+ */
+const HOLDER = `${NS_MOUNTS}
+echo "packagekit-root holder $$"
+chroot "$root" /usr/bin/dbus-daemon --system --nofork --nopidfile --nosyslog &
+n=0
+until [ -S "$root/run/dbus/system_bus_socket" ]; do
+  n=$((n + 1)); [ "$n" -le 200 ] || { echo "packagekit-root: dbus-daemon made no socket in 10 s" >&2; exit 1; }
+  sleep 0.05
+done
+chroot "$root" /usr/lib/polkit-1/polkitd &
+chroot "$root" /usr/bin/env -i PATH=${ROOT_PATH} LANG=C.UTF-8 /usr/libexec/packagekitd --disable-timer "$@" &
+wait
+`;
+
+/** Host accounts (uid ≥ 1000) the root lacks, appended to its passwd/group so polkitd can name a host caller. */
+function mirrorHostUsers(dir: string): void {
+  for (const db of ['passwd', 'group']) {
+    let host: string;
+    try { host = readFileSync(`/etc/${db}`, 'utf8'); } catch { continue; }
+    const file = path.join(dir, 'etc', db);
+    const ours = readFileSync(file, 'utf8');
+    const names = new Set(ours.split('\n').map((l) => l.split(':')[0]));
+    const ids = new Set(ours.split('\n').map((l) => l.split(':')[2]));
+    const extra = host.split('\n').filter((l) => {
+      const [name, , id] = l.split(':');
+      const n = Number(id);
+      return name && n >= 1000 && n < 65534 && !names.has(name) && !ids.has(id);
+    });
+    if (extra.length) writeFileSync(file, `${ours.replace(/\n?$/, '\n')}${extra.join('\n')}\n`);
+  }
+}
+
+function mountNamespaceOf(pid: number): string | null {
+  try { return readlinkSync(`/proc/${pid}/ns/mnt`); } catch { return null; }
+}
+
+/** Pids whose mount namespace is `ns`. */
+function pidsIn(ns: string): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    if (mountNamespaceOf(Number(name)) !== ns) continue;
+    // A zombie has no namespace link left; one that still has it is alive.
+    out.push(Number(name));
+  }
+  return out;
+}
+
+function hostMountsUnder(dir: string): string[] {
+  const prefix = `${dir}/`;
+  return readFileSync('/proc/self/mountinfo', 'utf8').split('\n')
+    .map((l) => l.split(' ')[4] ?? '')
+    .filter((m) => m === dir || m.startsWith(prefix));
+}
+
+export async function startPackageKitRoot(opts: StartOptions = {}): Promise<PackageKitRoot> {
+  const unavailable = packageKitRootUnavailable();
+  if (unavailable) throw new Error(unavailable);
+  const logLines: string[] = [];
+  const rulesLoaded = new Set<string>();
+  const log = (line: string) => {
+    const marker = /terok-test-rules-loaded \S+/.exec(line);
+    if (marker) rulesLoaded.add(marker[0]);
+    logLines.push(line);
+    if (logLines.length > LOG_LINES_KEPT) logLines.splice(0, logLines.length - LOG_LINES_KEPT);
+  };
+  const tarball = await ensurePackageKitRootCache(log);
+
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'terok-pkroot-'));
+  chmodSync(dir, 0o755);
+  const busAddress = `unix:path=${dir}/run/dbus/system_bus_socket`;
+  const abort = new AbortController();
+  let holderPid = 0;
+  let holderNs: string | null = null;
+  let holderExit: string | null = null;
+  let stopped = false;
+  let holder: Promise<void> = Promise.resolve();
+
+  const daemonLog = () => logLines.join('\n');
+
+  const stop = async (): Promise<void> => {
+    if (stopped) return;
+    stopped = true;
+    abort.abort();
+    await holder;
+    // Whatever left the holder's process group (an activated service, a dpkg child) is still in its namespace.
+    if (holderNs) {
+      const deadline = Date.now() + 10_000;
+      for (let left = pidsIn(holderNs); left.length; left = pidsIn(holderNs)) {
+        for (const pid of left) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
+        if (Date.now() > deadline) throw new Error(`packagekit-root: processes ${left.join(' ')} survive SIGKILL; ${dir} left in place`);
+        await sleep(20);
+      }
+    }
+    const mounts = hostMountsUnder(dir);
+    if (mounts.length) throw new Error(`packagekit-root: mounts under ${dir} on the host (${mounts.join(', ')}); not removing it`);
+    rmSync(dir, { recursive: true, force: true });
+  };
+
+  try {
+    await run('tar', ['--numeric-owner', '-xpf', tarball, '-C', dir], 300_000);
+    chmodSync(dir, 0o755);
+    mirrorHostUsers(dir);
+
+    const args = ['--mount', '--propagation', 'private', '--', 'sh', '-c', HOLDER, 'sh', dir, ...(opts.verbose === false ? [] : ['--verbose'])];
+    holder = run('unshare', args, opts.lifetimeMs ?? 30 * 60_000, {
+      signal: abort.signal,
+      onLine: (line) => {
+        const m = /^packagekit-root holder (\d+)$/.exec(line);
+        if (m) { holderPid = Number(m[1]); holderNs = mountNamespaceOf(holderPid); return; }
+        log(line);
+      },
+    }).then(
+      (r) => { holderExit = `the daemons' holder exited with code ${r.exitCode}`; },
+      (err: unknown) => { holderExit = err instanceof CommandError && err.reason === 'cancelled' ? 'stopped' : String(err); },
+    );
+
+    const ready = await waitForPackageKit(() => holderPid, () => holderExit, dir, opts.startTimeoutMs ?? 30_000);
+    if (!ready.ok) throw new Error(`packagekit-root did not start: ${ready.why}\n${daemonLog()}`);
+  } catch (err) {
+    await stop().catch(() => {});
+    throw err;
+  }
+
+  const inRoot = (argv: readonly string[], o: Partial<RunOptions> & { user?: string } = {}): Promise<RunResult> => {
+    if (!holderPid || stopped) return Promise.reject(new Error('packagekit-root is not running'));
+    const { user, ...runOpts } = o;
+    const asUser = user ? ['setpriv', `--reuid=${user}`, `--regid=${user}`, '--init-groups'] : [];
+    return run('nsenter', [`--target=${holderPid}`, '--mount', '--', 'chroot', dir, '/usr/bin/env', '-i', `PATH=${ROOT_PATH}`, 'LANG=C.UTF-8', 'DEBIAN_FRONTEND=noninteractive', ...asUser, ...argv],
+      runOpts.timeoutMs ?? 120_000, runOpts);
+  };
+
+  const isInstalled = async (pkg: string): Promise<boolean> => {
+    const r = await inRoot(['dpkg-query', '-W', '-f=${db:Status-Status}', pkg], { allowNonZero: true, timeoutMs: 30_000 });
+    return r.exitCode === 0 && r.stdout.trim() === 'installed';
+  };
+
+  let ruleSerial = 0;
+  return {
+    dir,
+    busAddress,
+    clientEnv: (extra = {}) => ({ ...process.env, DBUS_SYSTEM_BUS_ADDRESS: busAddress, ...extra }),
+    daemonLog,
+    stop,
+    run: inRoot,
+    async setPolkitRule(js) {
+      // A top-level polkit.log runs when polkitd (re)loads the file: that line says the rule is in effect.
+      const marker = `terok-test-rules-loaded ${process.pid}-${++ruleSerial}-${randomBytes(4).toString('hex')}`;
+      atomicWriteFile(path.join(dir, 'etc/polkit-1/rules.d/50-terok-test.rules'), `${js}\npolkit.log(${JSON.stringify(marker)});\n`, { mode: 0o644 });
+      const deadline = Date.now() + 10_000;
+      while (!rulesLoaded.has(marker)) {
+        if (Date.now() > deadline) throw new Error(`polkitd did not load the test rule within 10 s\n${daemonLog()}`);
+        await sleep(20);
+      }
+    },
+    isInstalled,
+    async remove(...pkgs) {
+      const installed = [];
+      for (const p of pkgs) if (await isInstalled(p)) installed.push(p);
+      if (installed.length) await inRoot(['apt-get', 'purge', '-y', '-qq', ...installed], { timeoutMs: 120_000 });
+    },
+  };
+}
+
+/** Poll until packagekitd owns its name on the private bus (asked with the root's own dbus-send). */
+async function waitForPackageKit(pid: () => number, exited: () => string | null, dir: string, timeoutMs: number): Promise<{ ok: true } | { ok: false; why: string }> {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no answer yet';
+  while (Date.now() < deadline) {
+    const gone = exited();
+    if (gone) return { ok: false, why: gone };
+    if (pid() && existsSync(path.join(dir, 'run/dbus/system_bus_socket'))) {
+      try {
+        const r = await run('nsenter', [`--target=${pid()}`, '--mount', '--', 'chroot', dir, 'dbus-send', '--system', '--print-reply', '--reply-timeout=2000',
+          '--dest=org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus.NameHasOwner', 'string:org.freedesktop.PackageKit'], 5_000, { allowNonZero: true });
+        if (/boolean true/.test(r.stdout)) return { ok: true };
+        last = (r.stderr || r.stdout).trim() || 'PackageKit has not taken its name yet';
+      } catch (err) {
+        last = String(err);
+      }
+    }
+    await sleep(50);
+  }
+  return { ok: false, why: `not ready within ${timeoutMs} ms (${last})` };
+}
