@@ -63,8 +63,8 @@ const PKEXEC_TIMEOUT_MS = 30 * 60_000;
 export interface InstallDeps {
   ctx: HostContext;
   task: TaskContext;
-  /** Whether this process's stdin is a terminal (pkexec's text prompt); default: process.stdin.isTTY. */
-  stdinIsTty?: boolean;
+  /** Whether this process's stdin is a terminal (where pkexec can ask for the password itself). */
+  stdinIsTty: boolean;
   family?: DistroFamily;
 }
 
@@ -99,8 +99,7 @@ export async function installPackages(deps: InstallDeps, tools: readonly Install
     }
   }
   const pkexec = which(ctx, 'pkexec');
-  const stdinIsTty = deps.stdinIsTty ?? Boolean(process.stdin.isTTY);
-  if (pkexec && pkexecCanPrompt(ctx, stdinIsTty)) return viaPkexec({ ...deps, stdinIsTty }, pkexec, family, packages, command);
+  if (pkexec && pkexecCanPrompt(ctx, deps.stdinIsTty)) return viaPkexec(deps, pkexec, family, packages, command);
   throw new TaskError({
     code: 'install-needs-terminal',
     message: pkexec
@@ -169,7 +168,7 @@ async function viaPkexec(deps: InstallDeps, pkexec: string, family: Exclude<Dist
     task.log(`$ pkexec ${program} ${args.join(' ')}`);
     task.log('The system asks for your password…');
     // Without a desktop, pkexec asks on the terminal itself, which it only does when it has the terminal.
-    const onTerminal = (deps.stdinIsTty ?? false) && !graphicalSession(ctx);
+    const onTerminal = deps.stdinIsTty && !graphicalSession(ctx);
     try {
       await ctx.run(pkexec, [program, ...args], { timeoutMs: PKEXEC_TIMEOUT_MS, signal: task.signal, ...(onTerminal ? { inheritStdio: true } : { onLine: (line: string, stream: 'stdout' | 'stderr') => task.log(line, stream) }) });
     } catch (err) {

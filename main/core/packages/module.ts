@@ -14,11 +14,11 @@ import type { ModuleHost } from '../module-host.ts';
 import { installPackages, PACKAGES_INSTALL_STEP, parsePackagesInstallParams } from './install.ts';
 
 export interface PackagesModuleOptions {
-  /** Whether stdin is a terminal (the CLI sets it; the desktop app never has one). */
+  /** Whether stdin is a terminal, where pkexec may ask for the password (default: this process's stdin). */
   stdinIsTty?: boolean;
 }
 
 export function register(host: ModuleHost, options: PackagesModuleOptions = {}): void {
   host.register(PACKAGES_INSTALL_STEP, (params, task) =>
-    installPackages({ ctx: host.ctx, task, ...(options.stdinIsTty !== undefined ? { stdinIsTty: options.stdinIsTty } : {}) }, parsePackagesInstallParams(params)));
+    installPackages({ ctx: host.ctx, task, stdinIsTty: options.stdinIsTty ?? Boolean(process.stdin.isTTY) }, parsePackagesInstallParams(params)));
 }
