@@ -103,8 +103,8 @@ export async function installPackages(deps: InstallDeps, tools: readonly Install
   throw new TaskError({
     code: 'install-needs-terminal',
     message: pkexec
-      ? 'Neither PackageKit nor a password prompt is available here, so the packages cannot be installed from the wizard.'
-      : 'This system has neither PackageKit nor pkexec, so the packages cannot be installed from the wizard.',
+      ? 'Neither PackageKit nor a password prompt is available here, so the packages cannot be installed from here.'
+      : 'This system has neither PackageKit nor pkexec, so the packages cannot be installed from here.',
     hint: 'Run the command below in a terminal, then press Check again.',
     command: command.split(' '),
     detail: command,

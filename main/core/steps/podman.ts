@@ -128,7 +128,7 @@ export const podmanStep = defineStep({
         const install = facts.installCommand ? [{ label: 'Install command', command: facts.installCommand }] : [];
         const others = facts.otherInstallCommands.map((o) => ({ label: `${o.label} install command`, command: o.command, group: 'Other distributions' }));
         return {
-          headline: `Podman is not installed; nothing else can be checked until it works. Install podman installs it from ${facts.distro}'s own packages (the system asks for your password). In a terminal, the command below does the same.`,
+          headline: `Podman is not installed. Nothing else can be checked until it works. Press Install podman to install it from ${facts.distro}'s own packages (the system asks for your password), or run the install command below in a terminal.`,
           commands: [...install, ...others],
           links: [{ label: 'Podman installation guide', url: 'https://podman.io/docs/installation' }],
         };

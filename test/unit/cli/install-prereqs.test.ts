@@ -65,7 +65,7 @@ test('--yes where neither PackageKit nor pkexec can install: the reason and the 
   const s = streams();
   assert.equal(await main(['install-prereqs', '--yes'], s.io, engine), 5);
   assert.match(s.out(), /Software service +MISSING \(PackageKit is not available on this system\)/);
-  assert.equal(s.err(), `terok-setup: This system has neither PackageKit nor pkexec, so the packages cannot be installed from the wizard.\nRun as root:\n  ${command}\n`);
+  assert.equal(s.err(), `terok-setup: This system has neither PackageKit nor pkexec, so the packages cannot be installed from here.\nRun as root:\n  ${command}\n`);
 });
 
 test('a bad option is a usage error', async () => {

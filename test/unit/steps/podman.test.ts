@@ -223,7 +223,7 @@ test('not installed: the Install button is offered, the install command stays be
   const e = podmanStep.explain(out, settings);
   assert.equal(out.status, 'missing');
   assert.equal(out.facts.noAnswer, null);
-  assert.match(e.headline, /^Podman is not installed;.*Install podman installs it from .*own packages \(the system asks for your password\)/);
+  assert.match(e.headline, /^Podman is not installed\. .*Press Install podman to install it from .*own packages \(the system asks for your password\), or run the install command below in a terminal\.$/);
   assert.ok(e.commands?.some((c) => c.command === 'sudo apt-get install -y podman'));
   assert.ok(podmanStep.fix?.applies?.(out), 'a missing podman can be installed from the page');
   assert.deepEqual(podmanStep.fix?.plan(settings, out.facts, {}), { run: [{ task: 'packages.install', params: { tools: ['podman'] } }] });
