@@ -141,16 +141,24 @@ export function parsePackageId(id: string): { name: string; version: string; arc
 /** How long the connection and each plain call may take (the transaction itself has its own ceiling). */
 const CALL_TIMEOUT_MS = 10_000;
 const DEFAULT_TRANSACTION_MS = 30 * 60_000;
+/** How long a cancelled transaction may take to say it stopped. */
+const CANCEL_GRACE_MS = 30_000;
 
 /** One connection to the system bus, for the transactions of one task. */
 export class PackageKitClient {
   private readonly bus: MessageBus;
   private readonly opts: PackageKitOptions;
   private owner: string | null = null;
+  /** Rejects when the bus goes away (PackageKit or the bus daemon stopped) — raced against every transaction. */
+  private readonly closed: Promise<never>;
 
   private constructor(bus: MessageBus, opts: PackageKitOptions) {
     this.bus = bus;
     this.opts = opts;
+    this.closed = new Promise<never>((_resolve, reject) => {
+      bus.connection.once('close', () => reject(new PackageKitError('failed', 'the connection to the system bus closed before PackageKit finished')));
+    });
+    this.closed.catch(() => {});
   }
 
   /**
@@ -175,10 +183,9 @@ export class PackageKitClient {
         return null;
       }
       return client;
-    } catch (err) {
+    } catch {
       await client.close();
       if (opts.signal?.aborted) throw new CancelledError();
-      void err;
       return null;
     }
   }
@@ -233,26 +240,33 @@ export class PackageKitClient {
     let errorKind: PackageKitErrorKind | null = null;
     let errorDetails = '';
     let stopAsked: 'cancel' | 'timeout' | null = null;
-    const finished = new Promise<number>((resolve) => {
-      this.onMessage = (msg) => {
-        if (msg.type !== dbus.messageType.signal || msg.path !== path || msg.sender !== this.owner) return;
-        if (msg.member === 'ErrorCode') {
-          const [code, details] = msg.body as [number, string];
-          errorKind = ERROR_CODES[code] ?? 'failed';
-          errorDetails = details;
-        } else if (msg.member === 'Finished') {
-          resolve((msg.body as [number])[0]);
-        } else {
-          onSignal(msg);
-        }
-      };
-    });
-    const listener = (msg: Message) => this.onMessage?.(msg);
+    let resolveFinished: (exit: number) => void = () => {};
+    const finished = new Promise<number>((resolve) => { resolveFinished = resolve; });
+    // Only this transaction's signals, and only from PackageKit's own connection.
+    const listener = (msg: Message) => {
+      if (msg.type !== dbus.messageType.signal || msg.path !== path || msg.sender !== this.owner) return;
+      if (msg.member === 'ErrorCode') {
+        const [code, details] = msg.body as [number, string];
+        errorKind = ERROR_CODES[code] ?? 'failed';
+        errorDetails = details;
+      } else if (msg.member === 'Finished') {
+        resolveFinished((msg.body as [number])[0]);
+      } else {
+        onSignal(msg);
+      }
+    };
     this.bus.connection.on('message', listener);
+    // A daemon that never confirms the cancel is not waited for past a grace period.
+    let giveUp: (err: Error) => void = () => {};
+    const gaveUp = new Promise<never>((_resolve, reject) => { giveUp = reject; });
+    gaveUp.catch(() => {});
+    let graceTimer: NodeJS.Timeout | undefined;
+    const ceilingText = () => `no answer within ${Math.round((this.opts.timeoutMs ?? DEFAULT_TRANSACTION_MS) / 60_000)} minutes; the transaction was cancelled`;
     const askStop = (why: 'cancel' | 'timeout') => {
       if (stopAsked) return;
       stopAsked = why;
       void this.bus.invoke({ destination: SERVICE, path, interface: TRANSACTION, member: 'Cancel' }, call).catch(() => {});
+      graceTimer = setTimeout(() => giveUp(why === 'cancel' ? new CancelledError() : new PackageKitError('failed', ceilingText())), CANCEL_GRACE_MS);
     };
     const onAbort = () => askStop('cancel');
     signal?.addEventListener('abort', onAbort, { once: true });
@@ -261,30 +275,21 @@ export class PackageKitClient {
       const hints = [`interactive=${this.opts.interactive === false ? 'false' : 'true'}`, 'background=false', ...(this.opts.locale ? [`locale=${this.opts.locale}`] : [])];
       await this.bus.invoke({ destination: SERVICE, path, interface: TRANSACTION, member: 'SetHints', signature: 'as', body: [hints] }, call).catch(rethrow);
       await this.bus.invoke({ destination: SERVICE, path, interface: TRANSACTION, member: method, signature, body }, call).catch(rethrow);
-      const exit = await Promise.race([finished, closedPromise(this.bus)]);
+      const exit = await Promise.race([finished, this.closed, gaveUp]);
       if (exit === EXIT.success) return;
       if (stopAsked === 'cancel' || signal?.aborted) throw new CancelledError();
-      if (stopAsked === 'timeout') throw new PackageKitError('failed', `no answer within ${Math.round((this.opts.timeoutMs ?? DEFAULT_TRANSACTION_MS) / 60_000)} minutes; the transaction was cancelled`);
+      if (stopAsked === 'timeout') throw new PackageKitError('failed', ceilingText());
       if (exit === EXIT.needUntrusted) throw new PackageKitError('untrusted', errorDetails);
       if (exit === EXIT.cancelled || exit === EXIT.cancelledPriority || exit === EXIT.killed) throw new PackageKitError(errorKind ?? 'cancelled', errorDetails);
       throw new PackageKitError(errorKind ?? 'failed', errorDetails);
     } finally {
       clearTimeout(ceiling);
+      clearTimeout(graceTimer);
       signal?.removeEventListener('abort', onAbort);
       this.bus.connection.off('message', listener);
-      this.onMessage = null;
       await this.bus.invokeDbus({ member: 'RemoveMatch', signature: 's', body: [rule] }, call).catch(() => {});
     }
   }
-
-  private onMessage: ((msg: Message) => void) | null = null;
-}
-
-/** The bus went away mid-transaction (PackageKit or the bus daemon stopped). */
-function closedPromise(bus: MessageBus): Promise<never> {
-  return new Promise((_resolve, reject) => {
-    bus.connection.once('close', () => reject(new PackageKitError('failed', 'the connection to the system bus closed before PackageKit finished')));
-  });
 }
 
 /** D-Bus error replies (PackageKit refusing a call outright) as the same explained error. */
