@@ -28,7 +28,7 @@ export interface TaskStepMap {
   'vault.acknowledge-recovery': { params: In<typeof NO_PARAMS>; result: { marker: string } };
   'vault.recovery-key': { params: In<typeof NO_PARAMS>; result: { generatedPassphrase: string | null } };
   'vault.unlock': { params: { recoveryKey: string; tier?: UnlockTier | null }; result: UnlockOutcome };
-  'terok.install': { params: In<typeof NO_PARAMS>; result: { command: string } };
+  'terok.install': { params: In<typeof NO_PARAMS>; result: { command: string; version: string | null } };
   'images.build': { params: In<typeof BUILD_PARAMS>; result: BuildResult };
   'images.build-sidecar': { params: In<typeof SIDECAR_PARAMS>; result: SidecarResult };
   'images.import': { params: In<typeof IMPORT_PARAMS>; result: ImportResult };
