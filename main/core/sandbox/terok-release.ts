@@ -67,7 +67,7 @@ export const PAYLOAD_DIGESTS: PayloadDigestTable = {
   },
   'terok-sandbox': {
     '0.5.0a23': {
-      'supervisor_hook.py': '865af81cd20d82494fafcd5e4489eb19c0b1594dc57da26e9265151a00eac60',
+      'supervisor_hook.py': '865af81cd20dd82494fafcd5e4489eb19c0b1594dc57da26e9265151a00eac60',
       '_supervisor_state.py': '44ced3786d2ff866ff690b1c999a34f1474b3221f0a6fdaf1fa5a3ada5a60425',
       'supervisor_wrapper.py': '6b9e28bc3dd70211a6032d69ac5fad41c0688863a6a1d9eb23cbe9caca0fa9d3',
     },
