@@ -182,8 +182,8 @@ export const sandboxStep = defineStep({
     tasks: ['terok.install', 'sandbox.install'],
     plan(_s, facts, options) {
       const calls: FixCall[] = [];
-      // terok itself first (terok.install gets pipx through the distribution's packages when it is missing).
-      if (!facts.terok.via && facts.terok.install) calls.push({ task: 'terok.install', params: {} });
+      // terok itself first, when pipx can install it (without pipx the install reports what to run).
+      if (!facts.terok.via && facts.terok.install?.argv) calls.push({ task: 'terok.install', params: {} });
       const picked = options.pickTier && facts.vault.needsChoice ? facts.vault.choices.find((c) => c.available)?.tier : undefined;
       const tier = options.passphraseTier ?? picked;
       calls.push({ task: 'sandbox.install', params: tier ? { passphraseTier: tier } : {}, succeeded: (r) => (r as { exitCode?: number } | null)?.exitCode === 0 });

@@ -157,7 +157,7 @@ test("every fix plan only calls tasks listed in its descriptor's `tasks`", () =>
   }
 });
 
-test('the sandbox plan installs terok first (also without pipx), and picks the first available tier with pickTier', () => {
+test('the sandbox plan installs terok first when pipx can, and picks the first available tier with pickTier', () => {
   const plan = fixOf(sandboxStep).plan(settings, sandboxFacts(), { pickTier: true });
   assert.ok('run' in plan);
   assert.deepEqual(plan.run.map((c) => [c.task, c.params]), [['terok.install', {}], ['sandbox.install', { passphraseTier: 'kernel-keyring' }]]);
@@ -165,11 +165,6 @@ test('the sandbox plan installs terok first (also without pipx), and picks the f
   const unpicked = fixOf(sandboxStep).plan(settings, sandboxFacts(), {});
   assert.ok('run' in unpicked);
   assert.deepEqual(unpicked.run.at(-1)!.params, {});
-  // Without pipx too: terok.install gets pipx first (packages.install).
-  const facts = sandboxFacts();
-  const noPipx = fixOf(sandboxStep).plan(settings, { ...facts, terok: { ...facts.terok, install: { argv: null, display: 'pipx install terok', prerequisite: 'sudo apt install pipx' } } }, {});
-  assert.ok('run' in noPipx);
-  assert.deepEqual(noPipx.run.map((c) => c.task), ['terok.install', 'sandbox.install']);
 });
 
 test('the credentials plan asks for a key and turns only an API-key answer into a credentials.api-key call', () => {
