@@ -5,13 +5,14 @@
 # CI), Chromium for the renderer tests, 7za for electron-builder's packaging
 # tests, OpenSSH/OpenSSL/keyutils/libsecret-tools/nftables for the host tools
 # the wizard probes, gcc for the SELinux probe test, python3-venv for the
-# fixture terok installation, debootstrap and dbus-send for the PackageKit
-# root (its own bookworm root on a private bus) the package-install tests run
-# against. Ends by checking that every tool is really there, so a missing one
-# fails here and not in the middle of the suite.
+# fixture terok installation, pipx for terok.install's tests (it installs
+# stand-in terok wheels from a local index), debootstrap and dbus-send for the
+# PackageKit root (its own bookworm root on a private bus) the package-install
+# tests run against. Ends by checking that every tool is really there, so a
+# missing one fails here and not in the middle of the suite.
 set -euo pipefail
 packages=(podman runc uidmap slirp4netns fuse-overlayfs busybox-static chromium p7zip-full gcc libc6-dev
-          openssh-client openssl keyutils libsecret-tools nftables python3 python3-venv git util-linux passwd
+          openssh-client openssl keyutils libsecret-tools nftables python3 python3-venv pipx git util-linux passwd
           debootstrap dbus-bin)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
@@ -36,7 +37,7 @@ declare -A tools=(
   [podman]=podman [runc]=runc [newuidmap]=uidmap [newgidmap]=uidmap [slirp4netns]=slirp4netns
   [fuse-overlayfs]=fuse-overlayfs [busybox]=busybox-static [chromium]=chromium [7za]=p7zip-full
   [gcc]=gcc [ssh-keygen]=openssh-client [openssl]=openssl [keyctl]=keyutils [secret-tool]=libsecret-tools
-  [nft]=nftables [python3]=python3 [git]=git [runuser]=util-linux [useradd]=passwd [mknod]=coreutils
+  [nft]=nftables [python3]=python3 [pipx]=pipx [git]=git [runuser]=util-linux [useradd]=passwd [mknod]=coreutils
   [debootstrap]=debootstrap [dbus-send]=dbus-bin [unshare]=util-linux [nsenter]=util-linux [dpkg-deb]=dpkg
 )
 absent=()

@@ -30,7 +30,7 @@ export interface TaskStepMap {
   'vault.acknowledge-recovery': { params: In<typeof NO_PARAMS>; result: { marker: string } };
   'vault.recovery-key': { params: In<typeof NO_PARAMS>; result: { generatedPassphrase: string | null } };
   'vault.unlock': { params: { recoveryKey: string; tier?: UnlockTier | null }; result: UnlockOutcome };
-  'terok.install': { params: In<typeof NO_PARAMS>; result: { command: string } };
+  'terok.install': { params: In<typeof NO_PARAMS>; result: { command: string; version: string | null } };
   'packages.install': { params: { tools: InstallableTool[] }; result: PackageInstallResult };
   'images.build': { params: In<typeof BUILD_PARAMS>; result: BuildResult };
   'images.build-sidecar': { params: In<typeof SIDECAR_PARAMS>; result: SidecarResult };

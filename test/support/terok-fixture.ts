@@ -5,11 +5,19 @@
  * commands whose shebang is the venv's interpreter — exactly what
  * detectTerokRuntime looks for. The shield hook is a tiny script that
  * appends "<stage>" to a marker file, so a test can prove podman ran it.
+ *
+ * Its payload is not the real release's, so terok-shield / terok-sandbox
+ * carry a `+fixture` local version: no digests are recorded for it (the
+ * install proceeds with a "not verified" note) — claiming the real version
+ * would make every install refuse the payload as tampered. `payloadDigests()`
+ * is the table under which these bytes match.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync, chmodSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import path from 'node:path';
 import type { SandboxHost } from './host.ts';
+import { TEROK_RELEASE, type PayloadDigestTable } from '../../main/core/sandbox/terok-release.ts';
 
 export interface TerokFixture {
   venv: string;
@@ -24,9 +32,24 @@ export interface TerokFixture {
   /** Rewrite the dist-info version of one package (simulates an upgrade). */
   setVersion(pkg: string, version: string): void;
   setBundleVersion(n: number): void;
+  /** A digest table that records this fixture's payload bytes under its versions (a "match"). */
+  payloadDigests(): PayloadDigestTable;
 }
 
-export const FIXTURE_VERSIONS = { 'terok-executor': '0.4.0a22', 'terok-sandbox': '0.5.0a23', 'terok-shield': '0.8.0a10', 'terok-clearance': '0.8.0a8' };
+export const FIXTURE_VERSIONS = {
+  'terok-executor': TEROK_RELEASE.executor,
+  'terok-sandbox': `${TEROK_RELEASE.sandbox}+fixture`,
+  'terok-shield': `${TEROK_RELEASE.shield}+fixture`,
+  'terok-clearance': '0.8.0a8',
+};
+
+/** The payload files the fixture writes, as each package ships them (relative to its package dir). */
+export const FIXTURE_PAYLOAD = {
+  'terok-shield': { '_oci_state.py': 'resources/_oci_state.py', 'nft_hook.py': 'resources/nft_hook.py', 'reader_hook.py': 'resources/reader_hook.py', 'nflog_reader.py': 'resources/nflog_reader.py' },
+  'terok-sandbox': { 'supervisor_hook.py': 'resources/hooks/supervisor_hook.py', '_supervisor_state.py': 'resources/hooks/_supervisor_state.py', 'supervisor_wrapper.py': 'resources/supervisor_wrapper.py' },
+} as const;
+
+export const sha256 = (data: Uint8Array | string) => createHash('sha256').update(data).digest('hex');
 
 function put(file: string, content: string, mode = 0o644): void {
   mkdirSync(path.dirname(file), { recursive: true });
@@ -71,5 +94,10 @@ export function createTerokFixture(host: SandboxHost, opts: { bundleVersion?: nu
     venv, python, sitePackages, shieldDir, sandboxDir, marker, versions, bundleVersion: opts.bundleVersion ?? 12,
     setVersion(pkg, version) { versions[pkg] = version; writeMetadata(pkg, version); },
     setBundleVersion(n) { this.bundleVersion = n; setBundle(n); },
+    payloadDigests() {
+      const of = (pkg: keyof typeof FIXTURE_PAYLOAD, dir: string) =>
+        ({ [versions[pkg]!]: Object.fromEntries(Object.entries(FIXTURE_PAYLOAD[pkg]).map(([file, rel]) => [file, sha256(readFileSync(path.join(dir, rel)))])) });
+      return { 'terok-shield': of('terok-shield', shieldDir), 'terok-sandbox': of('terok-sandbox', sandboxDir) };
+    },
   };
 }

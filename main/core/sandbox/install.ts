@@ -17,6 +17,8 @@
  * the wizard and the CLI); a cancelled task stops before the next phase and
  * returns what it has (never a stamp); and a passphrase this run mints is in
  * the result from the moment it exists, whatever fails or is cancelled later.
+ * A hook stage copies nothing whose bytes differ from the recorded release
+ * (payload-verify.ts); a version with no record is installed with a note.
  */
 import { errnoMessage, isErrnoError, SetupError } from '../errors.ts';
 import type { HostContext } from '../host/context.ts';
@@ -39,6 +41,8 @@ import { writeStamp } from './setup-stamp.ts';
 import { installShieldHooks } from './shield-hooks.ts';
 import { installSupervisorHooks } from './supervisor-hooks.ts';
 import { detectTerokRuntime, describeRuntime, terokInstallPlan, type TerokRuntime } from './terok-runtime.ts';
+import { hookStageRefusal } from './payload-verify.ts';
+import { PAYLOAD_DIGESTS, type PayloadDigestTable } from './terok-release.ts';
 
 export const EXIT_OK = 0;
 export const EXIT_PHASE_FAILED = 1;
@@ -62,6 +66,8 @@ export interface InstallDeps {
   runtime?: TerokRuntime;
   /** Root for /sys and /etc lookups of the SELinux/AppArmor checks (tests). */
   sysRoot?: string;
+  /** What the hook payload is checked against before it is copied (default: the recorded releases). */
+  payloadDigests?: PayloadDigestTable;
 }
 
 export interface InstallResult {
@@ -145,6 +151,7 @@ async function installLocked(deps: InstallDeps, opts: InstallOptions, config: Te
   const { ctx, task } = deps;
   const signal = task.signal;
   const runtime = deps.runtime ?? await detectTerokRuntime(ctx, signal);
+  const digests = deps.payloadDigests ?? PAYLOAD_DIGESTS;
   const failed: string[] = [];
   const result: InstallResult = {
     exitCode: EXIT_OK, cancelled: false, failedStages: failed, stampPath: null, containersConfWarning: null, vault: null,
@@ -224,6 +231,8 @@ async function installLocked(deps: InstallDeps, opts: InstallOptions, config: Te
         s.fail(`nft is not installed — the shield cannot enforce its firewall without it${nft?.installCommand ? `\ninstall: ${nft.installCommand}` : ''}`);
         return false;
       }
+      const refused = hookStageRefusal(runtime, digests, 'terok-shield', (l) => task.log(l));
+      if (refused) { s.fail(refused); return false; }
       const plan = planHooksDir(ctx, paths.containersConf, paths.shieldHooksDir);
       if (plan.warning) { result.containersConfWarning = plan.warning; task.log(plan.warning); }
       const installed = installShieldHooks(ctx, paths, runtime);
@@ -272,6 +281,8 @@ async function installLocked(deps: InstallDeps, opts: InstallOptions, config: Te
   if (cancelled()) return result;
   track('Supervisor hooks', await phase(task, 'Supervisor hooks', (s) => {
     if (!runtime.sandboxDir) { s.fail(notInstalledText(ctx)); return false; }
+    const refused = hookStageRefusal(runtime, digests, 'terok-sandbox', (l) => task.log(l));
+    if (refused) { s.fail(refused); return false; }
     const installed = installSupervisorHooks(ctx, paths, runtime);
     if (!result.containersConfWarning && installed.containersConf.warning) {
       result.containersConfWarning = installed.containersConf.warning;

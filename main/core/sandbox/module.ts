@@ -8,7 +8,7 @@
  *   vault.acknowledge-recovery {}                                      → { marker }  (drops the pending copy)
  *   vault.recovery-key         {}                                      → { generatedPassphrase }  (the pending, unsaved key)
  *   vault.unlock               { recoveryKey, tier? }                  → UnlockOutcome  (the key is checked, never echoed)
- *   terok.install              {}                                      → { command }  (pipx, live output)
+ *   terok.install              {}                                      → { command, version }  (pipx, live output; pipx itself through packages.install)
  *
  * Params arrive from the renderer, so they are validated here, strictly.
  * An install always ends as `done` with its exit code — even when a stage
@@ -20,13 +20,17 @@ import type { ModuleHost } from '../module-host.ts';
 import { loadTerokConfig } from '../host/config.ts';
 import { resolvePaths } from '../host/paths.ts';
 import { vaultRoutesStep } from '../roster/vault-routes.ts';
-import { TaskError, type TaskContext } from '../tasks/task-manager.ts';
+import { CancelledError, TaskError, type SubTaskOutcome, type TaskContext } from '../tasks/task-manager.ts';
+import { failureOf } from '../errors.ts';
+import { detectDistro } from '../host/distro.ts';
 import { tierValidationError, type ProvisionableTier } from '../vault/provisioning.ts';
 import { confirmRecoveryKey, pendingKey } from '../vault/recovery-key.ts';
 import { UNLOCK_TIERS, unlockParamsError, unlockVault, type UnlockOutcome, type UnlockTier } from '../vault/unlock.ts';
 import { ensureSandboxReady, type InstallOptions, type VaultRoutesStep } from './install.ts';
 import { uninstallSandbox, type UninstallOptions } from './uninstall.ts';
-import { terokInstallPlan } from './terok-runtime.ts';
+import { describeRuntime, detectTerokRuntime, terokInstallPlan, type TerokInstallPlan } from './terok-runtime.ts';
+import { payloadRefusal, verifyHookPayload } from './payload-verify.ts';
+import { PAYLOAD_DIGESTS, TEROK_PYPI_PACKAGE, type PayloadDigestTable } from './terok-release.ts';
 import { optBool, optStr, parseWith, taskParams, v } from '../validate.ts';
 import { InvalidParamsError } from '../errors.ts';
 import type { TaskStep } from '../task-steps.ts';
@@ -34,7 +38,14 @@ import type { TaskStep } from '../task-steps.ts';
 export interface SandboxModuleDeps {
   /** The roster module's routes.json stage. */
   vaultRoutes?: VaultRoutesStep;
+  /** What hook payloads are checked against (default: the recorded releases; tests pass their fixture's). */
+  payloadDigests?: PayloadDigestTable;
+  /** Gets pipx onto the host when it is missing (default: the packages.install step). */
+  obtainPipx?: ObtainPipx;
 }
+
+/** Installs pipx or throws a TaskError saying why it could not. */
+export type ObtainPipx = (task: TaskContext) => Promise<void>;
 
 export const INSTALL_PARAMS = taskParams({ noShield: optBool('noShield'), noVault: optBool('noVault'), passphraseTier: optStr('passphraseTier') });
 export const UNINSTALL_PARAMS = taskParams({ noShield: optBool('noShield') });
@@ -69,9 +80,9 @@ export function parseUninstallParams(raw: unknown): UninstallOptions {
 /** Routes come from the roster module's stage; tests inject their own. */
 export function register(host: ModuleHost, deps: SandboxModuleDeps = { vaultRoutes: vaultRoutesStep }): void {
   host.register('sandbox.install', (params, task: TaskContext) =>
-    ensureSandboxReady({ ctx: host.ctx, task, vaultRoutes: deps.vaultRoutes }, parseInstallParams(params)));
+    ensureSandboxReady({ ctx: host.ctx, task, vaultRoutes: deps.vaultRoutes, payloadDigests: deps.payloadDigests }, parseInstallParams(params)));
   host.register('sandbox.uninstall', (params, task) => uninstallSandbox(host.ctx, task, parseUninstallParams(params)));
-  host.register('terok.install', (params, task) => installTerok(host, params, task));
+  host.register('terok.install', (params, task) => installTerok(host, params, task, deps));
   host.register('vault.acknowledge-recovery', async (raw) => {
     parseWith(NO_PARAMS, raw);
     const paths = resolvePaths(host.ctx, loadTerokConfig(host.ctx));
@@ -101,23 +112,77 @@ export const RECOVERY_KEY_STEPS = ['sandbox.install', 'vault.recovery-key'] as c
 /** pipx can take a while on a slow mirror; it still gets a ceiling. */
 const TEROK_INSTALL_TIMEOUT_MS = 15 * 60_000;
 
+/** Where a distribution's pipx lands, looked at too after installing it (a session PATH may be thin). */
+export const PIPX_SYSTEM_DIRS = ['/usr/bin'] as const;
+
+/** pipx through the distribution's packages (the packages.install step: PackageKit / pkexec). */
+export const pipxFromPackages: ObtainPipx = async (task) => {
+  let outcome: SubTaskOutcome;
+  try {
+    outcome = await task.runStep('packages.install', { tools: ['pipx'] });
+  } catch (err) {
+    if (err instanceof CancelledError) throw err;
+    outcome = { taskId: '', state: 'failed', failure: failureOf(err) };
+  }
+  if (outcome.state === 'cancelled') throw new CancelledError();
+  if (outcome.state === 'failed') throw new TaskError({ ...outcome.failure, code: 'pipx-missing' });
+};
+
+const pipxMissing = (plan: TerokInstallPlan, why: string) => new TaskError({
+  code: 'pipx-missing',
+  message: `pipx is not installed, so terok cannot be installed from here: ${why}`,
+  detail: `Run in a terminal:\n  ${plan.prerequisite}\n  ${plan.display}`,
+});
+
 /**
- * Installs terok with pipx, streaming its output. Without pipx there is
- * nothing safe to run for the user (installing pipx needs sudo), so the step
- * fails with the exact commands to run in a terminal.
+ * Installs the release this wizard knows with pipx, streaming its output;
+ * pipx itself first when it is missing. Then checks what got installed: the
+ * step fails unless the hook payload matches the recorded digests, so a
+ * tampered or unknown payload never reaches sandbox.install through here.
  */
-async function installTerok(host: ModuleHost, raw: unknown, task: TaskContext): Promise<{ command: string }> {
+async function installTerok(host: ModuleHost, raw: unknown, task: TaskContext, deps: SandboxModuleDeps): Promise<{ command: string; version: string | null }> {
   parseWith(NO_PARAMS, raw);
-  const plan = terokInstallPlan(host.ctx);
+  const family = detectDistro().family;
+  let plan = terokInstallPlan(host.ctx, family);
   if (!plan.argv) {
-    throw new TaskError({
-      code: 'pipx-missing',
-      message: 'pipx is not installed, so terok cannot be installed from here.',
-      detail: `Run in a terminal:\n  ${plan.prerequisite}\n  ${plan.display}`,
-    });
+    task.log('pipx is not installed: installing it first, from the distribution\'s packages');
+    try {
+      await (deps.obtainPipx ?? pipxFromPackages)(task);
+    } catch (err) {
+      if (err instanceof CancelledError) throw err;
+      throw pipxMissing(plan, failureOf(err).message);
+    }
+    plan = terokInstallPlan(host.ctx, family, PIPX_SYSTEM_DIRS);
+    if (!plan.argv) throw pipxMissing(plan, `it was installed, but is found neither on PATH nor in ${PIPX_SYSTEM_DIRS.join(', ')}`);
   }
   const [file, ...args] = plan.argv;
   task.log(`$ ${plan.display}`);
-  await host.ctx.run(file!, args, { timeoutMs: TEROK_INSTALL_TIMEOUT_MS, signal: task.signal, onLine: (line, stream) => task.log(line, stream) });
-  return { command: plan.display };
+  // ctx.env, not this process's: it is what the lookups above (and detection below) saw.
+  await host.ctx.run(file!, args, {
+    timeoutMs: TEROK_INSTALL_TIMEOUT_MS, signal: task.signal, env: { ...host.ctx.env }, extendEnv: false,
+    onLine: (line, stream) => task.log(line, stream),
+  });
+
+  const runtime = await detectTerokRuntime(host.ctx, task.signal);
+  if (!runtime.python || !runtime.shieldDir || !runtime.sandboxDir) {
+    throw new TaskError({
+      code: 'terok-incomplete',
+      message: runtime.python
+        ? `pipx finished, but the terok behind ${runtime.via} lacks ${!runtime.shieldDir ? 'terok_shield' : 'terok_sandbox'}${runtime.error ? ` (${runtime.error})` : ''}.`
+        : `pipx finished, but no terok command was found on PATH or in ${host.ctx.env.PIPX_BIN_DIR || `${host.ctx.home}/.local/bin`}.`,
+      hint: `Reinstall terok: pipx uninstall ${TEROK_PYPI_PACKAGE}, then ${plan.display}`,
+    });
+  }
+  const version = runtime.packages[TEROK_PYPI_PACKAGE] ?? null;
+  task.log(`installed: ${describeRuntime(runtime)}`);
+  const refusal = payloadRefusal(verifyHookPayload(runtime, deps.payloadDigests ?? PAYLOAD_DIGESTS));
+  if (refusal) {
+    throw new TaskError({
+      code: refusal.code,
+      message: `${TEROK_PYPI_PACKAGE} ${version ?? '(version unknown)'} was installed, but ${refusal.summary}; the hooks will not be installed from it.`,
+      detail: refusal.lines.join('\n'),
+      hint: refusal.hint,
+    });
+  }
+  return { command: plan.display, version };
 }

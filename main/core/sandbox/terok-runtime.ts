@@ -10,6 +10,7 @@ import type { HostContext } from '../host/context.ts';
 import { detectDistro, installCommand, type DistroFamily } from '../host/distro.ts';
 import { isExecutableFile, which } from '../host/which.ts';
 import { readBundleVersion } from './shield-health.ts';
+import { TEROK_INSTALL_REQUIREMENT } from './terok-release.ts';
 
 export const TRACKED_PACKAGES = ['terok', 'terok-executor', 'terok-sandbox', 'terok-shield', 'terok-clearance'] as const;
 export const TEROK_COMMANDS = ['terok-executor', 'terok-sandbox', 'terok'] as const;
@@ -122,9 +123,6 @@ export function locatePayloadFile(packageDir: string, file: string): string | nu
   return null;
 }
 
-/** Package the user installs to get every terok command (the others come as its dependencies). */
-export const TEROK_PYPI_PACKAGE = 'terok-executor';
-
 export interface TerokInstallPlan {
   /** Runs the install; null when a prerequisite must be installed first by the user. */
   argv: string[] | null;
@@ -135,13 +133,14 @@ export interface TerokInstallPlan {
 }
 
 /**
- * The exact command that installs terok. pipx first: it gives terok its own
- * venv and, with `--include-deps`, exposes terok-sandbox and terok-shield's
- * commands too (their hooks need them on PATH).
+ * The exact command that installs terok: the release this wizard knows
+ * (terok-release.ts), with pipx: it gives terok its own venv and, with
+ * `--include-deps`, exposes terok-sandbox and terok-shield's commands too
+ * (their hooks need them on PATH). `pipxDirs`: where else to look for pipx.
  */
-export function terokInstallPlan(ctx: Pick<HostContext, 'env'>, family: DistroFamily = detectDistro().family): TerokInstallPlan {
-  const pipx = which(ctx, 'pipx');
-  const args = ['install', '--include-deps', TEROK_PYPI_PACKAGE];
+export function terokInstallPlan(ctx: Pick<HostContext, 'env'>, family: DistroFamily = detectDistro().family, pipxDirs: readonly string[] = []): TerokInstallPlan {
+  const pipx = which(ctx, 'pipx', pipxDirs);
+  const args = ['install', '--include-deps', TEROK_INSTALL_REQUIREMENT];
   if (pipx) return { argv: [pipx, ...args], display: `pipx ${args.join(' ')}`, prerequisite: null };
   return {
     argv: null,

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { createSandboxHost, type SandboxHost } from '../../support/host.ts';
-import { createTerokFixture } from '../../support/terok-fixture.ts';
+import { createTerokFixture, FIXTURE_VERSIONS } from '../../support/terok-fixture.ts';
 import { failingKeyctl, fakeRoutes, install, recordingTask, uninstall } from '../../support/sandbox-install.ts';
 import { resolvePaths } from '../../../main/core/host/paths.ts';
 import { ensureSandboxReady } from '../../../main/core/sandbox/install.ts';
@@ -188,11 +188,11 @@ test('after a package upgrade the wizard sees stale_after_update; a downgrade is
   fixture.setVersion('terok-sandbox', '0.5.0');
   const up = await setupVerdict(host.ctx);
   assert.equal(up.verdict, 'stale_after_update');
-  assert.deepEqual(up.changes.map((c) => [c.name, c.stamped, c.installed]), [['terok-sandbox', '0.5.0a23', '0.5.0']]);
+  assert.deepEqual(up.changes.map((c) => [c.name, c.stamped, c.installed]), [['terok-sandbox', FIXTURE_VERSIONS['terok-sandbox'], '0.5.0']]);
   fixture.setVersion('terok-sandbox', '0.4.9');
   const down = await setupVerdict(host.ctx);
   assert.equal(down.verdict, 'stale_after_downgrade');
-  assert.deepEqual(down.offenders, ['terok-sandbox 0.5.0a23 → 0.4.9']);
+  assert.deepEqual(down.offenders, [`terok-sandbox ${FIXTURE_VERSIONS['terok-sandbox']} → 0.4.9`]);
 }));
 
 test('stale hooks after a shield upgrade are replaced by a re-run', withHost(async (host, fixture) => {
