@@ -81,21 +81,24 @@ export const PK_TEST_PACKAGES = {
   /** Depends on `dependency`: an install of it shows two packages in progress. */
   withDependency: 'terok-pk-probe-dep',
   dependency: 'terok-pk-probe-lib',
+  /** Its postinst fails: dpkg leaves it half-configured and PackageKit reports an error. remove() cleans it up. */
+  failing: 'terok-pk-probe-broken',
   /** In no repository: Resolve finds nothing. */
   missing: 'terok-pk-probe-absent',
 } as const;
 
 export const PK_TEST_VERSION = '1.0';
 
-/** The local packages: name → Depends. */
-const LOCAL_DEBS: Record<string, string | undefined> = {
-  [PK_TEST_PACKAGES.small]: undefined,
-  [PK_TEST_PACKAGES.dependency]: undefined,
-  [PK_TEST_PACKAGES.withDependency]: PK_TEST_PACKAGES.dependency,
+interface LocalDeb { depends?: string; postinst?: string }
+const LOCAL_DEBS: Record<string, LocalDeb> = {
+  [PK_TEST_PACKAGES.small]: {},
+  [PK_TEST_PACKAGES.dependency]: {},
+  [PK_TEST_PACKAGES.withDependency]: { depends: PK_TEST_PACKAGES.dependency },
+  [PK_TEST_PACKAGES.failing]: { postinst: '#!/bin/sh\necho "terok-pk-probe-broken: failing on purpose" >&2\nexit 1\n' },
 };
 
 const RECIPE = {
-  revision: 1,
+  revision: 3,
   suite: 'bookworm',
   mirror: process.env.TEROK_TEST_PK_MIRROR ?? 'http://deb.debian.org/debian',
   packages: ['packagekit', 'packagekit-tools', 'polkitd', 'dbus'],
@@ -138,6 +141,7 @@ export interface PackageKitRoot {
   clientEnv(extra?: NodeJS.ProcessEnv): NodeJS.ProcessEnv;
   /** Write /etc/polkit-1/rules.d/50-terok-test.rules in the root; resolves once polkitd has loaded it. '' = no test rule. */
   setPolkitRule(js: string): Promise<void>;
+  /** dpkg-query inside the root: fully installed (a failed postinst leaves "half-configured", which is false here). */
   isInstalled(pkg: string): Promise<boolean>;
   /** apt-get purge inside the root (test cleanup); names not installed are fine. */
   remove(...pkgs: string[]): Promise<void>;
@@ -147,6 +151,8 @@ export interface PackageKitRoot {
   stop(): Promise<void>;
   /** dbus-daemon/polkitd/packagekitd output so far (stderr and stdout), for failure messages. */
   daemonLog(): string;
+  /** How long this start took: building the cache (0 when it was there), unpacking it, starting the daemons. */
+  timings: { buildMs: number; unpackMs: number; daemonsMs: number };
 }
 
 export interface StartOptions {
@@ -191,7 +197,7 @@ function inNewNamespace(root: string, argv: readonly string[], timeoutMs: number
 }
 
 /** A .deb with one file, built by dpkg-deb on the host. */
-async function buildDeb(work: string, name: string, depends: string | undefined, outDir: string): Promise<string> {
+async function buildDeb(work: string, name: string, { depends, postinst }: LocalDeb, outDir: string): Promise<string> {
   const tree = path.join(work, name);
   mkdirSync(path.join(tree, 'DEBIAN'), { recursive: true });
   mkdirSync(path.join(tree, 'usr/share', name), { recursive: true });
@@ -202,6 +208,7 @@ async function buildDeb(work: string, name: string, depends: string | undefined,
     `Description: ${name} (Terok Setup test package)`, ' One small file, installed by the PackageKit tests.', '',
   ].join('\n');
   writeFileSync(path.join(tree, 'DEBIAN/control'), control);
+  if (postinst) writeFileSync(path.join(tree, 'DEBIAN/postinst'), postinst, { mode: 0o755 });
   const deb = path.join(outDir, `${name}_${PK_TEST_VERSION}_all.deb`);
   await run('dpkg-deb', ['--root-owner-group', '-Zgzip', '--build', tree, deb], 60_000);
   return deb;
@@ -242,13 +249,18 @@ async function buildRoot(tarball: string, log: (line: string) => void): Promise<
     await inNewNamespace(root, ['apt-get', 'install', '-y', '-qq', '--no-install-recommends', ...RECIPE.packages], BUILD_TIMEOUT_MS, { onLine });
     // No logind here: PackageKit's inhibitor call should fail at once, not through a doomed activation.
     rmSync(path.join(root, 'usr/share/dbus-1/system-services/org.freedesktop.login1.service'), { force: true });
+    // A third less to unpack at every start.
+    for (const d of ['usr/share/locale', 'usr/share/doc', 'usr/share/man', 'usr/share/info']) {
+      rmSync(path.join(root, d), { recursive: true, force: true });
+      mkdirSync(path.join(root, d));
+    }
 
     const repo = path.join(root, 'srv/terok-repo');
     mkdirSync(repo, { recursive: true });
     const debWork = path.join(work, 'debs');
     const debs = [];
-    for (const [name, depends] of Object.entries(LOCAL_DEBS)) {
-      const deb = await buildDeb(debWork, name, depends, repo);
+    for (const [name, spec] of Object.entries(LOCAL_DEBS)) {
+      const deb = await buildDeb(debWork, name, spec, repo);
       debs.push({ deb, control: readFileSync(path.join(debWork, name, 'DEBIAN/control'), 'utf8') });
     }
     writeRepoIndex(repo, debs);
@@ -263,6 +275,10 @@ async function buildRoot(tarball: string, log: (line: string) => void): Promise<
     const tmp = `${tarball}.${process.pid}.tmp`;
     await run('tar', ['--numeric-owner', '-C', root, '-cf', tmp, '.'], 600_000);
     renameSync(tmp, tarball);
+    // Roots of earlier recipes are dead weight now.
+    for (const old of readdirSync(path.dirname(tarball))) {
+      if (/^bookworm-packagekit-[0-9a-f]+\.tar$/.test(old) && old !== path.basename(tarball)) rmSync(path.join(path.dirname(tarball), old), { force: true });
+    }
     log(`packagekit-root: root built and cached in ${Date.now() - t0} ms: ${tarball}`);
   } finally {
     rmSync(work, { recursive: true, force: true });
@@ -353,7 +369,9 @@ export async function startPackageKitRoot(opts: StartOptions = {}): Promise<Pack
     logLines.push(line);
     if (logLines.length > LOG_LINES_KEPT) logLines.splice(0, logLines.length - LOG_LINES_KEPT);
   };
+  const t0 = Date.now();
   const tarball = await ensurePackageKitRootCache(log);
+  const timings = { buildMs: Date.now() - t0, unpackMs: 0, daemonsMs: 0 };
 
   const dir = mkdtempSync(path.join(os.tmpdir(), 'terok-pkroot-'));
   chmodSync(dir, 0o755);
@@ -387,7 +405,9 @@ export async function startPackageKitRoot(opts: StartOptions = {}): Promise<Pack
   };
 
   try {
+    const t1 = Date.now();
     await run('tar', ['--numeric-owner', '-xpf', tarball, '-C', dir], 300_000);
+    timings.unpackMs = Date.now() - t1;
     chmodSync(dir, 0o755);
     mirrorHostUsers(dir);
 
@@ -404,8 +424,10 @@ export async function startPackageKitRoot(opts: StartOptions = {}): Promise<Pack
       (err: unknown) => { holderExit = err instanceof CommandError && err.reason === 'cancelled' ? 'stopped' : String(err); },
     );
 
+    const t2 = Date.now();
     const ready = await waitForPackageKit(() => holderPid, () => holderExit, dir, opts.startTimeoutMs ?? 30_000);
     if (!ready.ok) throw new Error(`packagekit-root did not start: ${ready.why}\n${daemonLog()}`);
+    timings.daemonsMs = Date.now() - t2;
   } catch (err) {
     await stop().catch(() => {});
     throw err;
@@ -419,14 +441,17 @@ export async function startPackageKitRoot(opts: StartOptions = {}): Promise<Pack
       runOpts.timeoutMs ?? 120_000, runOpts);
   };
 
-  const isInstalled = async (pkg: string): Promise<boolean> => {
+  /** dpkg's state of `pkg` (installed, half-configured, config-files, …); '' when dpkg does not know it. */
+  const dpkgState = async (pkg: string): Promise<string> => {
     const r = await inRoot(['dpkg-query', '-W', '-f=${db:Status-Status}', pkg], { allowNonZero: true, timeoutMs: 30_000 });
-    return r.exitCode === 0 && r.stdout.trim() === 'installed';
+    return r.exitCode === 0 ? r.stdout.trim() : '';
   };
+  const isInstalled = async (pkg: string): Promise<boolean> => (await dpkgState(pkg)) === 'installed';
 
   let ruleSerial = 0;
   return {
     dir,
+    timings,
     busAddress,
     clientEnv: (extra = {}) => ({ ...process.env, DBUS_SYSTEM_BUS_ADDRESS: busAddress, ...extra }),
     daemonLog,
@@ -444,9 +469,10 @@ export async function startPackageKitRoot(opts: StartOptions = {}): Promise<Pack
     },
     isInstalled,
     async remove(...pkgs) {
-      const installed = [];
-      for (const p of pkgs) if (await isInstalled(p)) installed.push(p);
-      if (installed.length) await inRoot(['apt-get', 'purge', '-y', '-qq', ...installed], { timeoutMs: 120_000 });
+      // Also what a failed install left half-configured.
+      const known = [];
+      for (const p of pkgs) if (!['', 'not-installed'].includes(await dpkgState(p))) known.push(p);
+      if (known.length) await inRoot(['apt-get', 'purge', '-y', '-qq', ...known], { timeoutMs: 120_000 });
     },
   };
 }
