@@ -36,7 +36,10 @@
  * users with uid ≥ 1000 are copied into the root's passwd/group, so polkitd
  * can name a host caller (subject.user). stop() kills the holder's process
  * group and everything else in its mount namespace, then removes the
- * directory; the mounts never existed outside that namespace.
+ * directory; the mounts never existed outside that namespace. A test
+ * process killed with SIGKILL cannot do that (its daemons outlive it): the
+ * next start reaps such roots (owner recorded in <dir>/.terok-pkroot-owner
+ * is gone → kill what runs chrooted there, remove the directory).
  *
  * Findings (verified with this fixture, PackageKit 1.2.6, polkit 122, dbus 1.14):
  * (a) uid 0 is ALWAYS authorized: PackageKit does ask polkit (it logs
@@ -54,6 +57,11 @@
  *     Run the client as that user: `runuser -u terok-ci -- env
  *     DBUS_SYSTEM_BUS_ADDRESS=<busAddress> …` (the root dir is 0755, the
  *     socket 0777), or inside the root: run(argv, { user: 'terok-ci' }).
+ *     polkitd identifies a HOST process: `pkcheck --process <host pid>` in
+ *     the root finds its uid (test: "polkitd identifies a process of the
+ *     host"). PackageKit hands polkit a system-bus-name subject, so the
+ *     client must stay connected until Finished (one connection from
+ *     CreateTransaction on; a one-shot dbus-send cannot install).
  * (c) InstallPackages checks ONE action: with transaction flag ONLY_TRUSTED
  *     (bit 1, value 2; what pkcon sends) org.freedesktop.packagekit.package-install,
  *     without it org.freedesktop.packagekit.package-install-untrusted
@@ -62,7 +70,39 @@
  *     nothing. RemovePackages: package-remove. Resolve needs no
  *     authorization. The local `[trusted=yes]` repo counts as trusted, so
  *     ONLY_TRUSTED installs from it succeed.
- * (d) TODO
+ * (d) Seen with dbus-monitor on the private bus (pkcon's calls, as terok-ci
+ *     with an allow rule; values are PackageKit's enums):
+ *     CreateTransaction() → object path like /2_eeeddaeb; SetHints(as) (pkcon:
+ *     locale=…, interactive=false, supports-plural-signals=true, …);
+ *     Resolve(t filter, as names): filter is a bitfield of 1<<PkFilterEnum
+ *     (installed 2, not-installed 3, newest 16, arch 18, not-source 21;
+ *     pkcon sends 2424840 = not-installed|newest|arch|not-source). Result:
+ *     with supports-plural-signals=true ONE `Packages a(uss)` signal, else a
+ *     `Package(u info, s id, s summary)` per package; info 2 available,
+ *     1 installed. The id is "name;version;arch;data" and data is the repo
+ *     ("terok_test-local-" here; "+manual:…"/"+auto:…" while installing,
+ *     "manual:…"/"installed:…" once installed) — take ids from Resolve, never
+ *     build them. A name in no repository: no package signal, Finished(1 success).
+ *     InstallPackages(t flags, as ids) returns at once (before polkit
+ *     answers); then PropertiesChanged on org.freedesktop.PackageKit.Transaction
+ *     (Role 11 install-packages, TransactionFlags 2, Status 31 waiting-for-auth,
+ *     1 wait, 2 setup, 27 loading-cache, 4 query, 3 running, 8 download,
+ *     9 install, 18 finished; Percentage 0…100, 101 = unknown; AllowCancel;
+ *     ElapsedTime/RemainingTime/Speed/DownloadSizeRemaining ride along),
+ *     `Package(u info, s id, s summary)` per package and step (info
+ *     10 downloading, 21 preparing, 22 decompressing, 12 installing,
+ *     18 finished), `ItemProgress(s id, u status, u percent)` (status 8
+ *     download, 2 setup, 9 install; percent 0/25/50/75), for the dependency
+ *     package and the asked one both, then `Finished(u exit, u runtime ms)`
+ *     with exit 1 success, 2 failed (3 cancelled). Failures come as
+ *     `ErrorCode(u code, s details)` right before Finished(2): 48
+ *     not-authorized ("Failed to obtain authentication."), 58
+ *     package-failed-to-install (a failing postinst, with dpkg's message).
+ *     Also TransactionListChanged(as) and UpdatesChanged() on
+ *     /org/freedesktop/PackageKit. Gotcha: without a devpts in the root
+ *     (apt runs dpkg on a pty) the backend "installed" nothing yet sent
+ *     Finished(1): check the result (Resolve with filter installed or
+ *     dpkg) rather than trusting exit alone.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -70,6 +110,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { atomicWriteFile } from '../../main/core/host/fs.ts';
+import { pidAlive, processStartTime } from '../../main/core/host/lock.ts';
 import { CommandError, runCommand, type RunOptions, type RunResult } from '../../main/core/host/process.ts';
 import { findOnPath } from '../../main/core/host/which.ts';
 import { acquireTestLock } from './exclusive.ts';
@@ -351,6 +392,37 @@ function pidsIn(ns: string): number[] {
   return out;
 }
 
+/** Kill everything whose root directory is `dir` (or below); resolves once none is left. */
+async function killRootedIn(dir: string): Promise<void> {
+  const rooted = () => readdirSync('/proc').filter((n) => /^\d+$/.test(n)).map(Number).filter((pid) => {
+    try { const r = readlinkSync(`/proc/${pid}/root`); return r === dir || r.startsWith(`${dir}/`); } catch { return false; }
+  });
+  const deadline = Date.now() + 10_000;
+  for (let left = rooted(); left.length; left = rooted()) {
+    for (const pid of left) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
+    if (Date.now() > deadline) throw new Error(`packagekit-root: processes ${left.join(' ')} in ${dir} survive SIGKILL`);
+    await sleep(20);
+  }
+}
+
+const OWNER_FILE = '.terok-pkroot-owner';
+const ownerMark = () => `${process.pid} ${processStartTime(process.pid) ?? '-'}`;
+
+/** Roots left by a test process that died without stop() (SIGKILL): their daemons still run. */
+async function reapAbandonedRoots(): Promise<void> {
+  const tmp = os.tmpdir();
+  for (const name of readdirSync(tmp)) {
+    if (!name.startsWith('terok-pkroot-')) continue;
+    const dir = path.join(tmp, name);
+    let owner: string;
+    try { owner = readFileSync(path.join(dir, OWNER_FILE), 'utf8'); } catch { continue; } // still unpacking, or not ours
+    const pid = Number(owner.split(' ')[0]);
+    if (pid > 0 && pidAlive(pid) && `${pid} ${processStartTime(pid) ?? '-'}` === owner) continue;
+    await killRootedIn(dir);
+    if (!hostMountsUnder(dir).length) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 function hostMountsUnder(dir: string): string[] {
   const prefix = `${dir}/`;
   return readFileSync('/proc/self/mountinfo', 'utf8').split('\n')
@@ -369,6 +441,7 @@ export async function startPackageKitRoot(opts: StartOptions = {}): Promise<Pack
     logLines.push(line);
     if (logLines.length > LOG_LINES_KEPT) logLines.splice(0, logLines.length - LOG_LINES_KEPT);
   };
+  await reapAbandonedRoots();
   const t0 = Date.now();
   const tarball = await ensurePackageKitRootCache(log);
   const timings = { buildMs: Date.now() - t0, unpackMs: 0, daemonsMs: 0 };
@@ -399,6 +472,7 @@ export async function startPackageKitRoot(opts: StartOptions = {}): Promise<Pack
         await sleep(20);
       }
     }
+    await killRootedIn(dir);
     const mounts = hostMountsUnder(dir);
     if (mounts.length) throw new Error(`packagekit-root: mounts under ${dir} on the host (${mounts.join(', ')}); not removing it`);
     rmSync(dir, { recursive: true, force: true });
@@ -409,6 +483,7 @@ export async function startPackageKitRoot(opts: StartOptions = {}): Promise<Pack
     await run('tar', ['--numeric-owner', '-xpf', tarball, '-C', dir], 300_000);
     timings.unpackMs = Date.now() - t1;
     chmodSync(dir, 0o755);
+    writeFileSync(path.join(dir, OWNER_FILE), ownerMark());
     mirrorHostUsers(dir);
 
     const args = ['--mount', '--propagation', 'private', '--', 'sh', '-c', HOLDER, 'sh', dir, ...(opts.verbose === false ? [] : ['--verbose'])];
