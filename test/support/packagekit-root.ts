@@ -69,7 +69,13 @@
  *     SIMULATE (bit 2, value 4) and ONLY_DOWNLOAD (bit 3, value 8) check
  *     nothing. RemovePackages: package-remove. Resolve needs no
  *     authorization. The local `[trusted=yes]` repo counts as trusted, so
- *     ONLY_TRUSTED installs from it succeed.
+ *     ONLY_TRUSTED installs from it succeed. PK_TEST_PACKAGES.unsigned sits
+ *     in an `[allow-insecure=yes]` repo: InstallPackages(ONLY_TRUSTED) on it
+ *     ends ErrorCode 50 cannot-install-repo-unsigned ("The following
+ *     packages cannot be authenticated: …") + Finished(8 need-untrusted),
+ *     no polkit prompt beyond package-install; pkcon then retries with
+ *     flags 0, which polkit checks as package-install-untrusted (test:
+ *     "InstallPackages asks polkit…"; pk.polkitChecks() lists the checks).
  * (d) Seen with dbus-monitor on the private bus (pkcon's calls, as terok-ci
  *     with an allow rule; values are PackageKit's enums):
  *     CreateTransaction() → object path like /2_eeeddaeb; SetHints(as) (pkcon:
@@ -80,7 +86,7 @@
  *     with supports-plural-signals=true ONE `Packages a(uss)` signal, else a
  *     `Package(u info, s id, s summary)` per package; info 2 available,
  *     1 installed. The id is "name;version;arch;data" and data is the repo
- *     ("terok_test-local-" here; "+manual:…"/"+auto:…" while installing,
+ *     ("terok_test-local-" here, "terok_test_unsigned-local-" for the unsigned repo; "+manual:…"/"+auto:…" while installing,
  *     "manual:…"/"installed:…" once installed) — take ids from Resolve, never
  *     build them. A name in no repository: no package signal, Finished(1 success).
  *     InstallPackages(t flags, as ids) returns at once (before polkit
@@ -124,26 +130,33 @@ export const PK_TEST_PACKAGES = {
   dependency: 'terok-pk-probe-lib',
   /** Its postinst fails: dpkg leaves it half-configured and PackageKit reports an error. remove() cleans it up. */
   failing: 'terok-pk-probe-broken',
+  /** In a second, unsigned repo (`[allow-insecure=yes]`): apt calls it untrusted, so an ONLY_TRUSTED install is refused. */
+  unsigned: 'terok-pk-probe-unsigned',
   /** In no repository: Resolve finds nothing. */
   missing: 'terok-pk-probe-absent',
 } as const;
 
 export const PK_TEST_VERSION = '1.0';
 
-interface LocalDeb { depends?: string; postinst?: string }
+interface LocalDeb { depends?: string; postinst?: string; unsigned?: boolean }
 const LOCAL_DEBS: Record<string, LocalDeb> = {
   [PK_TEST_PACKAGES.small]: {},
   [PK_TEST_PACKAGES.dependency]: {},
   [PK_TEST_PACKAGES.withDependency]: { depends: PK_TEST_PACKAGES.dependency },
   [PK_TEST_PACKAGES.failing]: { postinst: '#!/bin/sh\necho "terok-pk-probe-broken: failing on purpose" >&2\nexit 1\n' },
+  [PK_TEST_PACKAGES.unsigned]: { unsigned: true },
 };
 
+/** The root's only apt sources: [trusted=yes] counts as signed; [allow-insecure=yes] takes the repo but not its trust. */
+const SOURCES = 'deb [trusted=yes] file:/srv/terok-repo ./\ndeb [allow-insecure=yes] file:/srv/terok-repo-unsigned ./\n';
+
 const RECIPE = {
-  revision: 3,
+  revision: 4,
   suite: 'bookworm',
   mirror: process.env.TEROK_TEST_PK_MIRROR ?? 'http://deb.debian.org/debian',
   packages: ['packagekit', 'packagekit-tools', 'polkitd', 'dbus'],
   localDebs: LOCAL_DEBS,
+  sources: SOURCES,
 };
 
 const ROOT_PATH = '/usr/sbin:/usr/bin:/sbin:/bin';
@@ -182,6 +195,13 @@ export interface PackageKitRoot {
   clientEnv(extra?: NodeJS.ProcessEnv): NodeJS.ProcessEnv;
   /** Write /etc/polkit-1/rules.d/50-terok-test.rules in the root; resolves once polkitd has loaded it. '' = no test rule. */
   setPolkitRule(js: string): Promise<void>;
+  /**
+   * Every action polkitd ran the rules for, oldest first (a logging rule
+   * always goes first). Non-root callers only: uid 0 is authorized before
+   * any rule runs. After a refusal polkitd also checks the actions that
+   * imply the asked one (package-install-untrusted, -remove, -downgrade…).
+   */
+  polkitChecks(): { action: string; user: string }[];
   /** dpkg-query inside the root: fully installed (a failed postinst leaves "half-configured", which is false here). */
   isInstalled(pkg: string): Promise<boolean>;
   /** apt-get purge inside the root (test cleanup); names not installed are fine. */
@@ -204,6 +224,10 @@ export interface StartOptions {
   /** Hard limit on the daemons' lifetime (default 30 min). */
   lifetimeMs?: number;
 }
+
+/** Runs before the test's rule and returns nothing, so the next rule decides. */
+const CHECK_LOGGER = 'polkit.addRule(function (action, subject) { polkit.log("terok-polkit-check " + action.id + " " + subject.user); });\n';
+const RULES_FILE = 'etc/polkit-1/rules.d/50-terok-test.rules';
 
 /** Allow every PackageKit action for one user (a rule for setPolkitRule). */
 export function allowPackageKitFor(user: string): string {
@@ -256,7 +280,7 @@ async function buildDeb(work: string, name: string, { depends, postinst }: Local
 }
 
 /** Packages + Release of a flat repository, written here (no dpkg-dev needed). */
-function writeRepoIndex(repo: string, debs: { deb: string; control: string }[]): void {
+function writeRepoIndex(repo: string, debs: { deb: string; control: string }[], origin: string): void {
   const stanzas = debs.map(({ deb, control }) => {
     const bytes = readFileSync(deb);
     const hash = (alg: string) => createHash(alg).update(bytes).digest('hex');
@@ -271,7 +295,7 @@ ${control.split('\n').filter((l) => l.startsWith('Description') || l.startsWith(
   const packages = stanzas.join('\n');
   writeFileSync(path.join(repo, 'Packages'), packages);
   const size = Buffer.byteLength(packages);
-  writeFileSync(path.join(repo, 'Release'), `Origin: terok-test\nLabel: terok-test\nSuite: local\nCodename: local\nDate: ${new Date().toUTCString()}\nArchitectures: all amd64 arm64\n` +
+  writeFileSync(path.join(repo, 'Release'), `Origin: ${origin}\nLabel: ${origin}\nSuite: local\nCodename: local\nDate: ${new Date().toUTCString()}\nArchitectures: all amd64 arm64\n` +
     `MD5Sum:\n ${createHash('md5').update(packages).digest('hex')} ${size} Packages\nSHA256:\n ${createHash('sha256').update(packages).digest('hex')} ${size} Packages\n`);
 }
 
@@ -296,19 +320,22 @@ async function buildRoot(tarball: string, log: (line: string) => void): Promise<
       mkdirSync(path.join(root, d));
     }
 
-    const repo = path.join(root, 'srv/terok-repo');
-    mkdirSync(repo, { recursive: true });
     const debWork = path.join(work, 'debs');
-    const debs = [];
-    for (const [name, spec] of Object.entries(LOCAL_DEBS)) {
-      const deb = await buildDeb(debWork, name, spec, repo);
-      debs.push({ deb, control: readFileSync(path.join(debWork, name, 'DEBIAN/control'), 'utf8') });
+    for (const unsigned of [false, true]) {
+      const repo = path.join(root, unsigned ? 'srv/terok-repo-unsigned' : 'srv/terok-repo');
+      mkdirSync(repo, { recursive: true });
+      const debs = [];
+      for (const [name, spec] of Object.entries(LOCAL_DEBS)) {
+        if (Boolean(spec.unsigned) !== unsigned) continue;
+        const deb = await buildDeb(debWork, name, spec, repo);
+        debs.push({ deb, control: readFileSync(path.join(debWork, name, 'DEBIAN/control'), 'utf8') });
+      }
+      writeRepoIndex(repo, debs, unsigned ? 'terok-test-unsigned' : 'terok-test');
     }
-    writeRepoIndex(repo, debs);
-    // The local repo is the only source from now on.
+    // The local repos are the only sources from now on.
     rmSync(path.join(root, 'etc/apt/sources.list.d'), { recursive: true, force: true });
     mkdirSync(path.join(root, 'etc/apt/sources.list.d'));
-    writeFileSync(path.join(root, 'etc/apt/sources.list'), 'deb [trusted=yes] file:/srv/terok-repo ./\n');
+    writeFileSync(path.join(root, 'etc/apt/sources.list'), SOURCES);
     await inNewNamespace(root, ['apt-get', 'clean'], 60_000, { onLine });
     rmSync(path.join(root, 'var/lib/apt/lists'), { recursive: true, force: true });
     mkdirSync(path.join(root, 'var/lib/apt/lists/partial'), { recursive: true });
@@ -484,6 +511,7 @@ export async function startPackageKitRoot(opts: StartOptions = {}): Promise<Pack
     timings.unpackMs = Date.now() - t1;
     chmodSync(dir, 0o755);
     writeFileSync(path.join(dir, OWNER_FILE), ownerMark());
+    writeFileSync(path.join(dir, RULES_FILE), CHECK_LOGGER);
     mirrorHostUsers(dir);
 
     const args = ['--mount', '--propagation', 'private', '--', 'sh', '-c', HOLDER, 'sh', dir, ...(opts.verbose === false ? [] : ['--verbose'])];
@@ -535,7 +563,7 @@ export async function startPackageKitRoot(opts: StartOptions = {}): Promise<Pack
     async setPolkitRule(js) {
       // A top-level polkit.log runs when polkitd (re)loads the file: that line says the rule is in effect.
       const marker = `terok-test-rules-loaded ${process.pid}-${++ruleSerial}-${randomBytes(4).toString('hex')}`;
-      atomicWriteFile(path.join(dir, 'etc/polkit-1/rules.d/50-terok-test.rules'), `${js}\npolkit.log(${JSON.stringify(marker)});\n`, { mode: 0o644 });
+      atomicWriteFile(path.join(dir, RULES_FILE), `${CHECK_LOGGER}${js}\npolkit.log(${JSON.stringify(marker)});\n`, { mode: 0o644 });
       const deadline = Date.now() + 10_000;
       while (!rulesLoaded.has(marker)) {
         if (Date.now() > deadline) throw new Error(`polkitd did not load the test rule within 10 s\n${daemonLog()}`);
@@ -543,6 +571,7 @@ export async function startPackageKitRoot(opts: StartOptions = {}): Promise<Pack
       }
     },
     isInstalled,
+    polkitChecks: () => [...daemonLog().matchAll(/^terok-polkit-check (\S+) (\S+)$/gm)].map((m) => ({ action: m[1] ?? '', user: m[2] ?? '' })),
     async remove(...pkgs) {
       // Also what a failed install left half-configured.
       const known = [];

@@ -173,3 +173,28 @@ test('a package whose postinst fails: pkcon fails, dpkg keeps it half-configured
   assert.equal(ok.exitCode, 0, ok.stdout);
   await p.remove(PK_TEST_PACKAGES.small);
 });
+
+test('InstallPackages asks polkit for package-install with ONLY_TRUSTED; an unsigned package needs package-install-untrusted', { skip: unavailable || (!hasCiUser && `no ${CI_USER} user`) }, async () => {
+  const p = root();
+  const checksSince = (n: number) => p.polkitChecks().slice(n).map((c) => `${c.action} ${c.user}`);
+  try {
+    await p.setPolkitRule(allowPackageKitFor(CI_USER));
+    let before = p.polkitChecks().length;
+    const trusted = await pkcon(['install', PK_TEST_PACKAGES.small], CI_USER); // pkcon sends ONLY_TRUSTED
+    assert.equal(trusted.exitCode, 0, trusted.stdout);
+    assert.deepEqual(checksSince(before), [`org.freedesktop.packagekit.package-install ${CI_USER}`]);
+
+    // pkcon tries ONLY_TRUSTED first, and on refusal again without it (no --allow-untrusted needed).
+    before = p.polkitChecks().length;
+    const unsigned = await pkcon(['install', PK_TEST_PACKAGES.unsigned], CI_USER);
+    assert.equal(unsigned.exitCode, 0, `${unsigned.stdout}\n${unsigned.stderr}`);
+    assert.equal(await p.isInstalled(PK_TEST_PACKAGES.unsigned), true);
+    assert.deepEqual(checksSince(before), [
+      `org.freedesktop.packagekit.package-install ${CI_USER}`,
+      `org.freedesktop.packagekit.package-install-untrusted ${CI_USER}`,
+    ]);
+  } finally {
+    await p.remove(PK_TEST_PACKAGES.small, PK_TEST_PACKAGES.unsigned);
+    await p.setPolkitRule('');
+  }
+});
