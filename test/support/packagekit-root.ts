@@ -6,7 +6,7 @@
  * polkit are never touched.
  *
  *   const pk = await startPackageKitRoot();           // needs root; skip with packageKitRootUnavailable()
- *   await pk.setPolkitRule(allowUser('terok-ci'));     // in effect when it resolves
+ *   await pk.setPolkitRule(allowPackageKitFor('terok-ci')); // in effect when it resolves
  *   …client with env DBUS_SYSTEM_BUS_ADDRESS=pk.busAddress installs PK_TEST_PACKAGES.small…
  *   assert.ok(await pk.isInstalled(PK_TEST_PACKAGES.small));
  *   await pk.remove(PK_TEST_PACKAGES.small); await pk.stop();
@@ -14,13 +14,15 @@
  * The root: `debootstrap --variant=minbase bookworm` + packagekit,
  * packagekit-tools (pkcon), polkitd, dbus (apt pulls systemd as polkitd's
  * logind dependency; it never runs), a policy-rc.d that forbids service
- * starts, and a local apt repository /srv/terok-repo (`[trusted=yes]`, the
- * ONLY apt source, so PackageKit never goes to the network) with the tiny
- * packages of PK_TEST_PACKAGES, built on the host with dpkg-deb. The built
- * root is cached as a tarball in TEROK_TEST_PK_CACHE (default
- * /var/tmp/packagekit-root-cache), named by a hash of the recipe below; the
- * first start builds it (≈40 s with a near mirror), later starts unpack it
- * (a few seconds). A lock lets parallel test files share one build.
+ * starts, and two local flat apt repositories, the ONLY apt sources (so
+ * PackageKit never goes to the network): /srv/terok-repo (`[trusted=yes]`)
+ * and /srv/terok-repo-unsigned (`[allow-insecure=yes]`), holding the tiny
+ * packages of PK_TEST_PACKAGES, built on the host with dpkg-deb (Packages
+ * and Release written here). The built root is cached as a tarball in
+ * TEROK_TEST_PK_CACHE (default /var/tmp/packagekit-root-cache; not the temp
+ * dir, which a suite may point elsewhere), named by a hash of the recipe
+ * below; the first start builds it (45–85 s from deb.debian.org), later
+ * starts unpack it (1–5 s). A lock lets parallel test files share one build.
  *
  * Running: a private mount namespace (`unshare --mount --propagation
  * private`) holds the root's mounts — the host's /proc bound (same PID
@@ -49,8 +51,10 @@
  *     A not-authorized test must run its client as a non-root user.
  * (b) An unprivileged host user (terok-ci, uid 1001) can connect (the
  *     socket is world-connectable; the bus policy allows anyone to call
- *     PackageKit) and call it: read properties, Resolve, CreateTransaction,
- *     InstallPackages. Polkit then decides: subject.user is "terok-ci",
+ *     PackageKit) and call it: tested from the host with dbus-send as
+ *     terok-ci (property Get, CreateTransaction); the whole Resolve +
+ *     InstallPackages flow as terok-ci with pkcon run inside the root (same
+ *     bus, same pid namespace). Polkit then decides: subject.user is "terok-ci",
  *     subject.local and subject.active are false (no logind session), so the
  *     default (auth_admin, no agent) gives ErrorCode not-authorized; a rule
  *     returning YES for subject.user == "terok-ci" lets the install run.
@@ -86,9 +90,9 @@
  *     with supports-plural-signals=true ONE `Packages a(uss)` signal, else a
  *     `Package(u info, s id, s summary)` per package; info 2 available,
  *     1 installed. The id is "name;version;arch;data" and data is the repo
- *     ("terok_test-local-" here, "terok_test_unsigned-local-" for the unsigned repo; "+manual:…"/"+auto:…" while installing,
- *     "manual:…"/"installed:…" once installed) — take ids from Resolve, never
- *     build them. A name in no repository: no package signal, Finished(1 success).
+ *     ("terok_test-local-" here, "terok_test_unsigned-local-" for the
+ *     unsigned repo; "+manual:…"/"+auto:…" while installing, "manual:…"/
+ *     "auto:…" once installed) — take ids from Resolve, never build them. A name in no repository: no package signal, Finished(1 success).
  *     InstallPackages(t flags, as ids) returns at once (before polkit
  *     answers); then PropertiesChanged on org.freedesktop.PackageKit.Transaction
  *     (Role 11 install-packages, TransactionFlags 2, Status 31 waiting-for-auth,
@@ -150,10 +154,13 @@ const LOCAL_DEBS: Record<string, LocalDeb> = {
 /** The root's only apt sources: [trusted=yes] counts as signed; [allow-insecure=yes] takes the repo but not its trust. */
 const SOURCES = 'deb [trusted=yes] file:/srv/terok-repo ./\ndeb [allow-insecure=yes] file:/srv/terok-repo-unsigned ./\n';
 
+/** Where debootstrap and apt fetch the root's packages (TEROK_TEST_PK_MIRROR; the same suite anywhere, so not part of the cache key). */
+const MIRROR = process.env.TEROK_TEST_PK_MIRROR || 'http://deb.debian.org/debian';
+
+/** Everything the cached root is made from: its hash names the tarball. */
 const RECIPE = {
   revision: 4,
   suite: 'bookworm',
-  mirror: process.env.TEROK_TEST_PK_MIRROR ?? 'http://deb.debian.org/debian',
   packages: ['packagekit', 'packagekit-tools', 'polkitd', 'dbus'],
   localDebs: LOCAL_DEBS,
   sources: SOURCES,
@@ -161,7 +168,7 @@ const RECIPE = {
 
 const ROOT_PATH = '/usr/sbin:/usr/bin:/sbin:/bin';
 const BUILD_TIMEOUT_MS = 20 * 60_000;
-const LOG_LINES_KEPT = 5000;
+const LOG_LINES_KEPT = 20_000;
 
 export function packageKitCacheDir(): string {
   return process.env.TEROK_TEST_PK_CACHE || '/var/tmp/packagekit-root-cache';
@@ -301,13 +308,17 @@ ${control.split('\n').filter((l) => l.startsWith('Description') || l.startsWith(
 
 async function buildRoot(tarball: string, log: (line: string) => void): Promise<void> {
   mkdirSync(path.dirname(tarball), { recursive: true, mode: 0o755 });
+  // A build killed half-way left its work dir (we hold the build lock: nobody else is building).
+  for (const old of readdirSync(path.dirname(tarball))) {
+    if (/^build-|\.tmp$/.test(old)) rmSync(path.join(path.dirname(tarball), old), { recursive: true, force: true });
+  }
   const work = mkdtempSync(path.join(path.dirname(tarball), 'build-'));
   const root = path.join(work, 'root');
   const onLine = (line: string) => log(line);
   try {
     const t0 = Date.now();
     // In a mount namespace of its own: debootstrap mounts /proc and /sys in the target.
-    await run('unshare', ['--mount', '--propagation', 'private', '--', 'debootstrap', '--variant=minbase', RECIPE.suite, root, RECIPE.mirror], BUILD_TIMEOUT_MS, { onLine });
+    await run('unshare', ['--mount', '--propagation', 'private', '--', 'debootstrap', '--variant=minbase', RECIPE.suite, root, MIRROR], BUILD_TIMEOUT_MS, { onLine });
     log(`packagekit-root: debootstrap took ${Date.now() - t0} ms`);
     writeFileSync(path.join(root, 'usr/sbin/policy-rc.d'), '#!/bin/sh\n# Terok tests: no service starts in this root\nexit 101\n', { mode: 0o755 });
     await inNewNamespace(root, ['apt-get', 'update', '-qq'], BUILD_TIMEOUT_MS, { onLine });
@@ -442,7 +453,7 @@ async function reapAbandonedRoots(): Promise<void> {
     if (!name.startsWith('terok-pkroot-')) continue;
     const dir = path.join(tmp, name);
     let owner: string;
-    try { owner = readFileSync(path.join(dir, OWNER_FILE), 'utf8'); } catch { continue; } // still unpacking, or not ours
+    try { owner = readFileSync(path.join(dir, OWNER_FILE), 'utf8'); } catch { continue; } // just created, or not ours
     const pid = Number(owner.split(' ')[0]);
     if (pid > 0 && pidAlive(pid) && `${pid} ${processStartTime(pid) ?? '-'}` === owner) continue;
     await killRootedIn(dir);
@@ -462,9 +473,13 @@ export async function startPackageKitRoot(opts: StartOptions = {}): Promise<Pack
   if (unavailable) throw new Error(unavailable);
   const logLines: string[] = [];
   const rulesLoaded = new Set<string>();
+  const checks: { action: string; user: string }[] = [];
   const log = (line: string) => {
     const marker = /terok-test-rules-loaded \S+/.exec(line);
     if (marker) rulesLoaded.add(marker[0]);
+    // Kept apart from the (trimmed) log, so indexes into it stay valid.
+    const check = /^terok-polkit-check (\S+) (\S+)$/.exec(line);
+    if (check) checks.push({ action: check[1] ?? '', user: check[2] ?? '' });
     logLines.push(line);
     if (logLines.length > LOG_LINES_KEPT) logLines.splice(0, logLines.length - LOG_LINES_KEPT);
   };
@@ -506,11 +521,12 @@ export async function startPackageKitRoot(opts: StartOptions = {}): Promise<Pack
   };
 
   try {
+    // First, so a root abandoned even while unpacking is recognised and reaped.
+    writeFileSync(path.join(dir, OWNER_FILE), ownerMark());
     const t1 = Date.now();
     await run('tar', ['--numeric-owner', '-xpf', tarball, '-C', dir], 300_000);
     timings.unpackMs = Date.now() - t1;
     chmodSync(dir, 0o755);
-    writeFileSync(path.join(dir, OWNER_FILE), ownerMark());
     writeFileSync(path.join(dir, RULES_FILE), CHECK_LOGGER);
     mirrorHostUsers(dir);
 
@@ -562,16 +578,24 @@ export async function startPackageKitRoot(opts: StartOptions = {}): Promise<Pack
     run: inRoot,
     async setPolkitRule(js) {
       // A top-level polkit.log runs when polkitd (re)loads the file: that line says the rule is in effect.
-      const marker = `terok-test-rules-loaded ${process.pid}-${++ruleSerial}-${randomBytes(4).toString('hex')}`;
-      atomicWriteFile(path.join(dir, RULES_FILE), `${CHECK_LOGGER}${js}\npolkit.log(${JSON.stringify(marker)});\n`, { mode: 0o644 });
-      const deadline = Date.now() + 10_000;
-      while (!rulesLoaded.has(marker)) {
-        if (Date.now() > deadline) throw new Error(`polkitd did not load the test rule within 10 s\n${daemonLog()}`);
-        await sleep(20);
+      // polkitd reloads on its directory monitor's events; should one be missed, the file is written again.
+      const markers: string[] = [];
+      const deadline = Date.now() + 30_000;
+      while (Date.now() < deadline) {
+        const marker = `terok-test-rules-loaded ${process.pid}-${++ruleSerial}-${randomBytes(4).toString('hex')}`;
+        markers.push(marker);
+        atomicWriteFile(path.join(dir, RULES_FILE), `${CHECK_LOGGER}${js}\npolkit.log(${JSON.stringify(marker)});\n`, { mode: 0o644 });
+        const rewriteAt = Math.min(deadline, Date.now() + 3_000);
+        while (Date.now() < rewriteAt) {
+          if (markers.some((m) => rulesLoaded.has(m))) return;
+          await sleep(20);
+        }
+        if (markers.length > 1) log(`packagekit-root: polkitd has not reloaded ${RULES_FILE} yet, writing it again`);
       }
+      throw new Error(`polkitd did not load the test rule within 30 s\n${daemonLog()}`);
     },
     isInstalled,
-    polkitChecks: () => [...daemonLog().matchAll(/^terok-polkit-check (\S+) (\S+)$/gm)].map((m) => ({ action: m[1] ?? '', user: m[2] ?? '' })),
+    polkitChecks: () => checks.map((c) => ({ ...c })),
     async remove(...pkgs) {
       // Also what a failed install left half-configured.
       const known = [];
