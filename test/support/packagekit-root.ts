@@ -592,7 +592,7 @@ export async function startPackageKitRoot(opts: StartOptions = {}): Promise<Pack
         }
         if (markers.length > 1) log(`packagekit-root: polkitd has not reloaded ${RULES_FILE} yet, writing it again`);
       }
-      throw new Error(`polkitd did not load the test rule within 30 s\n${daemonLog()}`);
+      throw new Error(`polkitd did not load the test rule within 30 s\n${logLines.slice(-300).join('\n')}`);
     },
     isInstalled,
     polkitChecks: () => checks.map((c) => ({ ...c })),

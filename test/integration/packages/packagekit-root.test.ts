@@ -49,6 +49,9 @@ const dbusSend = (args: string[], opts: { user?: string } = {}) => {
 const getVersionMajor = ['--dest=org.freedesktop.PackageKit', '/org/freedesktop/PackageKit', 'org.freedesktop.DBus.Properties.Get',
   'string:org.freedesktop.PackageKit', 'string:VersionMajor'];
 
+/** The daemons' last lines, for a failure message. */
+const logTail = () => root().daemonLog().split('\n').slice(-150).join('\n');
+
 const pkcon = (args: string[], user?: string) =>
   root().run(['pkcon', '--plain', '--noninteractive', ...args], { timeoutMs: 120_000, allowNonZero: true, user });
 
@@ -101,19 +104,19 @@ test('polkit decides for a non-root caller; uid 0 is authorized even against a d
     // No rule of ours: the default (auth_admin, no agent, no session) refuses.
     await p.setPolkitRule('');
     const refused = await pkcon(['install', PK_TEST_PACKAGES.small], CI_USER);
-    assert.notEqual(refused.exitCode, 0);
-    assert.match(refused.stdout + refused.stderr, /Failed to obtain authentication|not authorized/i);
+    assert.notEqual(refused.exitCode, 0, `${refused.stdout}\n${logTail()}`);
+    assert.match(refused.stdout + refused.stderr, /Failed to obtain authentication|not authorized/i, logTail());
     assert.equal(await p.isInstalled(PK_TEST_PACKAGES.small), false);
 
     await p.setPolkitRule(allowPackageKitFor(CI_USER));
     const allowed = await pkcon(['install', PK_TEST_PACKAGES.small], CI_USER);
-    assert.equal(allowed.exitCode, 0, `${allowed.stdout}\n${allowed.stderr}`);
+    assert.equal(allowed.exitCode, 0, `${allowed.stdout}\n${allowed.stderr}\n${logTail()}`);
     assert.equal(await p.isInstalled(PK_TEST_PACKAGES.small), true);
     await p.remove(PK_TEST_PACKAGES.small);
 
     await p.setPolkitRule(DENY_PACKAGEKIT);
     const denied = await pkcon(['install', PK_TEST_PACKAGES.small], CI_USER);
-    assert.notEqual(denied.exitCode, 0);
+    assert.notEqual(denied.exitCode, 0, `${denied.stdout}\n${logTail()}`);
     const asRoot = await pkcon(['install', PK_TEST_PACKAGES.small]);
     assert.equal(asRoot.exitCode, 0, `root is always authorized by polkitd: ${asRoot.stdout}\n${asRoot.stderr}`);
     assert.equal(await p.isInstalled(PK_TEST_PACKAGES.small), true);
@@ -146,10 +149,10 @@ test('polkitd identifies a process of the host (same pid namespace, /proc bound)
     const pkcheck = () => p.run(['pkcheck', '--action-id', 'org.freedesktop.packagekit.package-install', '--process', String(pid)], { allowNonZero: true, timeoutMs: 30_000 });
     await p.setPolkitRule('');
     const refused = await pkcheck();
-    assert.notEqual(refused.exitCode, 0, 'no rule: a sessionless user needs auth_admin');
+    assert.notEqual(refused.exitCode, 0, `no rule: a sessionless user needs auth_admin\n${logTail()}`);
     await p.setPolkitRule(allowPackageKitFor(CI_USER));
     const allowed = await pkcheck();
-    assert.equal(allowed.exitCode, 0, `the rule names ${CI_USER}, so polkitd found the host process's uid: ${allowed.stderr}\n${p.daemonLog().slice(-2000)}`);
+    assert.equal(allowed.exitCode, 0, `the rule names ${CI_USER}, so polkitd found the host process's uid: ${allowed.stderr}\n${logTail()}`);
   } finally {
     stop.abort();
     await sleeper;
@@ -181,13 +184,13 @@ test('InstallPackages asks polkit for package-install with ONLY_TRUSTED; an unsi
     await p.setPolkitRule(allowPackageKitFor(CI_USER));
     let before = p.polkitChecks().length;
     const trusted = await pkcon(['install', PK_TEST_PACKAGES.small], CI_USER); // pkcon sends ONLY_TRUSTED
-    assert.equal(trusted.exitCode, 0, trusted.stdout);
+    assert.equal(trusted.exitCode, 0, `${trusted.stdout}\n${logTail()}`);
     assert.deepEqual(checksSince(before), [`org.freedesktop.packagekit.package-install ${CI_USER}`]);
 
     // pkcon tries ONLY_TRUSTED first, and on refusal again without it (no --allow-untrusted needed).
     before = p.polkitChecks().length;
     const unsigned = await pkcon(['install', PK_TEST_PACKAGES.unsigned], CI_USER);
-    assert.equal(unsigned.exitCode, 0, `${unsigned.stdout}\n${unsigned.stderr}`);
+    assert.equal(unsigned.exitCode, 0, `${unsigned.stdout}\n${unsigned.stderr}\n${logTail()}`);
     assert.equal(await p.isInstalled(PK_TEST_PACKAGES.unsigned), true);
     assert.deepEqual(checksSince(before), [
       `org.freedesktop.packagekit.package-install ${CI_USER}`,
