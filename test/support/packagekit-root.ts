@@ -6,7 +6,7 @@
  * polkit are never touched.
  *
  *   const pk = await startPackageKitRoot();           // needs root; skip with packageKitRootUnavailable()
- *   await pk.setPolkitRule(allowUser('terok-ci'));     // in effect when it resolves
+ *   await pk.setPolkitRule(allowPackageKitFor('terok-ci')); // in effect when it resolves
  *   …client with env DBUS_SYSTEM_BUS_ADDRESS=pk.busAddress installs PK_TEST_PACKAGES.small…
  *   assert.ok(await pk.isInstalled(PK_TEST_PACKAGES.small));
  *   await pk.remove(PK_TEST_PACKAGES.small); await pk.stop();
@@ -14,13 +14,15 @@
  * The root: `debootstrap --variant=minbase bookworm` + packagekit,
  * packagekit-tools (pkcon), polkitd, dbus (apt pulls systemd as polkitd's
  * logind dependency; it never runs), a policy-rc.d that forbids service
- * starts, and a local apt repository /srv/terok-repo (`[trusted=yes]`, the
- * ONLY apt source, so PackageKit never goes to the network) with the tiny
- * packages of PK_TEST_PACKAGES, built on the host with dpkg-deb. The built
- * root is cached as a tarball in TEROK_TEST_PK_CACHE (default
- * /var/tmp/packagekit-root-cache), named by a hash of the recipe below; the
- * first start builds it (≈40 s with a near mirror), later starts unpack it
- * (a few seconds). A lock lets parallel test files share one build.
+ * starts, and two local flat apt repositories, the ONLY apt sources (so
+ * PackageKit never goes to the network): /srv/terok-repo (`[trusted=yes]`)
+ * and /srv/terok-repo-unsigned (`[allow-insecure=yes]`), holding the tiny
+ * packages of PK_TEST_PACKAGES, built on the host with dpkg-deb (Packages
+ * and Release written here). The built root is cached as a tarball in
+ * TEROK_TEST_PK_CACHE (default /var/tmp/packagekit-root-cache; not the temp
+ * dir, which a suite may point elsewhere), named by a hash of the recipe
+ * below; the first start builds it (45–85 s from deb.debian.org), later
+ * starts unpack it (1–5 s). A lock lets parallel test files share one build.
  *
  * Running: a private mount namespace (`unshare --mount --propagation
  * private`) holds the root's mounts — the host's /proc bound (same PID
@@ -36,7 +38,10 @@
  * users with uid ≥ 1000 are copied into the root's passwd/group, so polkitd
  * can name a host caller (subject.user). stop() kills the holder's process
  * group and everything else in its mount namespace, then removes the
- * directory; the mounts never existed outside that namespace.
+ * directory; the mounts never existed outside that namespace. A test
+ * process killed with SIGKILL cannot do that (its daemons outlive it): the
+ * next start reaps such roots (owner recorded in <dir>/.terok-pkroot-owner
+ * is gone → kill what runs chrooted there, remove the directory).
  *
  * Findings (verified with this fixture, PackageKit 1.2.6, polkit 122, dbus 1.14):
  * (a) uid 0 is ALWAYS authorized: PackageKit does ask polkit (it logs
@@ -46,14 +51,21 @@
  *     A not-authorized test must run its client as a non-root user.
  * (b) An unprivileged host user (terok-ci, uid 1001) can connect (the
  *     socket is world-connectable; the bus policy allows anyone to call
- *     PackageKit) and call it: read properties, Resolve, CreateTransaction,
- *     InstallPackages. Polkit then decides: subject.user is "terok-ci",
+ *     PackageKit) and call it: tested from the host with dbus-send as
+ *     terok-ci (property Get, CreateTransaction); the whole Resolve +
+ *     InstallPackages flow as terok-ci with pkcon run inside the root (same
+ *     bus, same pid namespace). Polkit then decides: subject.user is "terok-ci",
  *     subject.local and subject.active are false (no logind session), so the
  *     default (auth_admin, no agent) gives ErrorCode not-authorized; a rule
  *     returning YES for subject.user == "terok-ci" lets the install run.
  *     Run the client as that user: `runuser -u terok-ci -- env
  *     DBUS_SYSTEM_BUS_ADDRESS=<busAddress> …` (the root dir is 0755, the
  *     socket 0777), or inside the root: run(argv, { user: 'terok-ci' }).
+ *     polkitd identifies a HOST process: `pkcheck --process <host pid>` in
+ *     the root finds its uid (test: "polkitd identifies a process of the
+ *     host"). PackageKit hands polkit a system-bus-name subject, so the
+ *     client must stay connected until Finished (one connection from
+ *     CreateTransaction on; a one-shot dbus-send cannot install).
  * (c) InstallPackages checks ONE action: with transaction flag ONLY_TRUSTED
  *     (bit 1, value 2; what pkcon sends) org.freedesktop.packagekit.package-install,
  *     without it org.freedesktop.packagekit.package-install-untrusted
@@ -61,8 +73,46 @@
  *     SIMULATE (bit 2, value 4) and ONLY_DOWNLOAD (bit 3, value 8) check
  *     nothing. RemovePackages: package-remove. Resolve needs no
  *     authorization. The local `[trusted=yes]` repo counts as trusted, so
- *     ONLY_TRUSTED installs from it succeed.
- * (d) TODO
+ *     ONLY_TRUSTED installs from it succeed. PK_TEST_PACKAGES.unsigned sits
+ *     in an `[allow-insecure=yes]` repo: InstallPackages(ONLY_TRUSTED) on it
+ *     ends ErrorCode 50 cannot-install-repo-unsigned ("The following
+ *     packages cannot be authenticated: …") + Finished(8 need-untrusted),
+ *     no polkit prompt beyond package-install; pkcon then retries with
+ *     flags 0, which polkit checks as package-install-untrusted (test:
+ *     "InstallPackages asks polkit…"; pk.polkitChecks() lists the checks).
+ * (d) Seen with dbus-monitor on the private bus (pkcon's calls, as terok-ci
+ *     with an allow rule; values are PackageKit's enums):
+ *     CreateTransaction() → object path like /2_eeeddaeb; SetHints(as) (pkcon:
+ *     locale=…, interactive=false, supports-plural-signals=true, …);
+ *     Resolve(t filter, as names): filter is a bitfield of 1<<PkFilterEnum
+ *     (installed 2, not-installed 3, newest 16, arch 18, not-source 21;
+ *     pkcon sends 2424840 = not-installed|newest|arch|not-source). Result:
+ *     with supports-plural-signals=true ONE `Packages a(uss)` signal, else a
+ *     `Package(u info, s id, s summary)` per package; info 2 available,
+ *     1 installed. The id is "name;version;arch;data" and data is the repo
+ *     ("terok_test-local-" here, "terok_test_unsigned-local-" for the
+ *     unsigned repo; "+manual:…"/"+auto:…" while installing, "manual:…"/
+ *     "auto:…" once installed) — take ids from Resolve, never build them. A name in no repository: no package signal, Finished(1 success).
+ *     InstallPackages(t flags, as ids) returns at once (before polkit
+ *     answers); then PropertiesChanged on org.freedesktop.PackageKit.Transaction
+ *     (Role 11 install-packages, TransactionFlags 2, Status 31 waiting-for-auth,
+ *     1 wait, 2 setup, 27 loading-cache, 4 query, 3 running, 8 download,
+ *     9 install, 18 finished; Percentage 0…100, 101 = unknown; AllowCancel;
+ *     ElapsedTime/RemainingTime/Speed/DownloadSizeRemaining ride along),
+ *     `Package(u info, s id, s summary)` per package and step (info
+ *     10 downloading, 21 preparing, 22 decompressing, 12 installing,
+ *     18 finished), `ItemProgress(s id, u status, u percent)` (status 8
+ *     download, 2 setup, 9 install; percent 0/25/50/75), for the dependency
+ *     package and the asked one both, then `Finished(u exit, u runtime ms)`
+ *     with exit 1 success, 2 failed (3 cancelled). Failures come as
+ *     `ErrorCode(u code, s details)` right before Finished(2): 48
+ *     not-authorized ("Failed to obtain authentication."), 58
+ *     package-failed-to-install (a failing postinst, with dpkg's message).
+ *     Also TransactionListChanged(as) and UpdatesChanged() on
+ *     /org/freedesktop/PackageKit. Gotcha: without a devpts in the root
+ *     (apt runs dpkg on a pty) the backend "installed" nothing yet sent
+ *     Finished(1): check the result (Resolve with filter installed or
+ *     dpkg) rather than trusting exit alone.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -70,6 +120,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { atomicWriteFile } from '../../main/core/host/fs.ts';
+import { pidAlive, processStartTime } from '../../main/core/host/lock.ts';
 import { CommandError, runCommand, type RunOptions, type RunResult } from '../../main/core/host/process.ts';
 import { findOnPath } from '../../main/core/host/which.ts';
 import { acquireTestLock } from './exclusive.ts';
@@ -81,30 +132,43 @@ export const PK_TEST_PACKAGES = {
   /** Depends on `dependency`: an install of it shows two packages in progress. */
   withDependency: 'terok-pk-probe-dep',
   dependency: 'terok-pk-probe-lib',
+  /** Its postinst fails: dpkg leaves it half-configured and PackageKit reports an error. remove() cleans it up. */
+  failing: 'terok-pk-probe-broken',
+  /** In a second, unsigned repo (`[allow-insecure=yes]`): apt calls it untrusted, so an ONLY_TRUSTED install is refused. */
+  unsigned: 'terok-pk-probe-unsigned',
   /** In no repository: Resolve finds nothing. */
   missing: 'terok-pk-probe-absent',
 } as const;
 
 export const PK_TEST_VERSION = '1.0';
 
-/** The local packages: name → Depends. */
-const LOCAL_DEBS: Record<string, string | undefined> = {
-  [PK_TEST_PACKAGES.small]: undefined,
-  [PK_TEST_PACKAGES.dependency]: undefined,
-  [PK_TEST_PACKAGES.withDependency]: PK_TEST_PACKAGES.dependency,
+interface LocalDeb { depends?: string; postinst?: string; unsigned?: boolean }
+const LOCAL_DEBS: Record<string, LocalDeb> = {
+  [PK_TEST_PACKAGES.small]: {},
+  [PK_TEST_PACKAGES.dependency]: {},
+  [PK_TEST_PACKAGES.withDependency]: { depends: PK_TEST_PACKAGES.dependency },
+  [PK_TEST_PACKAGES.failing]: { postinst: '#!/bin/sh\necho "terok-pk-probe-broken: failing on purpose" >&2\nexit 1\n' },
+  [PK_TEST_PACKAGES.unsigned]: { unsigned: true },
 };
 
+/** The root's only apt sources: [trusted=yes] counts as signed; [allow-insecure=yes] takes the repo but not its trust. */
+const SOURCES = 'deb [trusted=yes] file:/srv/terok-repo ./\ndeb [allow-insecure=yes] file:/srv/terok-repo-unsigned ./\n';
+
+/** Where debootstrap and apt fetch the root's packages (TEROK_TEST_PK_MIRROR; the same suite anywhere, so not part of the cache key). */
+const MIRROR = process.env.TEROK_TEST_PK_MIRROR || 'http://deb.debian.org/debian';
+
+/** Everything the cached root is made from: its hash names the tarball. */
 const RECIPE = {
-  revision: 1,
+  revision: 4,
   suite: 'bookworm',
-  mirror: process.env.TEROK_TEST_PK_MIRROR ?? 'http://deb.debian.org/debian',
   packages: ['packagekit', 'packagekit-tools', 'polkitd', 'dbus'],
   localDebs: LOCAL_DEBS,
+  sources: SOURCES,
 };
 
 const ROOT_PATH = '/usr/sbin:/usr/bin:/sbin:/bin';
 const BUILD_TIMEOUT_MS = 20 * 60_000;
-const LOG_LINES_KEPT = 5000;
+const LOG_LINES_KEPT = 20_000;
 
 export function packageKitCacheDir(): string {
   return process.env.TEROK_TEST_PK_CACHE || '/var/tmp/packagekit-root-cache';
@@ -138,6 +202,14 @@ export interface PackageKitRoot {
   clientEnv(extra?: NodeJS.ProcessEnv): NodeJS.ProcessEnv;
   /** Write /etc/polkit-1/rules.d/50-terok-test.rules in the root; resolves once polkitd has loaded it. '' = no test rule. */
   setPolkitRule(js: string): Promise<void>;
+  /**
+   * Every action polkitd ran the rules for, oldest first (a logging rule
+   * always goes first). Non-root callers only: uid 0 is authorized before
+   * any rule runs. After a refusal polkitd also checks the actions that
+   * imply the asked one (package-install-untrusted, -remove, -downgrade…).
+   */
+  polkitChecks(): { action: string; user: string }[];
+  /** dpkg-query inside the root: fully installed (a failed postinst leaves "half-configured", which is false here). */
   isInstalled(pkg: string): Promise<boolean>;
   /** apt-get purge inside the root (test cleanup); names not installed are fine. */
   remove(...pkgs: string[]): Promise<void>;
@@ -147,6 +219,8 @@ export interface PackageKitRoot {
   stop(): Promise<void>;
   /** dbus-daemon/polkitd/packagekitd output so far (stderr and stdout), for failure messages. */
   daemonLog(): string;
+  /** How long this start took: building the cache (0 when it was there), unpacking it, starting the daemons. */
+  timings: { buildMs: number; unpackMs: number; daemonsMs: number };
 }
 
 export interface StartOptions {
@@ -157,6 +231,10 @@ export interface StartOptions {
   /** Hard limit on the daemons' lifetime (default 30 min). */
   lifetimeMs?: number;
 }
+
+/** Runs before the test's rule and returns nothing, so the next rule decides. */
+const CHECK_LOGGER = 'polkit.addRule(function (action, subject) { polkit.log("terok-polkit-check " + action.id + " " + subject.user); });\n';
+const RULES_FILE = 'etc/polkit-1/rules.d/50-terok-test.rules';
 
 /** Allow every PackageKit action for one user (a rule for setPolkitRule). */
 export function allowPackageKitFor(user: string): string {
@@ -191,7 +269,7 @@ function inNewNamespace(root: string, argv: readonly string[], timeoutMs: number
 }
 
 /** A .deb with one file, built by dpkg-deb on the host. */
-async function buildDeb(work: string, name: string, depends: string | undefined, outDir: string): Promise<string> {
+async function buildDeb(work: string, name: string, { depends, postinst }: LocalDeb, outDir: string): Promise<string> {
   const tree = path.join(work, name);
   mkdirSync(path.join(tree, 'DEBIAN'), { recursive: true });
   mkdirSync(path.join(tree, 'usr/share', name), { recursive: true });
@@ -202,13 +280,14 @@ async function buildDeb(work: string, name: string, depends: string | undefined,
     `Description: ${name} (Terok Setup test package)`, ' One small file, installed by the PackageKit tests.', '',
   ].join('\n');
   writeFileSync(path.join(tree, 'DEBIAN/control'), control);
+  if (postinst) writeFileSync(path.join(tree, 'DEBIAN/postinst'), postinst, { mode: 0o755 });
   const deb = path.join(outDir, `${name}_${PK_TEST_VERSION}_all.deb`);
   await run('dpkg-deb', ['--root-owner-group', '-Zgzip', '--build', tree, deb], 60_000);
   return deb;
 }
 
 /** Packages + Release of a flat repository, written here (no dpkg-dev needed). */
-function writeRepoIndex(repo: string, debs: { deb: string; control: string }[]): void {
+function writeRepoIndex(repo: string, debs: { deb: string; control: string }[], origin: string): void {
   const stanzas = debs.map(({ deb, control }) => {
     const bytes = readFileSync(deb);
     const hash = (alg: string) => createHash(alg).update(bytes).digest('hex');
@@ -223,39 +302,51 @@ ${control.split('\n').filter((l) => l.startsWith('Description') || l.startsWith(
   const packages = stanzas.join('\n');
   writeFileSync(path.join(repo, 'Packages'), packages);
   const size = Buffer.byteLength(packages);
-  writeFileSync(path.join(repo, 'Release'), `Origin: terok-test\nLabel: terok-test\nSuite: local\nCodename: local\nDate: ${new Date().toUTCString()}\nArchitectures: all amd64 arm64\n` +
+  writeFileSync(path.join(repo, 'Release'), `Origin: ${origin}\nLabel: ${origin}\nSuite: local\nCodename: local\nDate: ${new Date().toUTCString()}\nArchitectures: all amd64 arm64\n` +
     `MD5Sum:\n ${createHash('md5').update(packages).digest('hex')} ${size} Packages\nSHA256:\n ${createHash('sha256').update(packages).digest('hex')} ${size} Packages\n`);
 }
 
 async function buildRoot(tarball: string, log: (line: string) => void): Promise<void> {
   mkdirSync(path.dirname(tarball), { recursive: true, mode: 0o755 });
+  // A build killed half-way left its work dir (we hold the build lock: nobody else is building).
+  for (const old of readdirSync(path.dirname(tarball))) {
+    if (/^build-|\.tmp$/.test(old)) rmSync(path.join(path.dirname(tarball), old), { recursive: true, force: true });
+  }
   const work = mkdtempSync(path.join(path.dirname(tarball), 'build-'));
   const root = path.join(work, 'root');
   const onLine = (line: string) => log(line);
   try {
     const t0 = Date.now();
     // In a mount namespace of its own: debootstrap mounts /proc and /sys in the target.
-    await run('unshare', ['--mount', '--propagation', 'private', '--', 'debootstrap', '--variant=minbase', RECIPE.suite, root, RECIPE.mirror], BUILD_TIMEOUT_MS, { onLine });
+    await run('unshare', ['--mount', '--propagation', 'private', '--', 'debootstrap', '--variant=minbase', RECIPE.suite, root, MIRROR], BUILD_TIMEOUT_MS, { onLine });
     log(`packagekit-root: debootstrap took ${Date.now() - t0} ms`);
     writeFileSync(path.join(root, 'usr/sbin/policy-rc.d'), '#!/bin/sh\n# Terok tests: no service starts in this root\nexit 101\n', { mode: 0o755 });
     await inNewNamespace(root, ['apt-get', 'update', '-qq'], BUILD_TIMEOUT_MS, { onLine });
     await inNewNamespace(root, ['apt-get', 'install', '-y', '-qq', '--no-install-recommends', ...RECIPE.packages], BUILD_TIMEOUT_MS, { onLine });
     // No logind here: PackageKit's inhibitor call should fail at once, not through a doomed activation.
     rmSync(path.join(root, 'usr/share/dbus-1/system-services/org.freedesktop.login1.service'), { force: true });
-
-    const repo = path.join(root, 'srv/terok-repo');
-    mkdirSync(repo, { recursive: true });
-    const debWork = path.join(work, 'debs');
-    const debs = [];
-    for (const [name, depends] of Object.entries(LOCAL_DEBS)) {
-      const deb = await buildDeb(debWork, name, depends, repo);
-      debs.push({ deb, control: readFileSync(path.join(debWork, name, 'DEBIAN/control'), 'utf8') });
+    // A third less to unpack at every start.
+    for (const d of ['usr/share/locale', 'usr/share/doc', 'usr/share/man', 'usr/share/info']) {
+      rmSync(path.join(root, d), { recursive: true, force: true });
+      mkdirSync(path.join(root, d));
     }
-    writeRepoIndex(repo, debs);
-    // The local repo is the only source from now on.
+
+    const debWork = path.join(work, 'debs');
+    for (const unsigned of [false, true]) {
+      const repo = path.join(root, unsigned ? 'srv/terok-repo-unsigned' : 'srv/terok-repo');
+      mkdirSync(repo, { recursive: true });
+      const debs = [];
+      for (const [name, spec] of Object.entries(LOCAL_DEBS)) {
+        if (Boolean(spec.unsigned) !== unsigned) continue;
+        const deb = await buildDeb(debWork, name, spec, repo);
+        debs.push({ deb, control: readFileSync(path.join(debWork, name, 'DEBIAN/control'), 'utf8') });
+      }
+      writeRepoIndex(repo, debs, unsigned ? 'terok-test-unsigned' : 'terok-test');
+    }
+    // The local repos are the only sources from now on.
     rmSync(path.join(root, 'etc/apt/sources.list.d'), { recursive: true, force: true });
     mkdirSync(path.join(root, 'etc/apt/sources.list.d'));
-    writeFileSync(path.join(root, 'etc/apt/sources.list'), 'deb [trusted=yes] file:/srv/terok-repo ./\n');
+    writeFileSync(path.join(root, 'etc/apt/sources.list'), SOURCES);
     await inNewNamespace(root, ['apt-get', 'clean'], 60_000, { onLine });
     rmSync(path.join(root, 'var/lib/apt/lists'), { recursive: true, force: true });
     mkdirSync(path.join(root, 'var/lib/apt/lists/partial'), { recursive: true });
@@ -263,6 +354,10 @@ async function buildRoot(tarball: string, log: (line: string) => void): Promise<
     const tmp = `${tarball}.${process.pid}.tmp`;
     await run('tar', ['--numeric-owner', '-C', root, '-cf', tmp, '.'], 600_000);
     renameSync(tmp, tarball);
+    // Roots of earlier recipes are dead weight now.
+    for (const old of readdirSync(path.dirname(tarball))) {
+      if (/^bookworm-packagekit-[0-9a-f]+\.tar$/.test(old) && old !== path.basename(tarball)) rmSync(path.join(path.dirname(tarball), old), { force: true });
+    }
     log(`packagekit-root: root built and cached in ${Date.now() - t0} ms: ${tarball}`);
   } finally {
     rmSync(work, { recursive: true, force: true });
@@ -335,6 +430,37 @@ function pidsIn(ns: string): number[] {
   return out;
 }
 
+/** Kill everything whose root directory is `dir` (or below); resolves once none is left. */
+async function killRootedIn(dir: string): Promise<void> {
+  const rooted = () => readdirSync('/proc').filter((n) => /^\d+$/.test(n)).map(Number).filter((pid) => {
+    try { const r = readlinkSync(`/proc/${pid}/root`); return r === dir || r.startsWith(`${dir}/`); } catch { return false; }
+  });
+  const deadline = Date.now() + 10_000;
+  for (let left = rooted(); left.length; left = rooted()) {
+    for (const pid of left) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
+    if (Date.now() > deadline) throw new Error(`packagekit-root: processes ${left.join(' ')} in ${dir} survive SIGKILL`);
+    await sleep(20);
+  }
+}
+
+const OWNER_FILE = '.terok-pkroot-owner';
+const ownerMark = () => `${process.pid} ${processStartTime(process.pid) ?? '-'}`;
+
+/** Roots left by a test process that died without stop() (SIGKILL): their daemons still run. */
+async function reapAbandonedRoots(): Promise<void> {
+  const tmp = os.tmpdir();
+  for (const name of readdirSync(tmp)) {
+    if (!name.startsWith('terok-pkroot-')) continue;
+    const dir = path.join(tmp, name);
+    let owner: string;
+    try { owner = readFileSync(path.join(dir, OWNER_FILE), 'utf8'); } catch { continue; } // just created, or not ours
+    const pid = Number(owner.split(' ')[0]);
+    if (pid > 0 && pidAlive(pid) && `${pid} ${processStartTime(pid) ?? '-'}` === owner) continue;
+    await killRootedIn(dir);
+    if (!hostMountsUnder(dir).length) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 function hostMountsUnder(dir: string): string[] {
   const prefix = `${dir}/`;
   return readFileSync('/proc/self/mountinfo', 'utf8').split('\n')
@@ -347,13 +473,20 @@ export async function startPackageKitRoot(opts: StartOptions = {}): Promise<Pack
   if (unavailable) throw new Error(unavailable);
   const logLines: string[] = [];
   const rulesLoaded = new Set<string>();
+  const checks: { action: string; user: string }[] = [];
   const log = (line: string) => {
     const marker = /terok-test-rules-loaded \S+/.exec(line);
     if (marker) rulesLoaded.add(marker[0]);
+    // Kept apart from the (trimmed) log, so indexes into it stay valid.
+    const check = /^terok-polkit-check (\S+) (\S+)$/.exec(line);
+    if (check) checks.push({ action: check[1] ?? '', user: check[2] ?? '' });
     logLines.push(line);
     if (logLines.length > LOG_LINES_KEPT) logLines.splice(0, logLines.length - LOG_LINES_KEPT);
   };
+  await reapAbandonedRoots();
+  const t0 = Date.now();
   const tarball = await ensurePackageKitRootCache(log);
+  const timings = { buildMs: Date.now() - t0, unpackMs: 0, daemonsMs: 0 };
 
   const dir = mkdtempSync(path.join(os.tmpdir(), 'terok-pkroot-'));
   chmodSync(dir, 0o755);
@@ -381,14 +514,20 @@ export async function startPackageKitRoot(opts: StartOptions = {}): Promise<Pack
         await sleep(20);
       }
     }
+    await killRootedIn(dir);
     const mounts = hostMountsUnder(dir);
     if (mounts.length) throw new Error(`packagekit-root: mounts under ${dir} on the host (${mounts.join(', ')}); not removing it`);
     rmSync(dir, { recursive: true, force: true });
   };
 
   try {
+    // First, so a root abandoned even while unpacking is recognised and reaped.
+    writeFileSync(path.join(dir, OWNER_FILE), ownerMark());
+    const t1 = Date.now();
     await run('tar', ['--numeric-owner', '-xpf', tarball, '-C', dir], 300_000);
+    timings.unpackMs = Date.now() - t1;
     chmodSync(dir, 0o755);
+    writeFileSync(path.join(dir, RULES_FILE), CHECK_LOGGER);
     mirrorHostUsers(dir);
 
     const args = ['--mount', '--propagation', 'private', '--', 'sh', '-c', HOLDER, 'sh', dir, ...(opts.verbose === false ? [] : ['--verbose'])];
@@ -404,8 +543,10 @@ export async function startPackageKitRoot(opts: StartOptions = {}): Promise<Pack
       (err: unknown) => { holderExit = err instanceof CommandError && err.reason === 'cancelled' ? 'stopped' : String(err); },
     );
 
+    const t2 = Date.now();
     const ready = await waitForPackageKit(() => holderPid, () => holderExit, dir, opts.startTimeoutMs ?? 30_000);
     if (!ready.ok) throw new Error(`packagekit-root did not start: ${ready.why}\n${daemonLog()}`);
+    timings.daemonsMs = Date.now() - t2;
   } catch (err) {
     await stop().catch(() => {});
     throw err;
@@ -419,14 +560,17 @@ export async function startPackageKitRoot(opts: StartOptions = {}): Promise<Pack
       runOpts.timeoutMs ?? 120_000, runOpts);
   };
 
-  const isInstalled = async (pkg: string): Promise<boolean> => {
+  /** dpkg's state of `pkg` (installed, half-configured, config-files, …); '' when dpkg does not know it. */
+  const dpkgState = async (pkg: string): Promise<string> => {
     const r = await inRoot(['dpkg-query', '-W', '-f=${db:Status-Status}', pkg], { allowNonZero: true, timeoutMs: 30_000 });
-    return r.exitCode === 0 && r.stdout.trim() === 'installed';
+    return r.exitCode === 0 ? r.stdout.trim() : '';
   };
+  const isInstalled = async (pkg: string): Promise<boolean> => (await dpkgState(pkg)) === 'installed';
 
   let ruleSerial = 0;
   return {
     dir,
+    timings,
     busAddress,
     clientEnv: (extra = {}) => ({ ...process.env, DBUS_SYSTEM_BUS_ADDRESS: busAddress, ...extra }),
     daemonLog,
@@ -434,19 +578,29 @@ export async function startPackageKitRoot(opts: StartOptions = {}): Promise<Pack
     run: inRoot,
     async setPolkitRule(js) {
       // A top-level polkit.log runs when polkitd (re)loads the file: that line says the rule is in effect.
-      const marker = `terok-test-rules-loaded ${process.pid}-${++ruleSerial}-${randomBytes(4).toString('hex')}`;
-      atomicWriteFile(path.join(dir, 'etc/polkit-1/rules.d/50-terok-test.rules'), `${js}\npolkit.log(${JSON.stringify(marker)});\n`, { mode: 0o644 });
-      const deadline = Date.now() + 10_000;
-      while (!rulesLoaded.has(marker)) {
-        if (Date.now() > deadline) throw new Error(`polkitd did not load the test rule within 10 s\n${daemonLog()}`);
-        await sleep(20);
+      // polkitd reloads on its directory monitor's events; should one be missed, the file is written again.
+      const markers: string[] = [];
+      const deadline = Date.now() + 30_000;
+      while (Date.now() < deadline) {
+        const marker = `terok-test-rules-loaded ${process.pid}-${++ruleSerial}-${randomBytes(4).toString('hex')}`;
+        markers.push(marker);
+        atomicWriteFile(path.join(dir, RULES_FILE), `${CHECK_LOGGER}${js}\npolkit.log(${JSON.stringify(marker)});\n`, { mode: 0o644 });
+        const rewriteAt = Math.min(deadline, Date.now() + 3_000);
+        while (Date.now() < rewriteAt) {
+          if (markers.some((m) => rulesLoaded.has(m))) return;
+          await sleep(20);
+        }
+        if (markers.length > 1) log(`packagekit-root: polkitd has not reloaded ${RULES_FILE} yet, writing it again`);
       }
+      throw new Error(`polkitd did not load the test rule within 30 s\n${logLines.slice(-300).join('\n')}`);
     },
     isInstalled,
+    polkitChecks: () => checks.map((c) => ({ ...c })),
     async remove(...pkgs) {
-      const installed = [];
-      for (const p of pkgs) if (await isInstalled(p)) installed.push(p);
-      if (installed.length) await inRoot(['apt-get', 'purge', '-y', '-qq', ...installed], { timeoutMs: 120_000 });
+      // Also what a failed install left half-configured.
+      const known = [];
+      for (const p of pkgs) if (!['', 'not-installed'].includes(await dpkgState(p))) known.push(p);
+      if (known.length) await inRoot(['apt-get', 'purge', '-y', '-qq', ...known], { timeoutMs: 120_000 });
     },
   };
 }

@@ -6,7 +6,8 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, lstatSync, readFileSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { runCommand } from '../../../main/core/host/process.ts';
 import {
   allowPackageKitFor, DENY_PACKAGEKIT, packageKitRootUnavailable, PK_TEST_PACKAGES, startPackageKitRoot, type PackageKitRoot,
@@ -23,7 +24,8 @@ before(async () => {
   if (unavailable) return;
   const t0 = Date.now();
   pk = await startPackageKitRoot();
-  console.log(`# packagekit-root: started in ${Date.now() - t0} ms (cache build included when there was none) at ${pk.dir}`);
+  const { buildMs, unpackMs, daemonsMs } = pk.timings;
+  console.log(`# packagekit-root: started in ${Date.now() - t0} ms (cache build ${buildMs} ms, unpack ${unpackMs} ms, daemons ${daemonsMs} ms) at ${pk.dir}`);
 }, { timeout: 25 * 60_000 });
 
 after(async () => {
@@ -46,6 +48,9 @@ const dbusSend = (args: string[], opts: { user?: string } = {}) => {
 };
 const getVersionMajor = ['--dest=org.freedesktop.PackageKit', '/org/freedesktop/PackageKit', 'org.freedesktop.DBus.Properties.Get',
   'string:org.freedesktop.PackageKit', 'string:VersionMajor'];
+
+/** The daemons' last lines, for a failure message. */
+const logTail = () => root().daemonLog().split('\n').slice(-150).join('\n');
 
 const pkcon = (args: string[], user?: string) =>
   root().run(['pkcon', '--plain', '--noninteractive', ...args], { timeoutMs: 120_000, allowNonZero: true, user });
@@ -99,24 +104,100 @@ test('polkit decides for a non-root caller; uid 0 is authorized even against a d
     // No rule of ours: the default (auth_admin, no agent, no session) refuses.
     await p.setPolkitRule('');
     const refused = await pkcon(['install', PK_TEST_PACKAGES.small], CI_USER);
-    assert.notEqual(refused.exitCode, 0);
-    assert.match(refused.stdout + refused.stderr, /Failed to obtain authentication|not authorized/i);
+    assert.notEqual(refused.exitCode, 0, `${refused.stdout}\n${logTail()}`);
+    assert.match(refused.stdout + refused.stderr, /Failed to obtain authentication|not authorized/i, logTail());
     assert.equal(await p.isInstalled(PK_TEST_PACKAGES.small), false);
 
     await p.setPolkitRule(allowPackageKitFor(CI_USER));
     const allowed = await pkcon(['install', PK_TEST_PACKAGES.small], CI_USER);
-    assert.equal(allowed.exitCode, 0, `${allowed.stdout}\n${allowed.stderr}`);
+    assert.equal(allowed.exitCode, 0, `${allowed.stdout}\n${allowed.stderr}\n${logTail()}`);
     assert.equal(await p.isInstalled(PK_TEST_PACKAGES.small), true);
     await p.remove(PK_TEST_PACKAGES.small);
 
     await p.setPolkitRule(DENY_PACKAGEKIT);
     const denied = await pkcon(['install', PK_TEST_PACKAGES.small], CI_USER);
-    assert.notEqual(denied.exitCode, 0);
+    assert.notEqual(denied.exitCode, 0, `${denied.stdout}\n${logTail()}`);
     const asRoot = await pkcon(['install', PK_TEST_PACKAGES.small]);
     assert.equal(asRoot.exitCode, 0, `root is always authorized by polkitd: ${asRoot.stdout}\n${asRoot.stderr}`);
     assert.equal(await p.isInstalled(PK_TEST_PACKAGES.small), true);
   } finally {
     await p.remove(PK_TEST_PACKAGES.small);
+    await p.setPolkitRule('');
+  }
+});
+
+/** The pid of the host process whose command line is exactly `argv`, once it is there. */
+async function pidOf(argv: string[]): Promise<number> {
+  const want = `${argv.join('\0')}\0`;
+  for (let i = 0; i < 200; i++) {
+    for (const name of readdirSync('/proc')) {
+      if (!/^\d+$/.test(name)) continue;
+      try { if (readFileSync(`/proc/${name}/cmdline`, 'utf8') === want) return Number(name); } catch { /* gone */ }
+    }
+    await sleep(25);
+  }
+  throw new Error(`no process ${argv.join(' ')}`);
+}
+
+test('polkitd identifies a process of the host (same pid namespace, /proc bound)', { skip: unavailable || (!hasCiUser && `no ${CI_USER} user`) }, async () => {
+  const p = root();
+  const stop = new AbortController();
+  const marker = ['sleep', `59.${process.pid}`];
+  const sleeper = runCommand('runuser', ['-u', CI_USER, '--', ...marker], { timeoutMs: 60_000, signal: stop.signal }).catch(() => {});
+  try {
+    const pid = await pidOf(marker);
+    const pkcheck = () => p.run(['pkcheck', '--action-id', 'org.freedesktop.packagekit.package-install', '--process', String(pid)], { allowNonZero: true, timeoutMs: 30_000 });
+    await p.setPolkitRule('');
+    const refused = await pkcheck();
+    assert.notEqual(refused.exitCode, 0, `no rule: a sessionless user needs auth_admin\n${logTail()}`);
+    await p.setPolkitRule(allowPackageKitFor(CI_USER));
+    const allowed = await pkcheck();
+    assert.equal(allowed.exitCode, 0, `the rule names ${CI_USER}, so polkitd found the host process's uid: ${allowed.stderr}\n${logTail()}`);
+  } finally {
+    stop.abort();
+    await sleeper;
+    await p.setPolkitRule('');
+  }
+});
+
+test('a package whose postinst fails: pkcon fails, dpkg keeps it half-configured, remove() clears it', { skip: unavailable }, async () => {
+  const p = root();
+  try {
+    const r = await pkcon(['install', PK_TEST_PACKAGES.failing]);
+    assert.notEqual(r.exitCode, 0, r.stdout);
+    assert.equal(await p.isInstalled(PK_TEST_PACKAGES.failing), false);
+  } finally {
+    await p.remove(PK_TEST_PACKAGES.failing);
+  }
+  const again = await p.run(['dpkg-query', '-W', '-f=${db:Status-Status}', PK_TEST_PACKAGES.failing], { allowNonZero: true });
+  assert.ok(again.exitCode !== 0 || ['not-installed', ''].includes(again.stdout.trim()), again.stdout);
+  // apt is usable again: the small package installs.
+  const ok = await pkcon(['install', PK_TEST_PACKAGES.small]);
+  assert.equal(ok.exitCode, 0, ok.stdout);
+  await p.remove(PK_TEST_PACKAGES.small);
+});
+
+test('InstallPackages asks polkit for package-install with ONLY_TRUSTED; an unsigned package needs package-install-untrusted', { skip: unavailable || (!hasCiUser && `no ${CI_USER} user`) }, async () => {
+  const p = root();
+  const checksSince = (n: number) => p.polkitChecks().slice(n).map((c) => `${c.action} ${c.user}`);
+  try {
+    await p.setPolkitRule(allowPackageKitFor(CI_USER));
+    let before = p.polkitChecks().length;
+    const trusted = await pkcon(['install', PK_TEST_PACKAGES.small], CI_USER); // pkcon sends ONLY_TRUSTED
+    assert.equal(trusted.exitCode, 0, `${trusted.stdout}\n${logTail()}`);
+    assert.deepEqual(checksSince(before), [`org.freedesktop.packagekit.package-install ${CI_USER}`]);
+
+    // pkcon tries ONLY_TRUSTED first, and on refusal again without it (no --allow-untrusted needed).
+    before = p.polkitChecks().length;
+    const unsigned = await pkcon(['install', PK_TEST_PACKAGES.unsigned], CI_USER);
+    assert.equal(unsigned.exitCode, 0, `${unsigned.stdout}\n${unsigned.stderr}\n${logTail()}`);
+    assert.equal(await p.isInstalled(PK_TEST_PACKAGES.unsigned), true);
+    assert.deepEqual(checksSince(before), [
+      `org.freedesktop.packagekit.package-install ${CI_USER}`,
+      `org.freedesktop.packagekit.package-install-untrusted ${CI_USER}`,
+    ]);
+  } finally {
+    await p.remove(PK_TEST_PACKAGES.small, PK_TEST_PACKAGES.unsigned);
     await p.setPolkitRule('');
   }
 });
