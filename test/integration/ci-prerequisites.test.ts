@@ -11,6 +11,7 @@ import { which } from '../../main/core/host/which.ts';
 import { rendererBuilt, CHROMIUM } from '../e2e/harness.ts';
 import { busyboxPath } from '../support/podman-base.ts';
 import { runningAsRoot } from '../support/rootless.ts';
+import { packageKitRootUnavailable } from '../support/packagekit-root.ts';
 
 const env = { env: process.env };
 
@@ -21,6 +22,8 @@ test('every skippable suite can run in CI', { skip: process.env.REQUIRE_ALL !== 
   assert.ok(existsSync(CHROMIUM), `Chromium is at ${CHROMIUM}`);
   assert.ok(rendererBuilt(), 'the renderer was built before the tests');
   assert.ok(which(env, 'gcc') && which(env, 'python3'), 'gcc and python3 are installed');
+  // The real-PackageKit tests need root to start their throwaway root: the root lane must run them.
+  if (runningAsRoot) assert.equal(packageKitRootUnavailable(), false, 'the PackageKit test root can start (debootstrap, unshare, dpkg-deb)');
   // The rootless lane names its podman quirks, or the rootless hook test could not check they survive.
   if (!runningAsRoot) assert.ok(process.env.TEROK_TEST_CONTAINERS_CONF && existsSync(process.env.TEROK_TEST_CONTAINERS_CONF), 'TEROK_TEST_CONTAINERS_CONF names the lane\'s containers.conf');
 });

@@ -140,15 +140,32 @@ export const PK_TEST_PACKAGES = {
   missing: 'terok-pk-probe-absent',
 } as const;
 
+/**
+ * Stand-ins named like the real packages of the tools the wizard installs
+ * (packages.install resolves tool names to these names): the root is
+ * throwaway, so they shadow nothing real.
+ */
+export const PK_TOOL_PACKAGES = {
+  catatonit: { name: 'catatonit' },
+  /** As on Debian 12: dnsutils is a transitional package that brings bind9-dnsutils. */
+  dig: { name: 'dnsutils', dependsOn: 'bind9-dnsutils' },
+  /** Its one program answers `podman version` (a page's re-probe finds it under the root's dir). */
+  podman: { name: 'podman', binary: '/opt/terok-pk-test/bin/podman' },
+} as const;
+
 export const PK_TEST_VERSION = '1.0';
 
-interface LocalDeb { depends?: string; postinst?: string; unsigned?: boolean }
+interface LocalDeb { depends?: string; postinst?: string; unsigned?: boolean; files?: Record<string, { content: string; mode: number }> }
 const LOCAL_DEBS: Record<string, LocalDeb> = {
   [PK_TEST_PACKAGES.small]: {},
   [PK_TEST_PACKAGES.dependency]: {},
   [PK_TEST_PACKAGES.withDependency]: { depends: PK_TEST_PACKAGES.dependency },
   [PK_TEST_PACKAGES.failing]: { postinst: '#!/bin/sh\necho "terok-pk-probe-broken: failing on purpose" >&2\nexit 1\n' },
   [PK_TEST_PACKAGES.unsigned]: { unsigned: true },
+  [PK_TOOL_PACKAGES.catatonit.name]: {},
+  [PK_TOOL_PACKAGES.dig.dependsOn]: {},
+  [PK_TOOL_PACKAGES.dig.name]: { depends: PK_TOOL_PACKAGES.dig.dependsOn },
+  [PK_TOOL_PACKAGES.podman.name]: { files: { [PK_TOOL_PACKAGES.podman.binary]: { content: '#!/bin/sh\n[ "$1" = version ] && echo 4.9.4\nexit 0\n', mode: 0o755 } } },
 };
 
 /** The root's only apt sources: [trusted=yes] counts as signed; [allow-insecure=yes] takes the repo but not its trust. */
@@ -159,7 +176,7 @@ const MIRROR = process.env.TEROK_TEST_PK_MIRROR || 'http://deb.debian.org/debian
 
 /** Everything the cached root is made from: its hash names the tarball. */
 const RECIPE = {
-  revision: 4,
+  revision: 5,
   suite: 'bookworm',
   packages: ['packagekit', 'packagekit-tools', 'polkitd', 'dbus'],
   localDebs: LOCAL_DEBS,
@@ -269,7 +286,7 @@ function inNewNamespace(root: string, argv: readonly string[], timeoutMs: number
 }
 
 /** A .deb with one file, built by dpkg-deb on the host. */
-async function buildDeb(work: string, name: string, { depends, postinst }: LocalDeb, outDir: string): Promise<string> {
+async function buildDeb(work: string, name: string, { depends, postinst, files }: LocalDeb, outDir: string): Promise<string> {
   const tree = path.join(work, name);
   mkdirSync(path.join(tree, 'DEBIAN'), { recursive: true });
   mkdirSync(path.join(tree, 'usr/share', name), { recursive: true });
@@ -281,6 +298,10 @@ async function buildDeb(work: string, name: string, { depends, postinst }: Local
   ].join('\n');
   writeFileSync(path.join(tree, 'DEBIAN/control'), control);
   if (postinst) writeFileSync(path.join(tree, 'DEBIAN/postinst'), postinst, { mode: 0o755 });
+  for (const [file, { content, mode }] of Object.entries(files ?? {})) {
+    mkdirSync(path.join(tree, path.dirname(file)), { recursive: true });
+    writeFileSync(path.join(tree, file), content, { mode });
+  }
   const deb = path.join(outDir, `${name}_${PK_TEST_VERSION}_all.deb`);
   await run('dpkg-deb', ['--root-owner-group', '-Zgzip', '--build', tree, deb], 60_000);
   return deb;
