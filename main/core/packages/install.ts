@@ -23,7 +23,7 @@ import { INFO, PackageKitClient, PackageKitError, parsePackageId, STATUS_WAITING
 
 export const PACKAGES_INSTALL_STEP = 'packages.install';
 
-export const PACKAGES_INSTALL_PARAMS = taskParams({
+const PACKAGES_INSTALL_PARAMS = taskParams({
   tools: v.pipe(
     v.array(v.picklist(INSTALLABLE_TOOLS, `tools must be some of: ${INSTALLABLE_TOOLS.join(', ')}`), 'tools must be a list of tool names'),
     v.minLength(1, 'tools must name at least one tool'),
@@ -44,7 +44,7 @@ export interface PackageInstallResult {
 }
 
 /** The system bus this process talks to (a test points it at a private one). */
-export const systemBusAddress = (ctx: Pick<HostContext, 'env'>): string => ctx.env.DBUS_SYSTEM_BUS_ADDRESS || SYSTEM_BUS_DEFAULT;
+const systemBusAddress = (ctx: Pick<HostContext, 'env'>): string => ctx.env.DBUS_SYSTEM_BUS_ADDRESS || SYSTEM_BUS_DEFAULT;
 
 /** Where pkexec can show its prompt: a graphical session has an agent, a terminal gets pkexec's own. */
 export function pkexecCanPrompt(ctx: Pick<HostContext, 'env'>, stdinIsTty: boolean): boolean {

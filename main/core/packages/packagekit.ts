@@ -40,9 +40,8 @@ const STATUS_WORDS: Record<number, string> = {
   18: 'finished', 19: 'cancelling', 20: 'downloading repository information', 21: 'downloading the list of packages',
   27: 'loading the package cache', 30: 'waiting for another package manager to finish', 31: 'waiting for your authorization',
 };
-export const STATUS_WAITING_FOR_LOCK = 30;
 export const STATUS_WAITING_FOR_AUTH = 31;
-export const statusWords = (status: number): string | null => STATUS_WORDS[status] ?? null;
+const statusWords = (status: number): string | null => STATUS_WORDS[status] ?? null;
 
 /** PkErrorEnum values the wizard explains in its own words; every other code keeps PackageKit's details. */
 const ERROR_CODES: Record<number, PackageKitErrorKind> = {

@@ -2,25 +2,17 @@
 import assert from 'node:assert/strict';
 import { afterEach, test } from 'node:test';
 import { main } from '../../../main/cli/index.ts';
-import type { CliStreams } from '../../../main/cli/command.ts';
 import { Engine } from '../../../main/core/engine.ts';
 import { registerSetupModules } from '../../../main/core/modules.ts';
 import { l1AliasTag } from '../../../main/core/images/tags.ts';
+import { recordingStreams } from '../../support/cli-streams.ts';
 import { createSandboxHost, installFakePodman, type SandboxHost } from '../../support/host.ts';
 import { createVaultFixture, installShieldHooksFixture, writeStampFixture } from '../../support/fixtures.ts';
 
 let host: SandboxHost;
 afterEach(() => host?.cleanup());
 
-function streams(opts: { tty?: boolean; answers?: string[] } = {}) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliStreams = {
-    out: (t) => out.push(t), err: (t) => err.push(t), stdinIsTty: opts.tty ?? false,
-    readLine: async (p) => { out.push(p); return opts.answers?.shift() ?? null; },
-  };
-  return { io, out: () => out.join(''), err: () => err.join('') };
-}
+const streams = recordingStreams;
 
 function engineFor(h: SandboxHost): Engine {
   const e = new Engine(h.ctx);

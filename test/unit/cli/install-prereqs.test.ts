@@ -8,25 +8,17 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { afterEach, test } from 'node:test';
 import { main } from '../../../main/cli/index.ts';
-import type { CliStreams } from '../../../main/cli/command.ts';
 import { missingPrerequisites } from '../../../main/cli/commands/install-prereqs.ts';
 import { Engine } from '../../../main/core/engine.ts';
 import { installCommand } from '../../../main/core/host/distro.ts';
 import { registerSetupModules } from '../../../main/core/modules.ts';
+import { recordingStreams } from '../../support/cli-streams.ts';
 import { createSandboxHost, type SandboxHost } from '../../support/host.ts';
 
 let host: SandboxHost;
 afterEach(() => host?.cleanup());
 
-function streams(opts: { tty?: boolean; answers?: string[] } = {}) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliStreams = {
-    out: (t) => out.push(t), err: (t) => err.push(t), stdinIsTty: opts.tty ?? false,
-    readLine: async (p) => { out.push(p); return opts.answers?.shift() ?? null; },
-  };
-  return { io, out: () => out.join(''), err: () => err.join('') };
-}
+const streams = recordingStreams;
 
 /** A host with nothing on PATH and no system bus to reach (so no PackageKit), no desktop session. */
 function bareHost(): { engine: Engine; missing: string[]; command: string } {
