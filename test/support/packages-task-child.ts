@@ -6,8 +6,13 @@
  *
  *   node test/support/packages-task-child.ts '<tools JSON>' [cancel-after-log-matching]
  *
- * The environment says which bus (DBUS_SYSTEM_BUS_ADDRESS). HOME is a
- * temporary directory of its own, removed at the end.
+ * The environment says which bus (DBUS_SYSTEM_BUS_ADDRESS) and which user to
+ * become (TEROK_TEST_RUN_AS). The process starts as root and drops to that
+ * user only after its whole module graph is loaded: a CI checkout may live
+ * where only root can read (a 0700 temp dir), and the test user must never
+ * need to read it. Everything polkit judges (the bus connection, the task)
+ * happens after the drop. HOME is a temporary directory of its own, removed
+ * at the end.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -16,6 +21,13 @@ import { Engine } from '../../main/core/engine.ts';
 import { hostContextFromProcess } from '../../main/core/host/context.ts';
 import { PACKAGES_INSTALL_STEP } from '../../main/core/packages/install.ts';
 import { register } from '../../main/core/packages/module.ts';
+
+const runAs = process.env.TEROK_TEST_RUN_AS;
+if (runAs) {
+  process.setgroups!([runAs]); // the user's own group (named like the user) and no other
+  process.setgid!(runAs);
+  process.setuid!(runAs);
+}
 
 const [toolsJson, cancelOn] = process.argv.slice(2);
 const home = mkdtempSync(path.join(os.tmpdir(), 'terok-pk-child-'));

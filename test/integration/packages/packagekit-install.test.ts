@@ -40,9 +40,11 @@ after(async () => {
 /** Runs packages.install as the test user; its events, in order. */
 async function installAs(tools: string[], opts: { cancelOn?: string } = {}): Promise<{ ok: boolean; events: TaskEvent[]; ms: number }> {
   const t0 = Date.now();
-  const r = await runCommand('runuser', ['-u', CI_USER, '--', 'env', '-i', 'PATH=/usr/local/bin:/usr/bin:/bin', 'LANG=C.UTF-8', `DBUS_SYSTEM_BUS_ADDRESS=${root().busAddress}`,
-    process.execPath, '--disable-warning=ExperimentalWarning', CHILD, JSON.stringify(tools), ...(opts.cancelOn ? [opts.cancelOn] : [])],
-  { timeoutMs: 5 * 60_000, allowNonZero: true });
+  // The child starts as root and becomes the user itself, once its code is loaded (see the child).
+  const r = await runCommand(process.execPath, ['--disable-warning=ExperimentalWarning', CHILD, JSON.stringify(tools), ...(opts.cancelOn ? [opts.cancelOn] : [])], {
+    timeoutMs: 5 * 60_000, allowNonZero: true, extendEnv: false,
+    env: { PATH: '/usr/local/bin:/usr/bin:/bin', LANG: 'C.UTF-8', DBUS_SYSTEM_BUS_ADDRESS: root().busAddress, TEROK_TEST_RUN_AS: CI_USER },
+  });
   const events = r.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as TaskEvent);
   assert.ok(events.some((e) => e.type === 'done' || e.type === 'failed'), `the task ended\n${r.stderr}\n${root().daemonLog().slice(-3000)}`);
   return { ok: r.exitCode === 0, events, ms: Date.now() - t0 };
