@@ -65,7 +65,10 @@ test('authorized: the package and its dependency are installed through PackageKi
     assert.deepEqual(resultOf(first.events), { route: 'packagekit', packages: [pkg.name], installed: [pkg.name], command: `sudo apt-get install -y ${pkg.name}` });
     assert.deepEqual(stages(first.events), ['Software service: ok', 'Packages: ok', 'Install: ok']);
     const lines = logs(first.events);
-    for (const name of [pkg.name, pkg.dependsOn]) assert.ok(lines.some((l) => l.startsWith(`Installing ${name} `)), `a log line names ${name} being installed:\n${lines.join('\n')}`);
+    // Which per-package phases PackageKit's apt backend reports depends on timing: a fast dpkg run
+    // sometimes ends before the backend reads its "installing" status (seen about 1 run in 8), while
+    // the download phase is always reported. So: each package is named, in one phase or another.
+    for (const name of [pkg.name, pkg.dependsOn]) assert.ok(lines.some((l) => /^(Downloading|Installing) /.test(l) && l.includes(` ${name} `)), `a log line names ${name} being fetched or installed:\n${lines.join('\n')}`);
     const progress = first.events.flatMap((e) => (e.type === 'progress' ? [e.done] : []));
     assert.ok(progress.length > 0 && progress.every((p) => p >= 0 && p <= 100), `percentages were reported: ${progress.join(', ')}`);
     assert.ok(await root().isInstalled(pkg.name) && await root().isInstalled(pkg.dependsOn), 'both packages are installed in the root');
