@@ -15,7 +15,7 @@ import type { TaskEvent, UserAnswer, UserRequest } from '../core/tasks/task-mana
 import type { FixOptions, TerokFixLines } from '../core/steps/descriptor.ts';
 import type { HostContext } from '../core/host/context.ts';
 import { unsavedRecoveryKey } from '../core/vault/recovery-key.ts';
-import { driveTask, noQuestions, type TaskEnd } from './task-face.ts';
+import { driveTask, noQuestions, type TaskEnd, type TaskFace } from './task-face.ts';
 
 export const CHECK_NAME_WIDTH = 22;
 
@@ -138,12 +138,17 @@ export interface GateRun {
   fix: boolean;
   confirm: boolean;
   options?: FixOptions;
+  /**
+   * An unattended face (`run --json`): it answers the walk's questions itself
+   * and sees every event; no recovery key is ever printed.
+   */
+  attendant?: TaskFace;
 }
 
 /** Run the fix-all task and print it as terok's gate. */
 export async function runGateFace(engine: Engine, io: GateIO, run: GateRun): Promise<TaskEnd & { gate?: FixAllResult }> {
   io.out('');
-  const end = await printSetupTask(engine, io, FIX_ALL_STEP, { settings: run.settings, fix: run.fix, confirm: run.confirm, ...run.options }, run.settings, false);
+  const end = await printSetupTask(engine, io, FIX_ALL_STEP, { settings: run.settings, fix: run.fix, confirm: run.confirm, ...run.options }, run.settings, false, run.attendant);
   return end.state === 'done' ? { ...end, gate: end.result as FixAllResult } : end;
 }
 
@@ -156,7 +161,7 @@ export async function runFixFace(engine: Engine, io: GateIO, step: StepId, setti
   return end.state === 'done' ? { ...end, fix: end.result as FixOneResult } : end;
 }
 
-async function printSetupTask(engine: Engine, io: GateIO, task: string, params: Record<string, unknown>, settings: GateSettings, fixLinesOnly: boolean): Promise<TaskEnd> {
+async function printSetupTask(engine: Engine, io: GateIO, task: string, params: Record<string, unknown>, settings: GateSettings, fixLinesOnly: boolean, attendant?: TaskFace): Promise<TaskEnd> {
   const passphrases = new Map<string, string>();
   const notice = new RecoveryKeyNotice(engine.ctx, io.out);
   let printer: FixPrinter | null = null;
@@ -227,19 +232,20 @@ async function printSetupTask(engine: Engine, io: GateIO, task: string, params: 
 
   const end = await driveTask(engine, task, params, {
     onEvent: (e) => {
+      attendant?.onEvent(e);
       if (e.type === 'setup') onSetup(e.event);
       else if (e.parentId) {
-        if (e.type === 'done') {
+        if (e.type === 'done' && !attendant) {
           const key = (e.result as { generatedPassphrase?: unknown } | null)?.generatedPassphrase;
           if (typeof key === 'string' && key) passphrases.set(e.taskId, key);
         }
         printer?.event(e);
       }
     },
-    answer,
+    answer: attendant?.answer ?? answer,
   });
   // A key not yet saved is shown again by every run that may fix things, and by any walk that ended early.
-  if (params.fix === true || end.state !== 'done' || end.interrupted) notice.showPending();
+  if (!attendant && (params.fix === true || end.state !== 'done' || end.interrupted)) notice.showPending();
   return end;
 }
 

@@ -102,10 +102,22 @@ function realish(p: string): string {
  * save dialog asked the user to replace it. Returns the path written.
  */
 export function saveRecoveryKeyTo(paths: RecoveryPaths, target: string, opts: { replaceConfirmed: boolean }): string {
-  if (!path.isAbsolute(target)) throw new RecoveryKeySaveError(`The recovery key was not saved: ${target} is not a full path. Choose the file in the dialog.`);
-  const file = path.resolve(target);
   const key = pendingKey(paths);
   if (!key) throw new RecoveryKeySaveError('There is no unsaved recovery key to save: it was confirmed already, or this vault never had one from Terok Setup.');
+  const file = checkRecoveryKeyTarget(paths, target, opts);
+  // Into the folder's real path (a chosen folder may be a link, e.g. to a synced drive), never through a link.
+  atomicWriteFile(path.join(realpathSync(path.dirname(file)), path.basename(file)), key + '\n', { mode: 0o600, exactMode: true, refuseSymlinks: true });
+  return file;
+}
+
+/**
+ * Whether the recovery key may be written to `target` (see saveRecoveryKeyTo);
+ * the normalised path, or a RecoveryKeySaveError saying why not. Also asked
+ * before anything is changed, by a run that will deliver a key there.
+ */
+export function checkRecoveryKeyTarget(paths: Pick<TerokPaths, 'vaultDir'>, target: string, opts: { replaceConfirmed: boolean }): string {
+  if (!path.isAbsolute(target)) throw new RecoveryKeySaveError(`The recovery key was not saved: ${target} is not a full path. Choose the file in the dialog.`);
+  const file = path.resolve(target);
   const vaultDir = realish(paths.vaultDir);
   const real = realish(file);
   if (real === vaultDir || real.startsWith(vaultDir + path.sep)) {
@@ -119,8 +131,6 @@ export function saveRecoveryKeyTo(paths: RecoveryPaths, target: string, opts: { 
   let dir: ReturnType<typeof statSync> | null = null;
   try { dir = statSync(path.dirname(file)); } catch { /* missing */ }
   if (!dir?.isDirectory()) throw new RecoveryKeySaveError(`The recovery key was not saved: the folder ${path.dirname(file)} does not exist. Choose an existing folder.`);
-  // Into the folder's real path (a chosen folder may be a link, e.g. to a synced drive), never through a link.
-  atomicWriteFile(path.join(realpathSync(path.dirname(file)), path.basename(file)), key + '\n', { mode: 0o600, exactMode: true, refuseSymlinks: true });
   return file;
 }
 
