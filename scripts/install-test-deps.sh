@@ -6,14 +6,15 @@
 # tests, OpenSSH/OpenSSL/keyutils/libsecret-tools/nftables for the host tools
 # the wizard probes, gcc for the SELinux probe test, python3-venv for the
 # fixture terok installation, pipx for terok.install's tests (it installs
-# stand-in terok wheels from a local index), debootstrap and dbus-send for the
+# stand-in terok wheels from a local index), ansible-core for the fleet role's
+# tests (ansible/roles/terok_setup), debootstrap and dbus-send for the
 # PackageKit root (its own bookworm root on a private bus) the package-install
 # tests run against. Ends by checking that every tool is really there, so a
 # missing one fails here and not in the middle of the suite.
 set -euo pipefail
 packages=(podman runc uidmap slirp4netns fuse-overlayfs busybox-static chromium p7zip-full gcc libc6-dev
           openssh-client openssl keyutils libsecret-tools nftables python3 python3-venv pipx git util-linux passwd
-          debootstrap dbus-bin)
+          debootstrap dbus-bin ansible-core)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if ((${#missing[@]})); then
@@ -39,6 +40,7 @@ declare -A tools=(
   [gcc]=gcc [ssh-keygen]=openssh-client [openssl]=openssl [keyctl]=keyutils [secret-tool]=libsecret-tools
   [nft]=nftables [python3]=python3 [pipx]=pipx [git]=git [runuser]=util-linux [useradd]=passwd [mknod]=coreutils
   [debootstrap]=debootstrap [dbus-send]=dbus-bin [unshare]=util-linux [nsenter]=util-linux [dpkg-deb]=dpkg
+  [ansible-playbook]=ansible-core
 )
 absent=()
 for t in "${!tools[@]}"; do command -v "$t" >/dev/null 2>&1 || absent+=("$t (package ${tools[$t]})"); done

@@ -55,6 +55,8 @@ export interface StepReportOf<Id extends StepId> {
   offer: string | null;
   /** The step has a fix and it can help in this state (a page shows its button only then). */
   fixable: boolean;
+  /** An unattended walk (`run --yes`, "Set up everything") starts that fix; an explicit one (installing podman) waits for its own button. */
+  walkFixes: boolean;
   /** The task and params of "run again" (e.g. Rebuild), for this step's settings. */
   again: { task: TaskStep; params: Record<string, unknown> } | null;
 }
@@ -185,6 +187,7 @@ export function stepReport(step: Step, probed: Probed<unknown>, settings: GateSe
     manualCommand: step.manualCommand?.(settings) ?? null,
     offer: step.fix?.offer(settings) ?? null,
     fixable: fixApplies(step, probed),
+    walkFixes: fixApplies(step, probed) && !step.fix!.explicit,
     again: again ? { task: again.task, params: again.params } : null,
   } as StepReport;
 }
