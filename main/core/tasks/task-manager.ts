@@ -200,6 +200,8 @@ export class TaskManager {
     const id = this.start(step, params, parent.id);
     const cancel = () => this.cancel(id);
     parent.controller.signal.addEventListener('abort', cancel, { once: true });
+    // The step's first synchronous stretch ran inside start(): a cancel that came during it found no link yet.
+    if (parent.controller.signal.aborted) cancel();
     try {
       await this.wait(id);
     } finally {

@@ -116,3 +116,20 @@ test('a step that throws without cancel still fails with its own error', async (
   const last = tm.events(id).at(-1);
   assert.equal(last?.type === 'failed' && last.error.code, 'nope');
 });
+
+test('a cancel that arrives while a sub-task is still in its first synchronous stretch reaches the sub-task', async () => {
+  const tm = new TaskManager();
+  let subSawAbort = false;
+  tm.register('child', async (_p, task) => {
+    // Before the manager has linked the child to its parent's cancel (a signal handler can run here).
+    tm.cancel(tm.list().find((t) => t.step === 'parent')!.id);
+    // Without the link this waits forever (the test then fails: nothing is left to run).
+    if (!task.signal.aborted) await new Promise((resolve) => task.signal.addEventListener('abort', resolve, { once: true }));
+    subSawAbort = task.signal.aborted;
+    return 'stopped';
+  });
+  tm.register('parent', async (_p, task) => (await task.runStep('child', {})).state);
+  const parentId = tm.start('parent', {});
+  await tm.wait(parentId);
+  assert.equal(subSawAbort, true, 'the child was cancelled too, not left running');
+});
