@@ -35,9 +35,8 @@ import { tierChoices, type ProvisionableTier } from '../../main/core/vault/provi
 import { main } from '../../main/cli/index.ts';
 import { captureStreams } from '../support/auth-harness.ts';
 import { buildTinyImage, removeImages } from '../support/fixtures.ts';
-import { createSandboxHost, type SandboxHost } from '../support/host.ts';
-import { failingKeyctl } from '../support/sandbox-install.ts';
-import { createTerokFixture } from '../support/terok-fixture.ts';
+import type { SandboxHost } from '../support/host.ts';
+import { terokHost } from '../support/terok-fixture.ts';
 import { closeBrowser, openWizard, rendererBuilt } from './harness.ts';
 
 const BASE = `localhost/terok-samewalk-${randomBytes(4).toString('hex')}:1`;
@@ -53,13 +52,7 @@ function localBuild(seen: unknown[]): StepImpl {
   };
 }
 
-function freshHost(): SandboxHost {
-  const host = createSandboxHost({ env: { NO_COLOR: '1' } });
-  host.write('home/.config/terok/config.yml', `image:\n  base_image: ${BASE}\n`);
-  createTerokFixture(host);
-  failingKeyctl(host);
-  return host;
-}
+const freshHost = (): SandboxHost => terokHost({ baseImage: BASE });
 
 type Entry = Record<string, unknown>;
 

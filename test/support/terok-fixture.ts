@@ -16,7 +16,8 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import path from 'node:path';
-import type { SandboxHost } from './host.ts';
+import { createSandboxHost, type SandboxHost } from './host.ts';
+import { failingKeyctl } from './sandbox-install.ts';
 import { TEROK_RELEASE, type PayloadDigestTable } from '../../main/core/sandbox/terok-release.ts';
 
 export interface TerokFixture {
@@ -100,4 +101,17 @@ export function createTerokFixture(host: SandboxHost, opts: { bundleVersion?: nu
       return { 'terok-shield': of('terok-shield', shieldDir), 'terok-sandbox': of('terok-sandbox', sandboxDir) };
     },
   };
+}
+
+/**
+ * A sandboxed desktop user's host with the fixture terok installed, ready for a real setup run:
+ * no colour, keyctl disabled (the kernel-keyring tier falls back to its session file, never the
+ * real user keyring) and, when given, config.yml naming the base image.
+ */
+export function terokHost(opts: { baseImage?: string } = {}): SandboxHost {
+  const host = createSandboxHost({ env: { NO_COLOR: '1' } });
+  if (opts.baseImage) host.write('home/.config/terok/config.yml', `image:\n  base_image: ${opts.baseImage}\n`);
+  createTerokFixture(host);
+  failingKeyctl(host);
+  return host;
 }

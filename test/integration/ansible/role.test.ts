@@ -24,10 +24,9 @@ import { which } from '../../../main/core/host/which.ts';
 import { l1AliasTag } from '../../../main/core/images/tags.ts';
 import { buildTinyImage, removeImages } from '../../support/fixtures.ts';
 import { fileTree, imagesNamed, treeChanges } from '../../support/host-snapshot.ts';
-import { createSandboxHost, type SandboxHost } from '../../support/host.ts';
+import type { SandboxHost } from '../../support/host.ts';
 import { runningAsRoot, seedUserContainersConf, seedUserImageStore } from '../../support/rootless.ts';
-import { failingKeyctl } from '../../support/sandbox-install.ts';
-import { createTerokFixture } from '../../support/terok-fixture.ts';
+import { terokHost } from '../../support/terok-fixture.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
 const CLI = path.join(ROOT, 'out', 'main', 'cli.js');
@@ -55,9 +54,7 @@ interface Fleet {
 
 /** A workstation to set up (sandboxed home, fixture terok) and the controller's playbook for it. */
 async function fleet(opts: { podman?: boolean } = {}): Promise<Fleet> {
-  const host = createSandboxHost({ env: { NO_COLOR: '1' } });
-  createTerokFixture(host);
-  failingKeyctl(host);
+  const host = terokHost();
   seedUserContainersConf(host);
   await seedUserImageStore(host);
   // The controller user has run Ansible before (its ~/.ansible exists; what Ansible keeps in it is its own).

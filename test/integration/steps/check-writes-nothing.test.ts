@@ -21,10 +21,9 @@ import { l1AliasTag } from '../../../main/core/images/tags.ts';
 import { registerSetupModules } from '../../../main/core/modules.ts';
 import type { RunReport } from '../../../main/core/steps/run-report.ts';
 import { buildTinyImage, removeImages } from '../../support/fixtures.ts';
-import { createSandboxHost, type SandboxHost } from '../../support/host.ts';
+import type { SandboxHost } from '../../support/host.ts';
 import { fileTree, imagesNamed, treeChanges } from '../../support/host-snapshot.ts';
-import { failingKeyctl } from '../../support/sandbox-install.ts';
-import { createTerokFixture } from '../../support/terok-fixture.ts';
+import { terokHost } from '../../support/terok-fixture.ts';
 
 const TOKEN = randomBytes(4).toString('hex');
 const BASE = `localhost/terok-checkro-${TOKEN}:1`;
@@ -39,13 +38,7 @@ function streams(stdin: string | null = null) {
   return { io, out: () => out.join(''), err: () => err.join('') };
 }
 
-function freshHost(): SandboxHost {
-  const host = createSandboxHost({ env: { NO_COLOR: '1' } });
-  host.write('home/.config/terok/config.yml', `image:\n  base_image: ${BASE}\n`);
-  createTerokFixture(host);
-  failingKeyctl(host);
-  return host;
-}
+const freshHost = () => terokHost({ baseImage: BASE });
 
 async function cli(host: SandboxHost, argv: string[], stdin: string | null = null) {
   const engine = new Engine(host.ctx);

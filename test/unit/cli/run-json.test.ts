@@ -20,6 +20,7 @@ import { Engine } from '../../../main/core/engine.ts';
 import { resolvePaths } from '../../../main/core/host/paths.ts';
 import { l1AliasTag } from '../../../main/core/images/tags.ts';
 import { TaskError } from '../../../main/core/tasks/task-manager.ts';
+import { CancelledError } from '../../../main/core/errors.ts';
 import { registerSetupModules } from '../../../main/core/modules.ts';
 import { COMMAND_TAIL_LINES, RUN_OUTCOMES, RUN_REPORT_SCHEMA, type RunReport, type RunStepEntry } from '../../../main/core/steps/run-report.ts';
 import { STEP_IDS } from '../../../main/core/steps/registry.ts';
@@ -27,9 +28,8 @@ import type { StepImpl } from '../../../main/core/tasks/task-manager.ts';
 import { pendingKey } from '../../../main/core/vault/recovery-key.ts';
 import { installShieldHooksFixture, writeStampFixture } from '../../support/fixtures.ts';
 import { gateHost, type HostPart } from '../../support/gate-host.ts';
-import { createSandboxHost, type SandboxHost } from '../../support/host.ts';
-import { failingKeyctl } from '../../support/sandbox-install.ts';
-import { createTerokFixture } from '../../support/terok-fixture.ts';
+import type { SandboxHost } from '../../support/host.ts';
+import { terokHost } from '../../support/terok-fixture.ts';
 import type { CliStreams } from '../../../main/cli/command.ts';
 
 const BASE = 'ubuntu:24.04';
@@ -227,9 +227,7 @@ test('argument checks come before anything changes: --json needs --yes; the key 
 
 /** A real sandbox install (fixture terok, real SQCipher vault, kernel-keyring tier falling back to its session file). */
 function realSandboxHost(): Engine {
-  host = createSandboxHost({ env: { NO_COLOR: '1' } });
-  createTerokFixture(host);
-  failingKeyctl(host);
+  host = terokHost();
   host.writeBin('git', '#!/bin/sh\nexit 0\n');
   const engine = new Engine(host.ctx);
   engines.push(engine);
@@ -290,4 +288,29 @@ test('without --recovery-key-file the new key waits to be collected ("needs_user
   assert.equal(later.report.recoveryKey!.state, 'written');
   assert.equal(step(later.report, 'vault').changed, true);
   assert.ok(existsSync(paths.recoveryMarker));
+});
+
+test('interrupted during a fix (SIGHUP, as Ctrl-C): the document still comes, saying so, with no report after; exit 129; no later fix starts', async () => {
+  machine(['images', 'ssh']);
+  const started: string[] = [];
+  const engine = engineWith({
+    'images.build': async (_p, task) => {
+      started.push('images.build');
+      task.log('building');
+      // As a closing terminal would deliver it (SIGINT belongs to the test runner here); driveTask's handler cancels the walk.
+      process.emit('SIGHUP', 'SIGHUP');
+      if (!task.signal.aborted) await new Promise((resolve) => task.signal.addEventListener('abort', resolve, { once: true }));
+      throw new CancelledError();
+    },
+    'ssh.generate': async () => { started.push('ssh.generate'); return {}; },
+  });
+  const { code, report } = await runJson(engine);
+  assert.equal(code, 129);
+  assert.equal(report.exitCode, 129);
+  assert.equal(report.interrupted, 'SIGHUP');
+  assert.equal(report.after, null);
+  assert.equal(report.ready, false);
+  assert.deepEqual(started, ['images.build']);
+  assert.deepEqual(report.steps.map((s) => s.id), [...STEP_IDS], 'every step is still listed');
+  assert.equal(step(report, 'images').changed, false);
 });
