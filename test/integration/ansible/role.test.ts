@@ -79,7 +79,7 @@ async function fleet(opts: { podman?: boolean } = {}): Promise<Fleet> {
   return {
     host, keys, playbook,
     async play(args = [], env = {}) {
-      const r = await runCommand(PLAYBOOK_BIN!, ['-v', ...args, playbook], {
+      const r = await runCommand(PLAYBOOK_BIN!, [...(args.some((a) => /^-v+$/.test(a)) ? [] : ['-v']), ...args, playbook], {
         timeoutMs: 10 * 60_000, allowNonZero: true, extendEnv: false,
         env: {
           ...host.ctx.env, PATH: pathEnv,
@@ -185,6 +185,24 @@ test('a host without podman: the play fails with the podman step\'s own message,
     assert.match(run.output, /"msg": "Podman: podman: not found on PATH\. Install podman first: https:\/\/podman\.io\/docs\/installation"/);
     assert.equal(existsSync(path.join(f.host.home, '.local', 'share', 'terok', 'vault')), false, 'no vault was made');
     assert.deepEqual(keyFiles(f.keys), []);
+  } finally {
+    f.host.cleanup();
+  }
+});
+
+test('an API key from a vars file is stored (credentials "changed", the host ready) and, like the recovery key, appears nowhere in -vvv output', { skip: unavailable }, async () => {
+  const f = await fleet();
+  try {
+    const apiKey = `sk-ant-fleet-${randomBytes(12).toString('hex')}`;
+    const vars = f.host.write('controller/secrets.yml', `terok_setup_api_key: "${apiKey}"\n`, 0o600);
+    const run = await f.play(['-vvv', '-e', `@${vars}`]);
+    assert.equal(run.code, 0, run.output);
+    assert.match(run.output, /"id": "credentials",\s+"outcome": "changed"/);
+    assert.match(run.output, /"ready": true,/);
+    assert.ok(!run.output.includes(apiKey), 'the API key is in no output, even at -vvv');
+    const [file] = keyFiles(f.keys);
+    const key = readFileSync(path.join(f.keys, file!), 'utf8').trim();
+    assert.ok(!run.output.includes(key), 'the recovery key is in no output, even at -vvv');
   } finally {
     f.host.cleanup();
   }
