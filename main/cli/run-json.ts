@@ -66,7 +66,7 @@ function pendingDelivery(engine: Engine, why: string | null): RecoveryKeyDeliver
   if (!unsavedRecoveryKey(engine.ctx)) return null;
   return {
     state: 'pending', file: null,
-    message: why ?? `A new vault recovery key waits to be collected: re-run with --recovery-key-file PATH, or run \`terok-setup run\` on a terminal (it shows the key once), then ${RECOVERY_ACK_COMMAND}`,
+    message: why ?? `A new vault recovery key waits to be collected: re-run with --recovery-key-file PATH, or run \`terok-setup run\` on a terminal (it shows the key once), then confirm with \`${RECOVERY_ACK_COMMAND}\``,
   };
 }
 

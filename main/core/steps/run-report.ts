@@ -178,7 +178,8 @@ function entryOf(id: StepId, trace: StepTrace, before: StepReport, after: StepRe
   const step = stepOf(id);
   const base = { id, title: step.title, requirement: step.requirement, before: snapshot(before), after: after ? snapshot(after) : null };
   const met = after ? after.result.ok : before.result.ok;
-  const changed = trace.fixOk === true || (id === 'vault' && delivery?.state === 'written');
+  // Put in place by its own fix, or by another step's (the sandbox fix creates the vault), or its key was delivered.
+  const changed = trace.fixOk === true || (!before.result.ok && after?.result.ok === true) || (id === 'vault' && delivery?.state === 'written');
   const now = after ?? before;
   const manual = now.manualCommand ?? now.explanation.commands?.[0]?.command;
 

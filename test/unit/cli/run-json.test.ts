@@ -271,6 +271,7 @@ test('without --recovery-key-file the new key waits to be collected ("needs_user
   assert.ok(key, 'the key is kept pending');
   assert.ok(!first.stdout.includes(key) && !first.stderr.includes(key), 'the key is printed nowhere');
   assert.equal(step(first.report, 'vault').outcome, 'needs_user');
+  assert.equal(step(first.report, 'vault').changed, true, 'the vault was created in this run (by the sandbox fix)');
   assert.match(step(first.report, 'vault').message!, /--recovery-key-file PATH/);
   assert.equal(first.report.recoveryKey!.state, 'pending');
 
