@@ -22,6 +22,8 @@ test('every skippable suite can run in CI', { skip: process.env.REQUIRE_ALL !== 
   assert.ok(existsSync(CHROMIUM), `Chromium is at ${CHROMIUM}`);
   assert.ok(rendererBuilt(), 'the renderer was built before the tests');
   assert.ok(which(env, 'gcc') && which(env, 'python3'), 'gcc and python3 are installed');
+  assert.ok(which(env, 'ansible-playbook'), 'ansible-core is installed for the fleet role\'s tests (the rootless lane runs them)');
+  assert.ok(existsSync('out/main/cli.js'), 'the CLI was built (the role runs it)');
   // The real-PackageKit tests need root to start their throwaway root: the root lane must run them.
   if (runningAsRoot) assert.equal(packageKitRootUnavailable(), false, 'the PackageKit test root can start (debootstrap, unshare, dpkg-deb)');
   // The rootless lane names its podman quirks, or the rootless hook test could not check they survive.
