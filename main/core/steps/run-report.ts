@@ -82,18 +82,26 @@ export interface RunReport {
 
 /** What the walk did to one step, from its setup events. */
 interface StepTrace {
-  fixStarted: boolean;
+  /** null: no fix ran; else whether it worked. */
   fixOk: boolean | null;
+  /** terok's lines for a failed fix. */
   failureLines: string[];
+  /** The failed sub-task's own failure (message, hint), the better sentence when there is one. */
   subFailure: TaskFailure | null;
+  /** The last lines the fix's sub-tasks printed (their stage lines among them). */
   tail: string[];
+  /** The fix's stages that ended FAIL, as "label: detail". */
+  failedStages: string[];
+  /** Nothing here can fix it: terok's words why. */
   unfixable: string[] | null;
+  /** Its fix was not tried: these steps are unmet. */
   blockedBy: StepId[] | null;
+  /** A question of the fix was answered no (the unattended face skips what needs a person). */
   declined: boolean;
   asked: UserRequest | null;
 }
 
-const emptyTrace = (): StepTrace => ({ fixStarted: false, fixOk: null, failureLines: [], subFailure: null, tail: [], unfixable: null, blockedBy: null, declined: false, asked: null });
+const emptyTrace = (): StepTrace => ({ fixOk: null, failureLines: [], subFailure: null, tail: [], failedStages: [], unfixable: null, blockedBy: null, declined: false, asked: null });
 
 /** Records a fix-all walk from its events (root task and sub-tasks), as `driveTask` hands them over. */
 export class WalkRecorder {
@@ -120,8 +128,8 @@ export class WalkRecorder {
         case 'skipped': this.trace(s.id).blockedBy = s.blockedBy as StepId[]; break;
         case 'fix-start': {
           const t = this.trace(s.id);
-          t.fixStarted = true;
           t.tail = [];
+          t.failedStages = [];
           t.subFailure = null;
           this.fixing = s.id as StepId;
           break;
@@ -139,9 +147,16 @@ export class WalkRecorder {
     }
     if (!e.parentId || !this.fixing) return;
     const t = this.trace(this.fixing);
-    if (e.type === 'log') {
-      t.tail.push(e.line);
+    const keep = (line: string) => {
+      t.tail.push(line);
       if (t.tail.length > COMMAND_TAIL_LINES) t.tail.shift();
+    };
+    if (e.type === 'log') keep(e.line);
+    else if (e.type === 'stage' && e.stage.status !== 'running') {
+      const detail = e.stage.detail.split('\n')[0]!;
+      keep(`${e.stage.label}: ${e.stage.status}${detail ? ` (${detail})` : ''}`);
+      // MISSING marks a prerequisite the install goes on without (a host tool); FAIL is what stopped it.
+      if (e.stage.status === 'FAIL') t.failedStages.push(detail ? `${e.stage.label}: ${detail}` : e.stage.label);
     } else if (e.type === 'failed' && e.error.code !== 'cancelled') {
       t.subFailure = e.error;
     }
@@ -188,7 +203,10 @@ function entryOf(id: StepId, trace: StepTrace, before: StepReport, after: StepRe
   }
   if (trace.fixOk === false) {
     const failure = trace.subFailure;
-    const message = failure ? [failure.message, failure.hint].filter(Boolean).join(' ') : trace.failureLines.map((l) => l.trim()).filter(Boolean).join(' ');
+    // The best sentence there is: the failed task's own, else its failed stages', else terok's line.
+    const message = failure ? [failure.message, failure.hint].filter(Boolean).join(' ')
+      : trace.failedStages.length ? trace.failedStages.join('; ')
+        : trace.failureLines.map((l) => l.trim()).filter(Boolean).join(' ');
     return { ...base, outcome: 'failed', changed: false, message: message || `${step.title} could not be fixed`, commandTail: trace.tail, ...(manual ? { command: manual } : {}) };
   }
   if (met) return { ...base, outcome: changed ? 'changed' : 'ok', changed };

@@ -167,6 +167,18 @@ test('a failing fix: "failed" with its message and the last lines it printed; th
   assert.deepEqual(report.failed, ['images']);
 });
 
+test('a fix whose task finishes but says no (the sandbox install without terok): "failed" with the failed stages\' words, its stage lines in the tail', async () => {
+  machine(['sandbox']);
+  const { code, report } = await runJson(engineWith());
+  assertShapes(report);
+  assert.equal(code, 3);
+  const sandbox = step(report, 'sandbox');
+  assert.equal(sandbox.outcome, 'failed');
+  assert.match(sandbox.message!, /^Shield hooks: terok is not installed — install it with: pipx install --include-deps terok-executor==/);
+  assert.ok(!sandbox.message!.includes('sandbox setup failed: 1'), 'terok\'s bare exit line is not the message when the stages say more');
+  assert.ok(sandbox.commandTail!.some((l) => /^Shield hooks: FAIL \(terok is not installed/.test(l)), sandbox.commandTail!.join('\n'));
+});
+
 test('podman missing: podman "failed" with its message and the install command; the steps after it are skipped, with the reason', async () => {
   const made = gateHost(BASE, ['podman']);
   host = made.host;
