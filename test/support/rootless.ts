@@ -41,18 +41,19 @@ export function podmanEnvFor(host: SandboxHost): NodeJS.ProcessEnv {
 }
 
 /**
- * Give the sandboxed user the podman a desktop user of this machine already has: their podman's
- * (this process's) graph root, named in the sandbox's storage.conf, as the sandbox moves XDG_DATA_HOME
- * (podman's default place for it). For a process that runs podman with the sandbox's own environment.
+ * Put the real podman on the sandbox's PATH with the invoking user's own image store and runtime dir,
+ * reading the sandboxed user's containers.conf (hooks_dir and all): for a process that runs with the
+ * sandbox's environment (a CLI in a child process), as podmanEnvFor() does for one test process. A
+ * second runtime dir over the same store would give podman two views of one store's containers and
+ * locks, which a concurrent suite's build can trip on.
  */
-export async function seedUserImageStore(host: SandboxHost): Promise<void> {
-  const { stdout } = await runCommand('podman', ['info', '--format', '{{.Store.GraphRoot}}|{{.Store.GraphDriverName}}'], { timeoutMs: 60_000 });
-  const [graphRoot, driver] = stdout.trim().split('|');
-  const conf = path.join(host.ctx.env.XDG_CONFIG_HOME ?? path.join(host.home, '.config'), 'containers', 'storage.conf');
-  host.write(conf, `[storage]\ndriver = "${driver}"\n${runningAsRoot ? 'graphroot' : 'rootless_storage_path'} = "${graphRoot}"\n`);
-  // Their podman has run before: its per-user cache and runtime folders exist, as on any desktop that used it.
-  // (`info` makes the runtime folders; looking up a short image name makes the short-name alias cache.)
-  const env = { ...host.ctx.env, PATH: '/usr/local/bin:/usr/bin:/bin' };
-  await runCommand('podman', ['info', '--format', '{{.Store.GraphRoot}}'], { timeoutMs: 60_000, extendEnv: false, env });
-  await runCommand('podman', ['image', 'exists', 'terok-test-no-such-image:1'], { timeoutMs: 60_000, extendEnv: false, env, allowNonZero: true });
+export async function installUserPodman(host: SandboxHost): Promise<string> {
+  const q = (v: string) => `'${v.replaceAll("'", "'\\''")}'`;
+  const env = podmanEnvFor(host);
+  const keep = ['HOME', 'XDG_RUNTIME_DIR', 'XDG_DATA_HOME', 'XDG_CONFIG_HOME', 'CONTAINERS_CONF'].filter((k) => env[k] !== undefined);
+  const unset = ['XDG_DATA_HOME', 'CONTAINERS_CONF'].filter((k) => env[k] === undefined);
+  const bin = host.writeBin('podman', `#!/bin/sh\n# The real podman, with the user's own store and runtime dir (test/support/rootless.ts).\n${unset.map((k) => `unset ${k}\n`).join('')}exec env ${keep.map((k) => `${k}=${q(env[k]!)}`).join(' ')} /usr/bin/podman "$@"\n`);
+  // Their podman has run before: its network config folder under the config home exists, as on any desktop that used it.
+  await runCommand(bin, ['info', '--format', '{{.Host.OCIRuntime.Name}}'], { timeoutMs: 60_000 });
+  return bin;
 }

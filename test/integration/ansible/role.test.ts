@@ -9,8 +9,8 @@
  *
  * Real: ansible-core, the role and its module, terok-setup's built CLI
  * (out/main/cli.js, run by node: the Electron binary that the packaged
- * launcher starts cannot be downloaded here), podman with the user's own
- * image store, a SQLCipher vault. Stand-ins, as in every suite: the fixture
+ * launcher starts cannot be downloaded here), the user's real podman (with
+ * their own store and runtime dir), a SQLCipher vault. Stand-ins, as in every suite: the fixture
  * terok (PyPI is unreachable) and a tiny local image under the tag the images
  * fix would build (registries are unreachable, so that fix cannot run).
  */
@@ -25,7 +25,7 @@ import { l1AliasTag } from '../../../main/core/images/tags.ts';
 import { buildTinyImage, removeImages } from '../../support/fixtures.ts';
 import { fileTree, imagesNamed, treeChanges } from '../../support/host-snapshot.ts';
 import type { SandboxHost } from '../../support/host.ts';
-import { runningAsRoot, seedUserContainersConf, seedUserImageStore } from '../../support/rootless.ts';
+import { installUserPodman, runningAsRoot, seedUserContainersConf } from '../../support/rootless.ts';
 import { terokHost } from '../../support/terok-fixture.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
@@ -56,7 +56,7 @@ interface Fleet {
 async function fleet(opts: { podman?: boolean } = {}): Promise<Fleet> {
   const host = terokHost();
   seedUserContainersConf(host);
-  await seedUserImageStore(host);
+  if (opts.podman !== false) await installUserPodman(host);
   // The controller user has run Ansible before (its ~/.ansible exists; what Ansible keeps in it is its own).
   mkdirSync(path.join(host.home, '.ansible'), { mode: 0o700 });
   // The packaged launcher (build/linux/terok-setup) starts the Electron binary; here node runs the same CLI code.
