@@ -8,19 +8,18 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, test } from 'node:test';
+import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { main } from '../../../main/cli/index.ts';
 import { Engine } from '../../../main/core/engine.ts';
 import { resolvePaths } from '../../../main/core/host/paths.ts';
 import { l1AliasTag } from '../../../main/core/images/tags.ts';
-import { registerSetupModules } from '../../../main/core/modules.ts';
 import type { FixAllResult } from '../../../main/core/steps/fix-all.ts';
 import type { SetupEvent } from '../../../main/core/tasks/setup-events.ts';
 import type { StepImpl, TaskEvent, UserRequest } from '../../../main/core/tasks/task-manager.ts';
 import { captureStreams } from '../../support/auth-harness.ts';
 import { createVaultFixture, installShieldHooksFixture, writeStampFixture } from '../../support/fixtures.ts';
-import { gateHost, type HostPart } from '../../support/gate-host.ts';
+import { gateHostsPerTest, type HostPart } from '../../support/gate-host.ts';
 import type { SandboxHost } from '../../support/host.ts';
 import { createTerokFixture, FIXTURE_VERSIONS } from '../../support/terok-fixture.ts';
 
@@ -30,17 +29,11 @@ const IMAGE = l1AliasTag(settings.baseImage);
 
 let host: SandboxHost;
 let addImage: (tag: string) => void;
-const engines: Engine[] = [];
-afterEach(() => {
-  for (const e of engines.splice(0)) e.dispose();
-  host?.cleanup();
-});
+const gate = gateHostsPerTest(settings.baseImage);
 
 /** A host where everything passes (as in gate.test.ts); `except` leaves items out. */
 function machine(except: Exclude<HostPart, 'podman'>[] = []): SandboxHost {
-  const made = gateHost(settings.baseImage, except);
-  host = made.host;
-  addImage = made.addImage!;
+  ({ host, addImage } = gate.machine(except));
   return host;
 }
 
@@ -54,13 +47,9 @@ const buildImages = async () => { addImage(IMAGE); return {}; };
 
 /** An engine with every real module, then `fixes` replacing task steps; `ran` lists the stand-ins called, in order. */
 function engineWith(fixes: Record<string, StepImpl>) {
-  const engine = new Engine(host.ctx);
-  engines.push(engine);
-  registerSetupModules(engine);
   const ran: { step: string; params: unknown }[] = [];
-  for (const [step, impl] of Object.entries(fixes)) {
-    engine.tasks.register(step, (params, task) => { ran.push({ step, params }); return impl(params, task); });
-  }
+  const engine = gate.engine(Object.fromEntries(Object.entries(fixes).map(([step, impl]): [string, StepImpl] =>
+    [step, (params, task) => { ran.push({ step, params }); return impl(params, task); }])));
   const events: TaskEvent[] = [];
   engine.tasks.subscribe((e) => events.push(e));
   return { engine, ran, events, steps: () => ran.map((r) => r.step) };
