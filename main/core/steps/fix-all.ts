@@ -15,7 +15,7 @@ import type { StepImpl, TaskContext } from '../tasks/task-manager.ts';
 import { PROVISIONABLE_TIERS } from '../vault/provisioning.ts';
 import type { FixCall, FixOptions, Probed, StepStatus } from './descriptor.ts';
 import { makeProbeEnv, setupVerdictOf, shieldHealthOf, type CheckResult, type ProbeEnv } from './probe-env.ts';
-import { blockedBy, exitCodeOf, fixApplies, launchProbes, verdictOf, type ReadinessExit } from './readiness.ts';
+import { blockedBy, exitCodeOf, launchProbes, verdictOf, walkFixes, type ReadinessExit } from './readiness.ts';
 import { STEPS, STEP_IDS, stepOf, type Step, type StepId } from './registry.ts';
 
 export const FIX_ALL_STEP = 'setup.fix-all';
@@ -205,7 +205,7 @@ async function walkAll(walk: Walk, params: FixAllParams, task: TaskContext): Pro
     // A probe stopped by the cancel reports "cancelled", which is not a fact about the host: print nothing of it.
     if (task.signal.aborted) throw new CancelledError();
     const blocked = blockedBy(step, walk.statuses);
-    if (!probed.result.ok && params.fix && fixApplies(step, probed) && !step.fix!.explicit) {
+    if (!probed.result.ok && params.fix && walkFixes(step, probed)) {
       if (blocked.length) task.note({ kind: 'skipped', id: step.id, blockedBy: blocked });
       else if (await walk.offer(step.id, probed.result, step.fix!.offer(params.settings))) {
         if (await walk.fix(step, probed)) {

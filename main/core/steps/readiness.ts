@@ -154,13 +154,18 @@ export function launchProbes(env: ProbeEnv, ids: readonly StepId[] = LAUNCH_ORDE
   return new Map(LAUNCH_ORDER.filter((id) => wanted.has(id)).map((id) => [id, safeProbe(stepOf(id), env)] as const));
 }
 
-/** Whether each of the step's dependencies is met in `statuses`. */
 /** A step's fix exists and can help in the probed state. */
 export function fixApplies(step: Step, probed: Probed<unknown>): boolean {
   const fix = step.fix as { applies?(p: Probed<unknown>): boolean } | undefined;
   return Boolean(fix) && (fix!.applies?.(probed) ?? true);
 }
 
+/** The walk (`run --yes`, "Set up everything") starts the step's fix: it applies and waits for no button of its own. */
+export function walkFixes(step: Step, probed: Probed<unknown>): boolean {
+  return fixApplies(step, probed) && !step.fix!.explicit;
+}
+
+/** The step's dependencies that are not met in `statuses`. */
 export function blockedBy(step: Step, statuses: ReadonlyMap<StepId, StepStatus>): StepId[] {
   return (step.dependsOn as readonly StepId[]).filter((d) => !isMet(statuses.get(d) ?? 'error'));
 }
@@ -187,7 +192,7 @@ export function stepReport(step: Step, probed: Probed<unknown>, settings: GateSe
     manualCommand: step.manualCommand?.(settings) ?? null,
     offer: step.fix?.offer(settings) ?? null,
     fixable: fixApplies(step, probed),
-    walkFixes: fixApplies(step, probed) && !step.fix!.explicit,
+    walkFixes: walkFixes(step, probed),
     again: again ? { task: again.task, params: again.params } : null,
   } as StepReport;
 }
