@@ -7,7 +7,6 @@
  * written to the file the caller named (--recovery-key-file, 0600) and then
  * marked saved, or left pending — never printed.
  */
-import { existsSync } from 'node:fs';
 import type { Engine } from '../core/engine.ts';
 import { SetupError } from '../core/errors.ts';
 import type { FixOptions } from '../core/steps/descriptor.ts';
@@ -16,7 +15,7 @@ import { runReport, WalkRecorder, type RecoveryKeyDelivery, type RunReport } fro
 import type { GateSettings } from '../core/settings.ts';
 import type { UserAnswer, UserRequest } from '../core/tasks/task-manager.ts';
 import { RECOVERY_ACK_COMMAND } from '../core/vault/provisioning.ts';
-import { saveUnsavedRecoveryKey, unsavedRecoveryKey } from '../core/vault/recovery-key.ts';
+import { RecoveryKeySaveError, saveUnsavedRecoveryKey, unsavedRecoveryKey } from '../core/vault/recovery-key.ts';
 import { exitCodeForSignal, type CliStreams } from './command.ts';
 import { gateIO, runGateFace } from './gate-face.ts';
 import { driveTask, noQuestions } from './task-face.ts';
@@ -74,8 +73,6 @@ function pendingDelivery(engine: Engine, why: string | null): RecoveryKeyDeliver
 async function deliverRecoveryKey(engine: Engine, file: string | null): Promise<RecoveryKeyDelivery | null> {
   if (!unsavedRecoveryKey(engine.ctx)) return null;
   if (!file) return pendingDelivery(engine, null);
-  // Never over another file: it may be the escrowed key of this host's previous vault.
-  if (existsSync(file)) return pendingDelivery(engine, `${file} already exists, so the new recovery key was not written there (it may hold an earlier key). Re-run with another --recovery-key-file.`);
   try {
     const written = saveUnsavedRecoveryKey(engine.ctx, file, { replaceConfirmed: false });
     const ack = await driveTask(engine, ACKNOWLEDGE_STEP, {}, noQuestions(() => {}));
@@ -83,6 +80,10 @@ async function deliverRecoveryKey(engine: Engine, file: string | null): Promise<
     return { state: 'written', file: written, message: `The new vault recovery key was written to ${written} (mode 0600); move it off this host to a safe place.` };
   } catch (err) {
     if (!(err instanceof SetupError)) throw err;
+    // Never over another file (replaceConfirmed: false): it may be the escrowed key of this host's previous vault.
+    if (err instanceof RecoveryKeySaveError && err.problem === 'exists') {
+      return pendingDelivery(engine, `${file} already exists, so the new recovery key was not written there (it may hold an earlier key). Re-run with another --recovery-key-file.`);
+    }
     return pendingDelivery(engine, `${err.message} The key stays pending on this host until it is collected.`);
   }
 }

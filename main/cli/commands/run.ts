@@ -88,7 +88,7 @@ function recoveryKeyTarget(engine: Engine, given: string | undefined): string | 
   try {
     return checkRecoveryKeyTarget(resolvePaths(engine.ctx, loadTerokConfig(engine.ctx)), path.resolve(given), { replaceConfirmed: true });
   } catch (err) {
-    if (err instanceof RecoveryKeySaveError) throw new UsageError(`--recovery-key-file: ${err.message.replace(/^The recovery key was not saved: /, '')}`);
+    if (err instanceof RecoveryKeySaveError) throw new UsageError(`--recovery-key-file: ${err.message}`);
     throw err;
   }
 }

@@ -81,10 +81,16 @@ export function unsavedRecoveryKey(ctx: HostContext): string | null {
 /** The name the save dialog proposes. */
 export const RECOVERY_KEY_FILE_NAME = 'terok-vault-recovery-key.txt';
 
+/** Why a recovery key was not written: faces that word a case their own way (the CLI has no dialog) read it. */
+export type RecoveryKeySaveProblem = 'no-key' | 'relative' | 'inside-vault' | 'symlink' | 'folder' | 'exists' | 'no-folder';
+
 /** A place the recovery key is not written to; the message says where and what to do instead. */
 export class RecoveryKeySaveError extends SetupError {
-  constructor(message: string) {
+  readonly problem: RecoveryKeySaveProblem;
+
+  constructor(problem: RecoveryKeySaveProblem, message: string) {
     super('recovery-key-save', message);
+    this.problem = problem;
   }
 }
 
@@ -103,7 +109,7 @@ function realish(p: string): string {
  */
 export function saveRecoveryKeyTo(paths: RecoveryPaths, target: string, opts: { replaceConfirmed: boolean }): string {
   const key = pendingKey(paths);
-  if (!key) throw new RecoveryKeySaveError('There is no unsaved recovery key to save: it was confirmed already, or this vault never had one from Terok Setup.');
+  if (!key) throw new RecoveryKeySaveError('no-key', 'There is no unsaved recovery key to save: it was confirmed already, or this vault never had one from Terok Setup.');
   const file = checkRecoveryKeyTarget(paths, target, opts);
   // Into the folder's real path (a chosen folder may be a link, e.g. to a synced drive), never through a link.
   atomicWriteFile(path.join(realpathSync(path.dirname(file)), path.basename(file)), key + '\n', { mode: 0o600, exactMode: true, refuseSymlinks: true });
@@ -116,21 +122,21 @@ export function saveRecoveryKeyTo(paths: RecoveryPaths, target: string, opts: { 
  * before anything is changed, by a run that will deliver a key there.
  */
 export function checkRecoveryKeyTarget(paths: Pick<TerokPaths, 'vaultDir'>, target: string, opts: { replaceConfirmed: boolean }): string {
-  if (!path.isAbsolute(target)) throw new RecoveryKeySaveError(`The recovery key was not saved: ${target} is not a full path. Choose the file in the dialog.`);
+  if (!path.isAbsolute(target)) throw new RecoveryKeySaveError('relative', `The recovery key was not saved: ${target} is not a full path. Choose the file in the dialog.`);
   const file = path.resolve(target);
   const vaultDir = realish(paths.vaultDir);
   const real = realish(file);
   if (real === vaultDir || real.startsWith(vaultDir + path.sep)) {
-    throw new RecoveryKeySaveError(`The recovery key was not saved to ${file}: that is inside the vault folder ${paths.vaultDir}, which a lost disk takes with it. Choose a place off this computer, such as a USB stick.`);
+    throw new RecoveryKeySaveError('inside-vault', `The recovery key was not saved to ${file}: that is inside the vault folder ${paths.vaultDir}, which a lost disk takes with it. Choose a place off this computer, such as a USB stick.`);
   }
   let existing: ReturnType<typeof lstatSync> | null = null;
   try { existing = lstatSync(file); } catch { /* a new file */ }
-  if (existing?.isSymbolicLink()) throw new RecoveryKeySaveError(`The recovery key was not saved: ${file} is a symbolic link. Choose the real file, or another name.`);
-  if (existing?.isDirectory()) throw new RecoveryKeySaveError(`The recovery key was not saved: ${file} is a folder. Choose a file name inside it.`);
-  if (existing && !opts.replaceConfirmed) throw new RecoveryKeySaveError(`The recovery key was not saved: ${file} already exists. Choose another name, or confirm replacing it in the dialog.`);
+  if (existing?.isSymbolicLink()) throw new RecoveryKeySaveError('symlink', `The recovery key was not saved: ${file} is a symbolic link. Choose the real file, or another name.`);
+  if (existing?.isDirectory()) throw new RecoveryKeySaveError('folder', `The recovery key was not saved: ${file} is a folder. Choose a file name inside it.`);
+  if (existing && !opts.replaceConfirmed) throw new RecoveryKeySaveError('exists', `The recovery key was not saved: ${file} already exists. Choose another name, or confirm replacing it in the dialog.`);
   let dir: ReturnType<typeof statSync> | null = null;
   try { dir = statSync(path.dirname(file)); } catch { /* missing */ }
-  if (!dir?.isDirectory()) throw new RecoveryKeySaveError(`The recovery key was not saved: the folder ${path.dirname(file)} does not exist. Choose an existing folder.`);
+  if (!dir?.isDirectory()) throw new RecoveryKeySaveError('no-folder', `The recovery key was not saved: the folder ${path.dirname(file)} does not exist. Choose an existing folder.`);
   return file;
 }
 

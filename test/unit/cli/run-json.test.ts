@@ -14,20 +14,19 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, test } from 'node:test';
+import { test } from 'node:test';
 import { main } from '../../../main/cli/index.ts';
 import { Engine } from '../../../main/core/engine.ts';
 import { resolvePaths } from '../../../main/core/host/paths.ts';
 import { l1AliasTag } from '../../../main/core/images/tags.ts';
 import { TaskError } from '../../../main/core/tasks/task-manager.ts';
 import { CancelledError } from '../../../main/core/errors.ts';
-import { registerSetupModules } from '../../../main/core/modules.ts';
 import { COMMAND_TAIL_LINES, RUN_OUTCOMES, RUN_REPORT_SCHEMA, type RunReport, type RunStepEntry } from '../../../main/core/steps/run-report.ts';
 import { STEP_IDS } from '../../../main/core/steps/registry.ts';
 import type { StepImpl } from '../../../main/core/tasks/task-manager.ts';
 import { pendingKey } from '../../../main/core/vault/recovery-key.ts';
 import { installShieldHooksFixture, writeStampFixture } from '../../support/fixtures.ts';
-import { gateHost, type HostPart } from '../../support/gate-host.ts';
+import { gateHostsPerTest, type HostPart } from '../../support/gate-host.ts';
 import type { SandboxHost } from '../../support/host.ts';
 import { terokHost } from '../../support/terok-fixture.ts';
 import type { CliStreams } from '../../../main/cli/command.ts';
@@ -37,28 +36,16 @@ const IMAGE = l1AliasTag(BASE);
 
 let host: SandboxHost;
 let addImage: (tag: string) => void;
-const engines: Engine[] = [];
-afterEach(() => {
-  for (const e of engines.splice(0)) e.dispose();
-  host?.cleanup();
-});
+const gate = gateHostsPerTest(BASE);
 
-function machine(except: Exclude<HostPart, 'podman'>[] = []): void {
-  const made = gateHost(BASE, except);
-  host = made.host;
-  addImage = made.addImage!;
+function machine(except: HostPart[] = []): void {
+  ({ host, addImage } = gate.machine(except));
 }
 
 const installSandbox: StepImpl = async () => { installShieldHooksFixture(host); writeStampFixture(host); return { exitCode: 0 }; };
 const buildImages: StepImpl = async () => { addImage(IMAGE); return {}; };
 
-function engineWith(fixes: Record<string, StepImpl> = {}): Engine {
-  const engine = new Engine(host.ctx);
-  engines.push(engine);
-  registerSetupModules(engine);
-  for (const [step, impl] of Object.entries(fixes)) engine.tasks.register(step, impl);
-  return engine;
-}
+const engineWith = (fixes: Record<string, StepImpl> = {}): Engine => gate.engine(fixes);
 
 function streams(stdin: string | null = null) {
   const out: string[] = [];
@@ -180,8 +167,7 @@ test('a fix whose task finishes but says no (the sandbox install without terok):
 });
 
 test('podman missing: podman "failed" with its message and the install command; the steps after it are skipped, with the reason', async () => {
-  const made = gateHost(BASE, ['podman']);
-  host = made.host;
+  host = gate.machine(['podman']).host;
   const { code, report } = await runJson(engineWith());
   assertShapes(report);
   assert.equal(code, 3);
@@ -192,6 +178,11 @@ test('podman missing: podman "failed" with its message and the install command; 
   assert.match(podman.command!, /install.*podman/);
   assert.equal(step(report, 'images').outcome, 'skipped');
   assert.match(step(report, 'images').reason!, /waits for Podman/);
+  // Its install fix exists (the page's button) but the unattended walk never starts it.
+  const probed = report.before.steps.find((s) => s.id === 'podman')!;
+  assert.deepEqual([probed.fixable, probed.walkFixes], [true, false]);
+  const sandbox = report.before.steps.find((s) => s.id === 'sandbox')!;
+  assert.equal(sandbox.walkFixes, sandbox.fixable);
   assert.equal(report.changed, false);
 });
 
@@ -239,14 +230,10 @@ test('argument checks come before anything changes: --json needs --yes; the key 
 
 /** A real sandbox install (fixture terok, real SQCipher vault, kernel-keyring tier falling back to its session file). */
 function realSandboxHost(): Engine {
-  host = terokHost();
+  host = gate.adopt(terokHost());
   host.writeBin('git', '#!/bin/sh\nexit 0\n');
-  const engine = new Engine(host.ctx);
-  engines.push(engine);
-  registerSetupModules(engine);
   // Registries are unreachable: the images fix is not what these tests are about.
-  engine.tasks.register('images.build', async () => { throw new TaskError({ code: 'build-failed', message: 'no registry in this test' }); });
-  return engine;
+  return gate.engine({ 'images.build': async () => { throw new TaskError({ code: 'build-failed', message: 'no registry in this test' }); } });
 }
 
 test('a new recovery key goes to --recovery-key-file (0600, the key and a newline) and is marked saved; it is in no output', async () => {
@@ -293,7 +280,8 @@ test('without --recovery-key-file the new key waits to be collected ("needs_user
   const refused = await runJson(engine, ['--recovery-key-file', taken]);
   assert.equal(readFileSync(taken, 'utf8'), 'an earlier key\n');
   assert.equal(refused.report.recoveryKey!.state, 'pending');
-  assert.match(refused.report.recoveryKey!.message, /already exists/);
+  assert.match(refused.report.recoveryKey!.message, /already exists, so the new recovery key was not written there .* Re-run with another --recovery-key-file\.$/);
+  assert.doesNotMatch(refused.report.recoveryKey!.message, /dialog/, 'worded for the command line');
 
   const keyFile = path.join(host.root, 'later.key');
   const later = await runJson(engine, ['--recovery-key-file', keyFile]);
